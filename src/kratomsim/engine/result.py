@@ -1,0 +1,87 @@
+"""Typed, frozen simulation results with summaries and a pandas view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from kratomsim.evidence import CitedValue, Product, bibliography
+from kratomsim.models.dosing import Regimen
+from kratomsim.models.pk import ANALYTES, STATES
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyteSummary:
+    """Exposure summary of one analyte for one subject (concentrations in plasma)."""
+
+    analyte: str
+    cmax_ng_ml: float
+    cmax_nm: float
+    tmax_h: float
+    auc_ng_h_ml: float
+    auc_inf_ng_h_ml: float
+    last_trough_ng_ml: float | None
+    time_to_90pct_steady_state_h: float | None
+
+    def to_dict(self) -> dict[str, float | str | None]:
+        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Result of :func:`kratomsim.simulate`.
+
+    Arrays have shape (subjects, times, …); a plain simulation has one subject. Concentrations are
+    plasma concentrations; ``amounts_nmol`` holds every model state, sinks included, so the sum
+    over states equals the total dose (mass balance).
+    """
+
+    time_h: FloatArray
+    conc_ng_ml: FloatArray
+    conc_nm: FloatArray
+    amounts_nmol: FloatArray
+    dosed_nmol: FloatArray
+    dose_times_h: FloatArray
+    dose_amounts_g: FloatArray
+    regimen: Regimen
+    product: Product
+    mg_per_g: float
+    oh7_mg_per_g: float
+    params: dict[str, FloatArray]
+    summaries: tuple[tuple[AnalyteSummary, ...], ...]
+    used: tuple[CitedValue, ...]
+    method: str
+
+    analytes = ANALYTES
+    states = STATES
+
+    @property
+    def n_subjects(self) -> int:
+        return int(self.conc_ng_ml.shape[0])
+
+    def summary(self, subject: int = 0) -> dict[str, AnalyteSummary]:
+        return {s.analyte: s for s in self.summaries[subject]}
+
+    def to_frame(self, unit: Literal["ng/mL", "nM"] = "ng/mL") -> pd.DataFrame:
+        """Concentration series: a ``time_h`` column and one column per analyte (plus ``subject``)."""
+        conc = self.conc_ng_ml if unit == "ng/mL" else self.conc_nm
+        n, t, _ = conc.shape
+        frame = pd.DataFrame({"time_h": np.tile(self.time_h, n)})
+        if n > 1:
+            frame.insert(0, "subject", np.repeat(np.arange(n), t))
+        for k, name in enumerate(self.analytes):
+            frame[name] = conc[:, :, k].reshape(-1)
+        return frame
+
+    def bibliography(self, style: Literal["plain", "bibtex"] = "plain") -> str:
+        """References for exactly the cited values this run used."""
+        return bibliography(self.used, style)
+
+    def assumptions(self) -> tuple[CitedValue, ...]:
+        return tuple(v for v in self.used if v.is_assumption)

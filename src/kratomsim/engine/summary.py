@@ -1,0 +1,73 @@
+"""Exposure summaries: Cmax, tmax, AUC, last trough and time to 90 % of steady state."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kratomsim.engine.result import AnalyteSummary
+from kratomsim.models.dosing import Regimen
+from kratomsim.models.pk import ANALYTES
+
+FloatArray = NDArray[np.float64]
+
+
+def _cumulative_auc(t: FloatArray, c: FloatArray) -> FloatArray:
+    return np.concatenate([[0.0], np.cumsum(np.diff(t) * (c[1:] + c[:-1]) / 2.0)])
+
+
+def time_to_fraction_of_steady_state(
+    t: FloatArray, c: FloatArray, first_h: float, tau_h: float, css_avg: float, n_doses: int,
+    fraction: float = 0.9,
+) -> float | None:
+    """First dose time (h after the first dose) whose dosing-interval average reaches the fraction.
+
+    The steady-state interval average ``css_avg`` comes from superposition (AUC(0–∞) of one dose
+    divided by the interval), so it does not depend on the simulated window.
+    """
+    cum = _cumulative_auc(t, c)
+    for j in range(n_doses):
+        start = first_h + j * tau_h
+        end = start + tau_h
+        if end > t[-1] + 1e-9:
+            return None
+        avg = (np.interp(end, t, cum) - np.interp(start, t, cum)) / tau_h
+        if avg >= fraction * css_avg:
+            return start - first_h
+    return None
+
+
+def summarise(
+    t: FloatArray,
+    conc_ng_ml: FloatArray,
+    conc_nm: FloatArray,
+    dose_times_h: FloatArray,
+    auc_inf_ng_h_ml: FloatArray,
+    auc_inf_one_dose_ng_h_ml: FloatArray | None,
+    regimen: Regimen,
+) -> tuple[AnalyteSummary, ...]:
+    """Summaries for one subject; concentrations have shape (times, analytes)."""
+    repeat = next((r for r in regimen.records if r.addl is None or r.addl > 0), None)
+    out = []
+    for k, name in enumerate(ANALYTES):
+        c = conc_ng_ml[:, k]
+        i = int(np.argmax(c))
+        trough = None
+        if dose_times_h.size > 1:
+            trough = float(np.interp(dose_times_h[-1], t, c))
+        t90 = None
+        if repeat is not None and auc_inf_one_dose_ng_h_ml is not None:
+            css = float(auc_inf_one_dose_ng_h_ml[k]) / repeat.ii_h
+            n = int(np.sum(dose_times_h >= repeat.time_h))
+            t90 = time_to_fraction_of_steady_state(t, c, repeat.time_h, repeat.ii_h, css, n)
+        out.append(AnalyteSummary(
+            analyte=name,
+            cmax_ng_ml=float(c[i]),
+            cmax_nm=float(conc_nm[i, k]),
+            tmax_h=float(t[i]),
+            auc_ng_h_ml=float(_cumulative_auc(t, c)[-1]),
+            auc_inf_ng_h_ml=float(auc_inf_ng_h_ml[k]),
+            last_trough_ng_ml=trough,
+            time_to_90pct_steady_state_h=t90,
+        ))
+    return tuple(out)

@@ -1,0 +1,36 @@
+"""One exception root for the project.
+
+Every message follows one template: what was wrong, the value given, and how to fix it.
+Interfaces catch :class:`KratomsimError` and show its message without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class KratomsimError(Exception):
+    """Root of every error kratomsim raises on purpose."""
+
+
+class RegimenError(KratomsimError, ValueError):
+    """A dosing regimen (text, file or API) could not be understood or is out of range."""
+
+
+class ProductError(KratomsimError, ValueError):
+    """An unknown product or an impossible alkaloid content."""
+
+
+class ScenarioError(KratomsimError, ValueError):
+    """A scenario file is malformed or contradicts itself."""
+
+
+class EvidenceError(KratomsimError):
+    """A parameter file is missing a field, a citation or a valid grade."""
+
+
+class ModelSpecError(KratomsimError, ValueError):
+    """Model parameters that make no physical sense (negative rates, fractions above one)."""
+
+
+def bad_value(what: str, value: object, fix: str) -> str:
+    """Format the project's one error-message template."""
+    return f"{what}: got {value!r}. {fix}"

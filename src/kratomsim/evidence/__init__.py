@@ -1,0 +1,11 @@
+"""Cited data: parameter files, their schema and loader, and the bibliography of a run."""
+
+from kratomsim.evidence.bibliography import bibliography as bibliography
+from kratomsim.evidence.loader import ParameterSet as ParameterSet
+from kratomsim.evidence.loader import load_parameters as load_parameters
+from kratomsim.evidence.loader import load_products as load_products
+from kratomsim.evidence.loader import load_references as load_references
+from kratomsim.evidence.loader import resolve_product as resolve_product
+from kratomsim.evidence.schema import CitedValue as CitedValue
+from kratomsim.evidence.schema import Product as Product
+from kratomsim.evidence.schema import Reference as Reference

@@ -1,0 +1,24 @@
+"""The bibliography of exactly the parameters a run used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from kratomsim.evidence.loader import load_references
+from kratomsim.evidence.schema import CitedValue, Reference
+
+
+def references_for(values: Iterable[CitedValue]) -> list[Reference]:
+    """Distinct references cited by ``values``, in order of first use."""
+    refs = load_references()
+    keys = list(dict.fromkeys(v.source for v in values if v.source in refs))
+    return [refs[k] for k in keys]
+
+
+def bibliography(values: Iterable[CitedValue], style: Literal["plain", "bibtex"] = "plain") -> str:
+    """Format the bibliography of ``values`` as plain text or BibTeX."""
+    used = references_for(values)
+    if style == "bibtex":
+        return "\n\n".join(r.bibtex() for r in used)
+    return "\n".join(f"[{r.key}] {r.plain()}" for r in used)

@@ -1,0 +1,110 @@
+"""Value objects for cited numbers: :class:`CitedValue`, :class:`Reference`, :class:`Product`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Grade = Literal["A", "B", "C", "D", "E", "S"]
+Kind = Literal["reported", "derived", "assumption", "user"]
+
+#: What each evidence grade means (shared/reference README).
+GRADE_MEANING: dict[str, str] = {
+    "A": "controlled human study",
+    "B": "human observational study",
+    "C": "case report or series",
+    "D": "in vitro, animal or model prediction",
+    "E": "classification with no primary data",
+    "S": "secondary source, unverified",
+}
+
+
+class CitedValue(BaseModel):
+    """A number with its unit, plausible range and provenance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    kind: Kind
+    source: str = Field(min_length=1)
+    locator: str = Field(min_length=1)
+    species: str
+    grade: Grade
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _range_holds(self) -> CitedValue:
+        if not (self.low <= self.value <= self.high):
+            raise ValueError(
+                f"{self.name}: value {self.value} lies outside its range [{self.low}, {self.high}]"
+            )
+        return self
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.kind == "assumption"
+
+    def describe(self) -> str:
+        label = " ASSUMPTION" if self.is_assumption else ""
+        return (
+            f"{self.name} = {self.value:g} {self.unit} (range {self.low:g}-{self.high:g}; "
+            f"grade {self.grade}{label}; {self.source}, {self.locator})"
+        )
+
+
+class Reference(BaseModel):
+    """One bibliography entry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    type: str = "article"
+    authors: str
+    title: str
+    journal: str = ""
+    year: int
+    volume: str = ""
+    pages: str = ""
+    doi: str = ""
+    url: str = ""
+
+    def plain(self) -> str:
+        where = ", ".join(p for p in (self.journal, self.volume, self.pages) if p)
+        link = f" doi:{self.doi}" if self.doi else (f" {self.url}" if self.url else "")
+        return f"{self.authors}. {self.title}. {where} ({self.year}).{link}"
+
+    def bibtex(self) -> str:
+        kind = {"article": "article", "thesis": "mastersthesis"}.get(self.type, "misc")
+        fields = {
+            "author": self.authors.replace(", ", " and "),
+            "title": self.title,
+            "journal" if kind == "article" else "howpublished": self.journal,
+            "year": str(self.year),
+            "volume": self.volume,
+            "pages": self.pages,
+            "doi": self.doi,
+            "url": self.url,
+        }
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        return f"@{kind}{{{self.key},\n{body}\n}}"
+
+
+Absorption = Literal["tea", "capsule"]
+
+
+class Product(BaseModel):
+    """A product type: alkaloid content per gram and absorption class."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    absorption: Absorption
+    aliases: tuple[str, ...] = ()
+    mg_per_g: CitedValue
+    oh7_mg_per_g: CitedValue

@@ -1,0 +1,1 @@
+"""Reserved layer (journal); see DESIGN in the README."""

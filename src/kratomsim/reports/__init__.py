@@ -1,0 +1,1 @@
+"""Reserved layer (reports); see DESIGN in the README."""

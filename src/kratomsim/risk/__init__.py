@@ -1,0 +1,1 @@
+"""Reserved layer (risk); see DESIGN in the README."""
