@@ -1,8 +1,8 @@
 """Exact propagation of the linear PK system between events, vectorised over subjects.
 
-Between two event times the state obeys dx/dt = A x, so x(t + h) = expm(A h) x(t) exactly. Doses are
-instant additions to the depots. The propagator for each distinct step length is computed once for all
-subjects (a batched matrix exponential) and reused, so a regular output grid costs one small
+Between two event times the state obeys dx/dt = A x, so x(t + h) = expm(A h) x(t) exactly. Doses
+are instant additions to the depots. The propagator for each distinct step length is computed once
+for all subjects (a batched matrix exponential) and reused, so a regular output grid costs one small
 matrix-vector product per subject and step.
 """
 
@@ -26,6 +26,8 @@ def event_grid(
     return grid, np.searchsorted(grid, dose_times_h), np.searchsorted(grid, t_out_h)
 
 
+#: Output times buffered in modal coordinates before they are lifted to outputs (cache-sized).
+OUTPUT_BLOCK = 64
 #: Above this condition number of the eigenvector matrix a subject is propagated with expm instead.
 MAX_EIGEN_CONDITION = 1e6
 
@@ -65,7 +67,8 @@ def propagate(
     Parameters
     ----------
     a
-        Rate matrices, shape (subjects, states, states), as from :func:`kratomsim.models.pk.rate_matrix`.
+        Rate matrices, shape (subjects, states, states), as from
+        :func:`kratomsim.models.pk.rate_matrix`.
     dose_times_h
         Dose times in hours, shape (doses,). The state before the first event is zero.
     dose_nmol
@@ -83,15 +86,15 @@ def propagate(
     """
     lam, vec, inv, ok = modal_form(a)
     if ok.all():
-        y = _propagate_modal(lam, inv, dose_times_h, dose_nmol, dose_states, t_out_h)
         lift = vec if observe is None else observe @ vec
-        return np.matmul(y, np.swapaxes(lift, 1, 2))
+        return _propagate_modal(lam, inv, lift, dose_times_h, dose_nmol, dose_states, t_out_h)
     n_out = a.shape[1] if observe is None else observe.shape[1]
     result = np.empty((a.shape[0], np.asarray(t_out_h).size, n_out))
     if ok.any():
-        y = _propagate_modal(lam[ok], inv[ok], dose_times_h, dose_nmol[ok], dose_states, t_out_h)
         lift = vec[ok] if observe is None else observe[ok] @ vec[ok]
-        result[ok] = np.matmul(y, np.swapaxes(lift, 1, 2))
+        result[ok] = _propagate_modal(
+            lam[ok], inv[ok], lift, dose_times_h, dose_nmol[ok], dose_states, t_out_h
+        )
     x = _propagate_expm(a[~ok], dose_times_h, dose_nmol[~ok], dose_states, t_out_h)
     result[~ok] = x if observe is None else np.matmul(x, np.swapaxes(observe[~ok], 1, 2))
     return result
@@ -100,37 +103,57 @@ def propagate(
 def _propagate_modal(
     lam: FloatArray,
     inv: FloatArray,
+    lift: FloatArray,
     dose_times_h: FloatArray,
     dose_nmol: FloatArray,
     dose_states: tuple[int, ...],
     t_out_h: FloatArray,
 ) -> FloatArray:
+    """Propagate modal coordinates; return ``lift @ y`` at ``t_out_h`` (subjects, times, outputs).
+
+    The time loop runs over grid points (not subjects) on contiguous (subjects, states) blocks.
+    Modal states are buffered for ``OUTPUT_BLOCK`` output times, then lifted to outputs together,
+    so no (times, subjects, states) array is ever allocated: less memory and fewer page faults.
+    """
     n_sub, n_state = lam.shape
     grid, dose_at, out_at = event_grid(dose_times_h, t_out_h)
     # Modal images of the doses, summed per distinct dose time: (dose slots, subjects, states).
-    modal_dose = np.einsum("nsi,ndi->dns", inv[:, :, list(dose_states)], dose_nmol)
+    modal_dose = np.matmul(dose_nmol, np.swapaxes(inv[:, :, list(dose_states)], 1, 2))
     dose_slots, dose_slot_of = np.unique(dose_at, return_inverse=True)
     added = np.zeros((dose_slots.size, n_sub, n_state))
-    np.add.at(added, dose_slot_of, modal_dose)
+    if dose_slots.size == dose_at.size:  # one dose per time: a plain scatter
+        added[dose_slot_of] = np.swapaxes(modal_dose, 0, 1)
+    else:
+        np.add.at(added, dose_slot_of, np.swapaxes(modal_dose, 0, 1))
     dslot = np.full(grid.size, -1)
     dslot[dose_slots] = np.arange(dose_slots.size)
-    wanted = np.zeros(grid.size, dtype=bool)
-    wanted[out_at] = True
     slots = np.unique(out_at)
     slot = np.full(grid.size, -1)
     slot[slots] = np.arange(slots.size)
-    saved = np.empty((slots.size, n_sub, n_state))
     distinct, inverse = np.unique(np.round(np.diff(grid), 12), return_inverse=True)
     decay = np.exp(lam[None, :, :] * distinct[:, None, None])
+    # Python ints: scalar look-ups on lists are much cheaper than on NumPy arrays in this loop.
+    dose_of, slot_of, step_of = dslot.tolist(), slot.tolist(), inverse.tolist()
+    out = np.empty((n_sub, slots.size, lift.shape[1]))
+    lift_t = np.swapaxes(lift, 1, 2)
+    buf = np.empty((min(OUTPUT_BLOCK, slots.size), n_sub, n_state))
+    filled = start = 0
     y = np.zeros((n_sub, n_state))
     for g in range(grid.size):
         if g > 0:
-            y *= decay[inverse[g - 1]]
-        if dslot[g] >= 0:
-            y += added[dslot[g]]
-        if wanted[g]:
-            saved[slot[g]] = y
-    return np.moveaxis(saved[slot[out_at]], 1, 0)
+            y *= decay[step_of[g - 1]]
+        if dose_of[g] >= 0:
+            y += added[dose_of[g]]
+        if slot_of[g] >= 0:  # slots increase with g: output slot == start + filled
+            buf[filled] = y
+            filled += 1
+            if filled == buf.shape[0] or slot_of[g] == slots.size - 1:
+                block = np.swapaxes(buf[:filled], 0, 1)
+                np.matmul(block, lift_t, out=out[:, start : start + filled])
+                start, filled = start + filled, 0
+    if slots.size != out_at.size or np.any(slots != out_at):
+        out = out[:, slot[out_at]]
+    return out
 
 
 def _propagate_expm(
@@ -145,7 +168,8 @@ def _propagate_expm(
     Parameters
     ----------
     a
-        Rate matrices, shape (subjects, states, states), as from :func:`kratomsim.models.pk.rate_matrix`.
+        Rate matrices, shape (subjects, states, states), as from
+        :func:`kratomsim.models.pk.rate_matrix`.
     dose_times_h
         Dose times in hours, shape (doses,). The state before the first event is zero.
     dose_nmol

@@ -72,7 +72,7 @@ def default_times(regimen: Regimen, duration_h: float | None, t_half_h: float) -
     if not (0 < duration_h <= MAX_DURATION_H):
         raise RegimenError(bad_value("Observation duration must be between 0 and 10 years",
                                      f"{duration_h:g} h", "Give e.g. --duration '10 d'."))
-    step = 0.05 if duration_h <= 240 else (0.25 if duration_h <= 1500 else 1.0)
+    step = 0.05 if duration_h <= 240 else (0.1 if duration_h <= 1500 else 0.5 if duration_h <= 8760 else 1.0)
     n = int(np.ceil(duration_h / step - 1e-9))
     return np.linspace(0.0, n * step, n + 1)
 

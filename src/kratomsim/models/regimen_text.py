@@ -64,10 +64,11 @@ TIME_UNITS = _aliases(
         "minute": "min mins minute minutes",
         "day": "d day days",
         "week": "w wk wks week weeks",
+        "year": "y yr yrs year years",
     }
 )
 _ACCEPTED_AMOUNT = "g, mg, mcg (µg)"
-_ACCEPTED_TIME = "h (hr, hours), min, d (day, days), w (wk, week, weeks)"
+_ACCEPTED_TIME = "h (hr, hours), min, d (day, days), w (wk, week, weeks), y (yr, years)"
 
 EXAMPLES = (
     "Write e.g. '2 g once', '2 g every 8 h for 14 days', '3 g twice daily for 8 weeks', "
@@ -127,7 +128,7 @@ _MOD_START = r"(?=(?:miss|missed|skip|skipped|omit|dose)\b)"
 class _Segment:
     text: str
     amount_g: float
-    kind: str  # "once", "repeat" or "clock"
+    kind: str  # "once", "repeat" or "clock" ("bare" while parsing: an amount alone)
     ii_h: float = 0.0
     clocks_h: tuple[float, ...] = ()
     duration_h: float | None = None
@@ -181,10 +182,10 @@ def _grams(token: str, unit: str) -> float:
     return value
 
 
-def _split_quantity(text: object, what: str) -> tuple[str, str]:
+def _split_quantity(text: object, what: str, example: str) -> tuple[str, str]:
     m = re.fullmatch(rf"\s*(?P<num>{_NUM})\s*(?P<unit>{_UNIT})\s*", str(text), _F)
     if m is None or len(str(text)) > MAX_TEXT_LEN:
-        raise _err(f"{what} must be a number and a unit", text, "Write e.g. '8 h' or '2 g'.")
+        raise _err(f"{what} must be a number and a unit", text, f"Write e.g. {example}.")
     return m["num"], m["unit"]
 
 
@@ -193,7 +194,7 @@ def parse_amount_g(text: str) -> float:
 
     Raises :class:`RegimenError` for other units and amounts outside (0, 50] g.
     """
-    return _grams(*_split_quantity(text, "An amount"))
+    return _grams(*_split_quantity(text, "An amount", "'2 g' or '500 mg'"))
 
 
 def parse_time_h(text: str, *, signed: bool = False, zero: bool = False) -> float:
@@ -201,7 +202,12 @@ def parse_time_h(text: str, *, signed: bool = False, zero: bool = False) -> floa
 
     The value must be positive (``zero=True``: ≥ 0; ``signed=True``: any sign), at most 10 years.
     """
-    return _hours(*_split_quantity(text, "A time"), "Time", signed=signed, zero=zero)
+    return _hours(
+        *_split_quantity(text, "A time", "'8 h', '30 min' or '10 d'"),
+        "Time",
+        signed=signed,
+        zero=zero,
+    )
 
 
 def _dose_number(token: str) -> int:
@@ -234,7 +240,7 @@ def _parse_clocks(text: str) -> tuple[float, ...]:
 def _parse_frequency(rest: str) -> tuple[str, float, tuple[float, ...], str]:
     """Return (kind, interval h, clock times h, rest of the text) after the amount."""
     if not rest or rest.startswith("for "):
-        return "once", 0.0, (), rest
+        return "bare", 0.0, (), rest
     if m := _NAMED_RE.match(rest):
         return "repeat", _NAMED[m["name"]], (), rest[m.end() :].strip()
     if m := _TIMES_RE.match(rest):
@@ -261,17 +267,11 @@ def _parse_segment(text: str) -> _Segment:
         raise _err("Each part of a regimen must start with an amount and unit", text, EXAMPLES)
     amount = _grams(m["num"], m["unit"])
     kind, ii, clocks, rest = _parse_frequency(text[m.end() :].strip())
-    if (
-        kind == "once"
-        and rest.startswith("for ")
-        and not text[m.end() :].strip().startswith("once")
-    ):
-        raise _err("A duration needs a frequency", text, "Write e.g. '2 g every 8 h for 14 days'.")
     duration = n_doses = None
     if f := _FOR_RE.match(rest):
         if f["unit"] in ("dose", "doses"):
             count = float(f["num"])
-            if kind != "repeat" or not (count == int(count) and 1 <= count <= MAX_DOSES):
+            if kind != "repeat" or not (count.is_integer() and 1 <= count <= MAX_DOSES):
                 raise _err(
                     "'for N doses' needs an interval and N ≥ 1",
                     text,
@@ -283,6 +283,9 @@ def _parse_segment(text: str) -> _Segment:
         rest = rest[f.end() :].strip()
     if rest:
         raise _not_understood(rest)
+    if kind == "bare" and duration is not None:
+        raise _err("A duration needs a frequency", text, "Write e.g. '2 g every 8 h for 14 days'.")
+    kind = "once" if kind == "bare" else kind
     return _Segment(text, amount, kind, ii, clocks, duration, n_doses)
 
 

@@ -108,7 +108,10 @@ def _message(exc: ValidationError) -> str:
             fix = f"Remove it; known fields are: {', '.join(known)}."
             lines.append(bad_value(f"Unknown scenario field '{field}'", _short(err["input"]), fix))
         elif err["type"] == "missing":
-            lines.append(f"Scenario field '{field}' is missing. {_FIXES.get(last, '')}".rstrip())
+            fix = _FIXES.get(last, f"Add it, {_EXAMPLE}.")
+            lines.append(
+                bad_value(f"Scenario field '{field}' is missing", _short(err["input"]), fix)
+            )
         else:
             fix = _FIXES.get(last, f"Check the scenario, {_EXAMPLE}.")
             where = f"Scenario field '{field}'" if field else "Scenario"
@@ -203,12 +206,12 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
-        if (self.regimen is None) == (self.doses is None):
-            given = "both" if self.regimen is not None else "neither"
-            what = "A scenario needs exactly one of 'regimen' and 'doses'"
-            if given == "both":
-                what = "'regimen' and 'doses' are contradictory; " + what
-            raise ScenarioError(bad_value(what, f"{given} given", f"Keep one, {_EXAMPLE}."))
+        if self.regimen is not None and self.doses is not None:
+            what = "'regimen' and 'doses' contradict each other"
+            raise ScenarioError(bad_value(what, "both given", f"Keep only one, {_EXAMPLE}."))
+        if self.regimen is None and self.doses is None:
+            what = "A scenario needs 'regimen' or 'doses'"
+            raise ScenarioError(bad_value(what, "neither given", f"Add one, {_EXAMPLE}."))
         if self.doses is not None and not self.doses:
             raise ScenarioError(bad_value("'doses' is empty", [], f"List one dose, {_EXAMPLE}."))
         if clash := set(self.missed) & set(self.late):
@@ -216,7 +219,10 @@ class Scenario(BaseModel):
             raise ScenarioError(bad_value(what, min(clash), "Remove it from one of them."))
         regimen = self.to_regimen()
         if self.missed or self.late:
-            check_dose_numbers(regimen, self.duration_h)
+            try:
+                check_dose_numbers(regimen, self.duration_h)
+            except RegimenError as exc:
+                raise ScenarioError(f"Scenario fields 'missed'/'late': {exc}") from None
         return self
 
     @property
@@ -297,6 +303,9 @@ def load_scenario_text(text: str, *, fmt: Literal["yaml", "toml"]) -> Scenario:
     if not isinstance(data, dict):
         what = "A scenario must be a mapping of fields"
         raise ScenarioError(bad_value(what, _short(data), f"Write {_EXAMPLE}."))
+    if bad_keys := [key for key in data if not isinstance(key, str)]:
+        fix = f"Use the field names: {', '.join(_top_fields())}."
+        raise ScenarioError(bad_value("Scenario field names must be text", bad_keys[0], fix))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -1,0 +1,228 @@
+"""SBML Level 3 export of the PK model, generated from the declarative spec in :mod:`.pk`.
+
+Everything — species, parameters, reactions, kinetic laws and the observed concentrations — is
+derived from ``STATES``, ``FLOWS``, ``OUTPUTS`` and ``PARAMETERS``, so the export cannot drift from
+the kernels. Species are amounts in nmol (``hasOnlySubstanceUnits``) in one compartment of volume
+1 L; each flow becomes an irreversible reaction with mass-action law ``rate * source``; each plasma
+concentration (nM) is an assignment rule ``amount / volume``. Doses are not part of the document:
+add them as state increments (or events) in the simulator.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import Final
+
+import libsbml
+import numpy as np
+
+from kratomsim.errors import ModelSpecError
+from kratomsim.models.pk import FLOWS, OUTPUTS, PARAMETERS, STATES, Flow, as_subject_arrays
+
+COMPARTMENT: Final = "body"
+_BINARY: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+#: Unit definitions: id → [(libsbml unit kind, exponent, scale, multiplier)].
+_UNITS: Final = {
+    "nmol": [(libsbml.UNIT_KIND_MOLE, 1, -9, 1.0)],
+    "hour": [(libsbml.UNIT_KIND_SECOND, 1, 0, 3600.0)],
+    "nM": [(libsbml.UNIT_KIND_MOLE, 1, -9, 1.0), (libsbml.UNIT_KIND_LITRE, -1, 0, 1.0)],
+}
+
+
+def output_id(analyte: str) -> str:
+    """SBML id of an analyte's plasma concentration (nM).
+
+    ``7-hydroxymitragynine`` → ``hydroxymitragynine_7_nM``: a leading number moves to the end, other
+    characters that are not allowed in an SBML id become ``_``.
+    """
+    m = re.fullmatch(r"(\d+)[-_ ]*(.*)", analyte)
+    base = f"{m.group(2)}_{m.group(1)}" if m else analyte
+    return _valid_id(re.sub(r"\W", "_", base, flags=re.ASCII) + "_nM")
+
+
+def reaction_id(flow: Flow) -> str:
+    """SBML id of the reaction for one flow: ``<source>__to__<target>``."""
+    return _valid_id(f"{flow.source}__to__{flow.target}")
+
+
+def to_sbml(params: Mapping[str, float], *, name: str = "kratomsim_pk") -> str:
+    """Return the model as an SBML Level 3 Version 2 document (a string) with ``params`` as values.
+
+    Raises :class:`~kratomsim.errors.ModelSpecError` for missing or out-of-bounds parameters, an
+    invalid ``name``, a spec formula outside plain arithmetic, or a document libsbml rejects.
+    """
+    values = _scalar_params(params)
+    doc = libsbml.SBMLDocument(3, 2)
+    model = doc.createModel()
+    _check(model.setId(_valid_id(name)), "model id")
+    model.setName("kratomsim PK model (amounts in nmol, time in hours)")
+    for uid, parts in _UNITS.items():
+        _unit_definition(model, uid, parts)
+    for attr, unit in (
+        ("Substance", "nmol"),
+        ("Time", "hour"),
+        ("Volume", "litre"),
+        ("Extent", "nmol"),
+    ):
+        _check(getattr(model, f"set{attr}Units")(unit), f"model {attr.lower()} units")
+
+    comp = model.createCompartment()
+    for result in (
+        comp.setId(COMPARTMENT),
+        comp.setSize(1.0),
+        comp.setConstant(True),
+        comp.setSpatialDimensions(3.0),
+        comp.setUnits("litre"),
+    ):
+        _check(result, "compartment")
+
+    for state in STATES:
+        sp = model.createSpecies()
+        for result in (
+            sp.setId(_valid_id(state)),
+            sp.setCompartment(COMPARTMENT),
+            sp.setInitialAmount(0.0),
+            sp.setHasOnlySubstanceUnits(True),
+            sp.setBoundaryCondition(False),
+            sp.setConstant(False),
+            sp.setSubstanceUnits("nmol"),
+        ):
+            _check(result, f"species {state}")
+
+    for pname in PARAMETERS:
+        _parameter(model, pname, values[pname], constant=True)
+
+    for flow in FLOWS:
+        rxn = model.createReaction()
+        for result in (rxn.setId(reaction_id(flow)), rxn.setReversible(False)):
+            _check(result, f"reaction {flow}")
+        for ref, species in (
+            (rxn.createReactant(), flow.source),
+            (rxn.createProduct(), flow.target),
+        ):
+            for result in (
+                ref.setSpecies(species),
+                ref.setStoichiometry(1.0),
+                ref.setConstant(True),
+            ):
+                _check(result, f"reaction {flow}")
+        law = rxn.createKineticLaw()
+        _check(law.setMath(_math(model, f"({_l3(flow.rate)}) * {flow.source}")), f"law {flow}")
+
+    for analyte, (state, volume, _mw) in OUTPUTS.items():
+        oid = output_id(analyte)
+        _parameter(model, oid, None, constant=False, units="nM")
+        rule = model.createAssignmentRule()
+        _check(rule.setVariable(oid), f"rule {oid}")
+        _check(rule.setMath(_math(model, f"{state} / ({_l3(volume)})")), f"rule {oid}")
+
+    _raise_on_errors(doc)
+    return libsbml.writeSBMLToString(doc)
+
+
+def _scalar_params(params: Mapping[str, float]) -> dict[str, float]:
+    arrays = as_subject_arrays({k: params[k] for k in PARAMETERS if k in params})
+    if any(a.size != 1 for a in arrays.values()):
+        raise ModelSpecError("to_sbml takes one value per parameter (one subject), not arrays.")
+    return {k: float(a[0]) for k, a in arrays.items()}
+
+
+def _valid_id(sid: str) -> str:
+    if not libsbml.SyntaxChecker.isValidSBMLSId(sid):
+        raise ModelSpecError(
+            f"{sid!r} is not a valid SBML identifier (letters, digits, _; "
+            "not starting with a digit)."
+        )
+    return sid
+
+
+def _check(result: int, what: str) -> None:
+    if result != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise ModelSpecError(
+            f"libsbml refused {what}: {libsbml.OperationReturnValue_toString(result)}."
+        )
+
+
+def _unit_definition(
+    model: libsbml.Model, uid: str, parts: list[tuple[int, int, int, float]]
+) -> None:
+    ud = model.createUnitDefinition()
+    _check(ud.setId(uid), f"unit {uid}")
+    for kind, exponent, scale, multiplier in parts:
+        unit = ud.createUnit()
+        for result in (
+            unit.setKind(kind),
+            unit.setExponent(exponent),
+            unit.setScale(scale),
+            unit.setMultiplier(multiplier),
+        ):
+            _check(result, f"unit {uid}")
+
+
+def _parameter(
+    model: libsbml.Model, pid: str, value: float | None, *, constant: bool, units: str | None = None
+) -> None:
+    par = model.createParameter()
+    _check(par.setId(_valid_id(pid)), f"parameter {pid}")
+    _check(par.setConstant(constant), f"parameter {pid}")
+    if value is not None:
+        _check(par.setValue(value), f"parameter {pid}")
+    if units is not None:
+        _check(par.setUnits(units), f"parameter {pid}")
+
+
+def _l3(formula: str) -> str:
+    """Translate a spec formula (Python arithmetic over parameter names) into SBML L3 infix.
+
+    Only numbers, parameter names, + - * / ** and unary signs are accepted, so anything the kernels'
+    evaluator would read differently is rejected rather than exported wrongly.
+    """
+    try:
+        tree = ast.parse(formula, mode="eval").body
+    except SyntaxError as exc:
+        raise ModelSpecError(f"Spec formula {formula!r} is not valid arithmetic: {exc}.") from exc
+
+    def emit(node: ast.expr) -> str:
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return f"({emit(node.left)} {_BINARY[type(node.op)]} {emit(node.right)})"
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            return f"({'-' if isinstance(node.op, ast.USub) else '+'}{emit(node.operand)})"
+        if isinstance(node, ast.Name):
+            if node.id not in PARAMETERS:
+                raise ModelSpecError(
+                    f"Spec formula {formula!r} uses unknown parameter {node.id!r}."
+                )
+            return node.id
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            if isinstance(node.value, bool):
+                raise ModelSpecError(f"Spec formula {formula!r} has a boolean constant.")
+            value = float(node.value)
+            if not np.isfinite(value):
+                raise ModelSpecError(f"Spec formula {formula!r} has a non-finite constant.")
+            return repr(value)
+        raise ModelSpecError(f"Spec formula {formula!r}: {ast.dump(node)} is not plain arithmetic.")
+
+    return emit(tree)
+
+
+def _math(model: libsbml.Model, infix: str) -> libsbml.ASTNode:
+    settings = libsbml.L3ParserSettings()
+    settings.setModel(model)  # ids in the model take precedence over built-in names
+    ast_node = libsbml.parseL3FormulaWithSettings(infix, settings)
+    if ast_node is None:
+        raise ModelSpecError(f"libsbml could not parse {infix!r}: {libsbml.getLastParseL3Error()}")
+    return ast_node
+
+
+def _raise_on_errors(doc: libsbml.SBMLDocument) -> None:
+    doc.checkConsistency()
+    errors = [doc.getError(i) for i in range(doc.getNumErrors())]
+    severe = [e for e in errors if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+    if severe:
+        text = "; ".join(
+            f"{e.getErrorId()}: {e.getShortMessage()} ({e.getMessage().strip()})"
+            for e in severe[:5]
+        )
+        raise ModelSpecError(f"Generated SBML is inconsistent: {text}")
