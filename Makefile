@@ -20,8 +20,8 @@ run: setup
 	$(BIN)/kratomsim demo --out out
 
 lint: setup
-	$(BIN)/ruff format --check src tests benchmarks scripts
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pyright
 
 test: lint

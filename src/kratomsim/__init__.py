@@ -18,7 +18,7 @@ from kratomsim.errors import KratomsimError as KratomsimError
 from kratomsim.models.dosing import DoseRecord as DoseRecord
 from kratomsim.models.dosing import Regimen as Regimen
 from kratomsim.models.regimen_text import parse_regimen as parse_regimen
-# TEMP from kratomsim.reports.plots import plot_exposure as plot_exposure
+from kratomsim.reports.plots import plot_exposure as plot_exposure
 
 __version__ = _version("kratomsim")
 

@@ -49,7 +49,9 @@ def test_irregular_output_times_and_doses_between_outputs() -> None:
     t = np.array([0.1, 0.37, 1.0, 5.5, 7.25, 30.0])
     doses = np.array([0.0, 3.3, 6.1])
     x = propagate(one_compartment(ka, k), doses, np.full((1, 3, 1), dose), (0,), t)
-    expected = sum(np.where(t >= d, bateman(np.clip(t - d, 0, None), dose, ka, k, v), 0) for d in doses)
+    expected = sum(
+        np.where(t >= d, bateman(np.clip(t - d, 0, None), dose, ka, k, v), 0) for d in doses
+    )
     np.testing.assert_allclose(x[0, :, 1] / v, expected, rtol=1e-10)
 
 
@@ -57,7 +59,10 @@ def test_irregular_output_times_and_doses_between_outputs() -> None:
 def test_exact_matches_ode_within_1e_6(product: str) -> None:
     params = default_params(product)
     doses = np.array([0.0, 8.0, 16.0, 24.0, 31.5, 48.0])
-    alk = {"mitragynine": np.full(doses.size, 26.0), "7-hydroxymitragynine": np.full(doses.size, 4.0)}
+    alk = {
+        "mitragynine": np.full(doses.size, 26.0),
+        "7-hydroxymitragynine": np.full(doses.size, 4.0),
+    }
     t = np.linspace(0, 96, 385)
     p, exact = simulate_states(params, doses, alk, t)
     _, ode = simulate_states(params, doses, alk, t, method="ode")
@@ -81,7 +86,9 @@ def test_dose_linearity() -> None:
     params = default_params()
     t = np.linspace(0, 48, 97)
     _, one = simulate_concentrations(params, np.array([0.0]), {"mitragynine": np.array([13.3])}, t)
-    _, three = simulate_concentrations(params, np.array([0.0]), {"mitragynine": np.array([39.9])}, t)
+    _, three = simulate_concentrations(
+        params, np.array([0.0]), {"mitragynine": np.array([39.9])}, t
+    )
     np.testing.assert_allclose(three, 3 * one, rtol=1e-10, atol=1e-14)
 
 
@@ -100,14 +107,20 @@ def test_degenerate_rates_fall_back_to_expm_and_stay_exact() -> None:
     params = dict(default_params())
     params["ka_mg"] = params["kme"]  # equal eigenvalues: the eigenvector matrix is singular
     params["ka_7oh"] = params["kme"]
-    p, states = simulate_states(params, np.array([0.0]), {"mitragynine": np.array([30.0])},
-                                np.linspace(0, 24, 97))
+    p, states = simulate_states(
+        params, np.array([0.0]), {"mitragynine": np.array([30.0])}, np.linspace(0, 24, 97)
+    )
     from kratomsim.models.pk import rate_matrix
 
     *_, ok = modal_form(rate_matrix(p))
     assert not ok[0], f"expected condition number above {MAX_EIGEN_CONDITION:g}"
-    _, ode = simulate_states(params, np.array([0.0]), {"mitragynine": np.array([30.0])},
-                             np.linspace(0, 24, 97), method="ode")
+    _, ode = simulate_states(
+        params,
+        np.array([0.0]),
+        {"mitragynine": np.array([30.0])},
+        np.linspace(0, 24, 97),
+        method="ode",
+    )
     c, c_ode = concentrations_nm(p, states), concentrations_nm(p, ode)
     big = c_ode > 1e-9 * c_ode.max()
     assert np.max(np.abs(c - c_ode)[big] / c_ode[big]) <= 1e-6
@@ -123,7 +136,9 @@ def test_subjects_are_independent(rng: np.random.Generator) -> None:
     _, together = simulate_concentrations(params, doses, {"mitragynine": np.array([20.0, 20.0])}, t)
     for s in range(n):
         single = {k: float(v[s]) for k, v in params.items()}
-        _, alone = simulate_concentrations(single, doses, {"mitragynine": np.array([20.0, 20.0])}, t)
+        _, alone = simulate_concentrations(
+            single, doses, {"mitragynine": np.array([20.0, 20.0])}, t
+        )
         np.testing.assert_allclose(together[s], alone[0], rtol=1e-12, atol=1e-15)
 
 

@@ -50,7 +50,9 @@ def test_mass_balance_and_non_negativity(
     alk = {"mitragynine": np.full(times.size, mg), "7-hydroxymitragynine": np.full(times.size, oh)}
     p, x = simulate_states(params, times, alk, t)
     dosed_nmol = times.size * (mg * 1e6 / 398.5 + oh * 1e6 / 414.502)
-    given_by_t = np.array([(times <= tt).sum() for tt in t]) * (mg * 1e6 / 398.5 + oh * 1e6 / 414.502)
+    given_by_t = np.array([(times <= tt).sum() for tt in t]) * (
+        mg * 1e6 / 398.5 + oh * 1e6 / 414.502
+    )
     # all amounts ≥ 0 (to round-off), and the states add up to what was dosed so far
     assert np.all(x >= -1e-9 * dosed_nmol)
     np.testing.assert_allclose(x.sum(axis=-1)[0], given_by_t, rtol=1e-9, atol=1e-9 * dosed_nmol)

@@ -58,7 +58,9 @@ def test_tanna_auc_within_25_percent(tanna_sim, key: str, k: int) -> None:
     ("key", "k", "window"),
     [("mg_t_half_h", 0, "mg_terminal_window_h"), ("oh_t_half_h", 1, "oh_terminal_window_h")],
 )
-def test_tanna_terminal_half_life_within_25_percent(tanna_sim, key: str, k: int, window: str) -> None:
+def test_tanna_terminal_half_life_within_25_percent(
+    tanna_sim, key: str, k: int, window: str
+) -> None:
     t_half = terminal_half_life(tanna_sim.time_h, tanna_sim.conc_nm[0, :, k], TANNA[window])
     assert t_half == pytest.approx(TANNA[key], rel=0.25)
 
@@ -67,7 +69,12 @@ def test_tanna_dose_is_39_mg_mitragynine(tanna_sim) -> None:
     assert 2.0 * tanna_sim.mg_per_g == pytest.approx(TANNA["mg_dose_mg"])
 
 
-LEAF_DOSES_MG = [500, 1000, 2000, 4000]  # the reported range; intermediate levels not in the abstract
+LEAF_DOSES_MG = [
+    500,
+    1000,
+    2000,
+    4000,
+]  # the reported range; intermediate levels not in the abstract
 
 
 @pytest.fixture(scope="module")

@@ -35,13 +35,24 @@ def model_params(v: dict[str, float], ka: float) -> dict[str, FloatArray]:
     """Model parameters for one subject from fitted values and the labelled assumptions."""
     ev = load_parameters(("constants.toml",))
     f_mg, vm = ev["f_mg"].value, ev["vm_7oh"].value
-    return as_subject_arrays({
-        "ka_mg": ka, "ka_7oh": ev["ka_7oh"].value, "f_mg": f_mg,
-        "fp": v["fp_over_vm"] * vm, "f_7oh": ev["f_7oh"].value,
-        "cl": v["cl"], "v1": v["v1"], "q": v["q"], "v2": v["v2"],
-        "fm": v["fmf_over_vm"] * vm / f_mg, "kme": v["kme"], "vm": vm,
-        "mw_mg": ev["mw_mg"].value, "mw_7oh": ev["mw_7oh"].value,
-    })
+    return as_subject_arrays(
+        {
+            "ka_mg": ka,
+            "ka_7oh": ev["ka_7oh"].value,
+            "f_mg": f_mg,
+            "fp": v["fp_over_vm"] * vm,
+            "f_7oh": ev["f_7oh"].value,
+            "cl": v["cl"],
+            "v1": v["v1"],
+            "q": v["q"],
+            "v2": v["v2"],
+            "fm": v["fmf_over_vm"] * vm / f_mg,
+            "kme": v["kme"],
+            "vm": vm,
+            "mw_mg": ev["mw_mg"].value,
+            "mw_7oh": ev["mw_7oh"].value,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -147,8 +158,15 @@ def calibrate(*, start: dict[str, float] | None = None, fast: bool = False) -> C
     upper = np.full(len(FITTED), np.log(1e6))
     upper[FITTED.index("fmf_over_vm")] = np.log(f_mg / vm)
     upper[FITTED.index("fp_over_vm")] = np.log((1 - f_mg) / vm)
-    fit = least_squares(fun, np.log([x0[k] for k in FITTED]), xtol=tol, ftol=tol, gtol=tol,
-                        bounds=(np.full(len(FITTED), np.log(1e-9)), upper), method="trf")
+    fit = least_squares(
+        fun,
+        np.log([x0[k] for k in FITTED]),
+        xtol=tol,
+        ftol=tol,
+        gtol=tol,
+        bounds=(np.full(len(FITTED), np.log(1e-9)), upper),
+        method="trf",
+    )
     values: dict[str, float] = dict(zip(FITTED, np.exp(fit.x).tolist(), strict=True))
     hu = data["huestis2024"]
     mid = (np.mean(hu["mg_tmax_h_range"]), np.mean(hu["oh_tmax_h_range"]))
@@ -157,25 +175,49 @@ def calibrate(*, start: dict[str, float] | None = None, fast: bool = False) -> C
         t_mg, t_oh = capsule_tmax(values, float(np.exp(log_ka)))
         return (t_mg - mid[0]) ** 2 + (t_oh - mid[1]) ** 2
 
-    ka: Any = minimize_scalar(miss, bounds=(np.log(0.2), np.log(10.0)), method="bounded",
-                         options={"xatol": 1e-6 if fast else 1e-9})
+    ka: Any = minimize_scalar(
+        miss,
+        bounds=(np.log(0.2), np.log(10.0)),
+        method="bounded",
+        options={"xatol": 1e-6 if fast else 1e-9},
+    )
     values["ka_capsule"] = float(np.exp(ka.x))
-    return Calibration(values, predict(values, data), capsule_tmax(values, values["ka_capsule"]),
-                       float(2 * fit.cost))
+    return Calibration(
+        values,
+        predict(values, data),
+        capsule_tmax(values, values["ka_capsule"]),
+        float(2 * fit.cost),
+    )
 
 
 #: How each fitted value's plausible range is derived from the spread of the related NCA metric.
 _SPREAD = {
-    "ka_tea": ("1/h", "mg_tmax_h_range", "mg_tmax_h", True, "MG tmax range 0.75-1.5 h (ka ~ 1/tmax)"),
+    "ka_tea": (
+        "1/h",
+        "mg_tmax_h_range",
+        "mg_tmax_h",
+        True,
+        "MG tmax range 0.75-1.5 h (ka ~ 1/tmax)",
+    ),
     "cl": ("L/h", "mg_cl_f_l_h_range", None, False, "CL/F range 71.7-302 L/h"),
     "v1": ("L", "mg_vz_f_l_range", "mg_vz_f_l", False, "Vz/F range 5190-19700 L"),
     "q": ("L/h", "mg_vz_f_l_range", "mg_vz_f_l", False, "Vz/F range 5190-19700 L"),
     "v2": ("L", "mg_vz_f_l_range", "mg_vz_f_l", False, "Vz/F range 5190-19700 L"),
     "kme": ("1/h", "oh_t_half_h_range", "oh_t_half_h", True, "7-OH t1/2 range 5.03-6.52 h"),
-    "fmf_over_vm": ("1/L", "oh_auc_inf_nm_h_range", "oh_auc_inf_nm_h", False,
-                    "7-OH AUC range 60.8-126 nM*h"),
-    "fp_over_vm": ("1/L", "oh_auc_inf_nm_h_range", "oh_auc_inf_nm_h", False,
-                   "7-OH AUC range 60.8-126 nM*h"),
+    "fmf_over_vm": (
+        "1/L",
+        "oh_auc_inf_nm_h_range",
+        "oh_auc_inf_nm_h",
+        False,
+        "7-OH AUC range 60.8-126 nM*h",
+    ),
+    "fp_over_vm": (
+        "1/L",
+        "oh_auc_inf_nm_h_range",
+        "oh_auc_inf_nm_h",
+        False,
+        "7-OH AUC range 60.8-126 nM*h",
+    ),
 }
 
 
@@ -211,10 +253,13 @@ def render_parameter_file(cal: Calibration) -> str:
         if name == "ka_capsule":
             hu = data["huestis2024"]
             unit, lo, hi = "1/h", value * 1.15 / 1.3, value * 1.15 / 1.0
-            src, loc = "huestis2024", (
-                "Abstract single-dose tmax ranges MG 1.0-1.3 h, 7-OH 1.2-1.8 h (pk.md 2.1); "
-                f"chosen to put both at the range midpoints ({np.mean(hu['mg_tmax_h_range']):.2f}, "
-                f"{np.mean(hu['oh_tmax_h_range']):.2f} h); range from the MG tmax range"
+            src, loc = (
+                "huestis2024",
+                (
+                    "Abstract single-dose tmax ranges MG 1.0-1.3 h, 7-OH 1.2-1.8 h (pk.md 2.1); "
+                    f"chosen to put both at the range midpoints ({np.mean(hu['mg_tmax_h_range']):.2f}, "
+                    f"{np.mean(hu['oh_tmax_h_range']):.2f} h); range from the MG tmax range"
+                ),
             )
         else:
             unit, rkey, mkey, inverse, why = _SPREAD[name]

@@ -24,7 +24,9 @@ FloatArray = NDArray[np.float64]
 Method = Literal["exact", "ode"]
 
 
-def dose_nmol(params: Mapping[str, FloatArray], alkaloid_mg: Mapping[str, FloatArray]) -> FloatArray:
+def dose_nmol(
+    params: Mapping[str, FloatArray], alkaloid_mg: Mapping[str, FloatArray]
+) -> FloatArray:
     """Convert per-dose alkaloid amounts (mg, shape (subjects, doses)) into nmol per depot input."""
     cols = []
     for analyte, (_, mw) in DOSE_INPUTS.items():
@@ -97,6 +99,7 @@ def simulate_concentrations(
     doses = dose_nmol(p, alkaloid_mg)
     doses = np.broadcast_to(doses, (a.shape[0], *doses.shape[1:]))
     inputs = tuple(body.index(IDX[state]) for state, _ in DOSE_INPUTS.values())
-    conc = propagate(a, np.asarray(dose_times_h, float), doses, inputs,
-                     np.asarray(t_out_h, float), observe=c)
+    conc = propagate(
+        a, np.asarray(dose_times_h, float), doses, inputs, np.asarray(t_out_h, float), observe=c
+    )
     return p, conc

@@ -27,11 +27,26 @@ def _content(product: Product, field: str, override: float | None, flag: str) ->
     if override is None:
         return cited
     if not (0.0 <= override <= MAX_CONTENT_MG_PER_G):
-        raise ProductError(bad_value(f"{flag} must be between 0 and {MAX_CONTENT_MG_PER_G:g} mg/g",
-                                     override, "Take the value from the label or assay in mg per g."))
-    return CitedValue(name=cited.name, value=override, unit="mg/g", low=override, high=override,
-                      kind="user", source="user_input", locator=flag, species="n/a", grade="S",
-                      note="Supplied by the user.")
+        raise ProductError(
+            bad_value(
+                f"{flag} must be between 0 and {MAX_CONTENT_MG_PER_G:g} mg/g",
+                override,
+                "Take the value from the label or assay in mg per g.",
+            )
+        )
+    return CitedValue(
+        name=cited.name,
+        value=override,
+        unit="mg/g",
+        low=override,
+        high=override,
+        kind="user",
+        source="user_input",
+        locator=flag,
+        species="n/a",
+        grade="S",
+        note="Supplied by the user.",
+    )
 
 
 def model_inputs(
@@ -47,8 +62,22 @@ def model_inputs(
     the labelled assumptions ``f_mg`` and ``vm_7oh`` split them into fractions for mass balance.
     """
     ka_name = f"ka_{product.absorption}"
-    names = (ka_name, "ka_7oh", "f_mg", "f_7oh", "cl", "v1", "q", "v2", "kme", "vm_7oh",
-             "fmf_over_vm", "fp_over_vm", "mw_mg", "mw_7oh")
+    names = (
+        ka_name,
+        "ka_7oh",
+        "f_mg",
+        "f_7oh",
+        "cl",
+        "v1",
+        "q",
+        "v2",
+        "kme",
+        "vm_7oh",
+        "fmf_over_vm",
+        "fp_over_vm",
+        "mw_mg",
+        "mw_7oh",
+    )
     used = [evidence[n] for n in names]
     v = {n: evidence[n].value for n in names}
     params = {
@@ -71,7 +100,13 @@ def model_inputs(
     mg = _content(product, "mg_per_g", mg_per_g, "--mg-per-g")
     oh = _content(product, "oh7_mg_per_g", oh7_mg_per_g, "--7oh-mg-per-g")
     if mg.value == 0.0 and oh.value == 0.0:
-        raise ProductError(bad_value("The product contains no alkaloid", "0 mg/g",
-                                     "Give a positive --mg-per-g or --7oh-mg-per-g."))
-    return ModelInputs(params=params, mg_per_g=mg.value, oh7_mg_per_g=oh.value,
-                       used=(*used, mg, oh))
+        raise ProductError(
+            bad_value(
+                "The product contains no alkaloid",
+                "0 mg/g",
+                "Give a positive --mg-per-g or --7oh-mg-per-g.",
+            )
+        )
+    return ModelInputs(
+        params=params, mg_per_g=mg.value, oh7_mg_per_g=oh.value, used=(*used, mg, oh)
+    )

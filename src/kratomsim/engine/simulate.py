@@ -35,13 +35,19 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     p = Path(path)
     fmt = SCENARIO_SUFFIXES.get(p.suffix.lower())
     if fmt is None:
-        raise ScenarioError(bad_value("Scenario files must end in .yaml, .yml or .toml", str(p),
-                                      "Rename the file or pass the regimen as text."))
+        raise ScenarioError(
+            bad_value(
+                "Scenario files must end in .yaml, .yml or .toml",
+                str(p),
+                "Rename the file or pass the regimen as text.",
+            )
+        )
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(bad_value("Cannot read scenario file", str(p),
-                                      f"Check the path ({exc.strerror}).")) from None
+        raise ScenarioError(
+            bad_value("Cannot read scenario file", str(p), f"Check the path ({exc.strerror}).")
+        ) from None
     return load_scenario_text(text, fmt=fmt)  # type: ignore[arg-type]
 
 
@@ -51,14 +57,23 @@ def _as_scenario(regimen: str | os.PathLike[str] | Regimen | Scenario) -> Scenar
     if isinstance(regimen, os.PathLike) or Path(str(regimen)).suffix.lower() in SCENARIO_SUFFIXES:
         return read_scenario(regimen)
     if not isinstance(regimen, str):
-        raise RegimenError(bad_value("A regimen must be text, a scenario file or a Regimen",
-                                     type(regimen).__name__, "Pass e.g. '2 g every 8 h for 14 days'."))
+        raise RegimenError(
+            bad_value(
+                "A regimen must be text, a scenario file or a Regimen",
+                type(regimen).__name__,
+                "Pass e.g. '2 g every 8 h for 14 days'.",
+            )
+        )
     return parse_regimen(regimen)
 
 
 def terminal_half_life_h(params: Mapping[str, float]) -> float:
     """Slowest disposition half-life of mitragynine (h) from the two-compartment constants."""
-    k10, k12, k21 = params["cl"] / params["v1"], params["q"] / params["v1"], params["q"] / params["v2"]
+    k10, k12, k21 = (
+        params["cl"] / params["v1"],
+        params["q"] / params["v1"],
+        params["q"] / params["v2"],
+    )
     s = k10 + k12 + k21
     beta = (s - np.sqrt(s * s - 4 * k10 * k21)) / 2
     return float(np.log(2) / beta)
@@ -70,9 +85,18 @@ def default_times(regimen: Regimen, duration_h: float | None, t_half_h: float) -
         last = regimen.expand(None).last_time_h if not regimen.open_ended else 28 * 24.0
         duration_h = last + max(MIN_WASHOUT_H, WASHOUT_HALF_LIVES * t_half_h)
     if not (0 < duration_h <= MAX_DURATION_H):
-        raise RegimenError(bad_value("Observation duration must be between 0 and 10 years",
-                                     f"{duration_h:g} h", "Give e.g. --duration '10 d'."))
-    step = 0.05 if duration_h <= 240 else (0.1 if duration_h <= 1500 else 0.5 if duration_h <= 8760 else 1.0)
+        raise RegimenError(
+            bad_value(
+                "Observation duration must be between 0 and 10 years",
+                f"{duration_h:g} h",
+                "Give e.g. --duration '10 d'.",
+            )
+        )
+    step = (
+        0.05
+        if duration_h <= 240
+        else (0.1 if duration_h <= 1500 else 0.5 if duration_h <= 8760 else 1.0)
+    )
     n = int(np.ceil(duration_h / step - 1e-9))
     return np.linspace(0.0, n * step, n + 1)
 
@@ -135,25 +159,42 @@ def simulate(
     used: list[CitedValue] = list(inputs.used)
     for name, value in (parameters or {}).items():
         if name not in PARAMETERS:
-            raise RegimenError(bad_value("Unknown model parameter", name,
-                                         f"Use one of {', '.join(PARAMETERS)}."))
+            raise RegimenError(
+                bad_value("Unknown model parameter", name, f"Use one of {', '.join(PARAMETERS)}.")
+            )
         params[name] = float(value)
-        used.append(CitedValue(name=name, value=float(value), unit="model", low=float(value),
-                               high=float(value), kind="user", source="user_input",
-                               locator="parameters=", species="n/a", grade="S"))
+        used.append(
+            CitedValue(
+                name=name,
+                value=float(value),
+                unit="model",
+                low=float(value),
+                high=float(value),
+                kind="user",
+                source="user_input",
+                locator="parameters=",
+                species="n/a",
+                grade="S",
+            )
+        )
     duration_h = parse_duration_h(duration) if isinstance(duration, str) else duration
     if times_h is not None:
         t = np.asarray(times_h, dtype=np.float64)
         if t.ndim != 1 or t.size == 0 or np.any(t < 0) or not np.all(np.isfinite(t)):
-            raise RegimenError(bad_value("Output times must be finite hours ≥ 0", "times_h",
-                                         "Pass a 1-D array of times."))
+            raise RegimenError(
+                bad_value(
+                    "Output times must be finite hours ≥ 0", "times_h", "Pass a 1-D array of times."
+                )
+            )
         t = np.sort(t)
     else:
         t = default_times(reg, duration_h, terminal_half_life_h(params))
     events = reg.expand(float(t[-1]) if reg.open_ended else None)
     doses_g = events.amounts_g
-    alkaloid_mg = {"mitragynine": doses_g * inputs.mg_per_g,
-                   "7-hydroxymitragynine": doses_g * inputs.oh7_mg_per_g}
+    alkaloid_mg = {
+        "mitragynine": doses_g * inputs.mg_per_g,
+        "7-hydroxymitragynine": doses_g * inputs.oh7_mg_per_g,
+    }
     p, states = simulate_states(params, events.times_h, alkaloid_mg, t, method=method)
     # Modal propagation leaves round-off of order 1e-16 × amount; concentrations cannot be negative.
     nm = np.maximum(concentrations_nm(p, states), 0.0)
@@ -166,15 +207,27 @@ def simulate(
     repeat = next((r for r in reg.records if r.addl is None or r.addl > 0), None)
     auc_one = (per_nmol[0] @ (per_g_nmol * repeat.amount_g)) * ng_factor if repeat else None
     summaries = tuple(
-        summarise(t, ng[s], nm[s], events.times_h, auc_inf, auc_one, reg) for s in range(ng.shape[0])
+        summarise(t, ng[s], nm[s], events.times_h, auc_inf, auc_one, reg)
+        for s in range(ng.shape[0])
     )
     dosed = np.full(ng.shape[0], float((per_g_nmol * doses_g.sum()).sum()))
     arrays = (t, ng, nm, states, dosed, events.times_h, doses_g)
     for arr in arrays:
         arr.flags.writeable = False
     return Simulation(
-        time_h=t, conc_ng_ml=ng, conc_nm=nm, amounts_nmol=states, dosed_nmol=dosed,
-        dose_times_h=events.times_h, dose_amounts_g=doses_g, regimen=reg, product=prod,
-        mg_per_g=inputs.mg_per_g, oh7_mg_per_g=inputs.oh7_mg_per_g, params=p,
-        summaries=summaries, used=tuple(used), method=method,
+        time_h=t,
+        conc_ng_ml=ng,
+        conc_nm=nm,
+        amounts_nmol=states,
+        dosed_nmol=dosed,
+        dose_times_h=events.times_h,
+        dose_amounts_g=doses_g,
+        regimen=reg,
+        product=prod,
+        mg_per_g=inputs.mg_per_g,
+        oh7_mg_per_g=inputs.oh7_mg_per_g,
+        params=p,
+        summaries=summaries,
+        used=tuple(used),
+        method=method,
     )

@@ -17,7 +17,12 @@ def _cumulative_auc(t: FloatArray, c: FloatArray) -> FloatArray:
 
 
 def time_to_fraction_of_steady_state(
-    t: FloatArray, c: FloatArray, first_h: float, tau_h: float, css_avg: float, n_doses: int,
+    t: FloatArray,
+    c: FloatArray,
+    first_h: float,
+    tau_h: float,
+    css_avg: float,
+    n_doses: int,
     fraction: float = 0.9,
 ) -> float | None:
     """First dose time (h after the first dose) whose dosing-interval average reaches the fraction.
@@ -60,14 +65,16 @@ def summarise(
             css = float(auc_inf_one_dose_ng_h_ml[k]) / repeat.ii_h
             n = int(np.sum(dose_times_h >= repeat.time_h))
             t90 = time_to_fraction_of_steady_state(t, c, repeat.time_h, repeat.ii_h, css, n)
-        out.append(AnalyteSummary(
-            analyte=name,
-            cmax_ng_ml=float(c[i]),
-            cmax_nm=float(conc_nm[i, k]),
-            tmax_h=float(t[i]),
-            auc_ng_h_ml=float(_cumulative_auc(t, c)[-1]),
-            auc_inf_ng_h_ml=float(auc_inf_ng_h_ml[k]),
-            last_trough_ng_ml=trough,
-            time_to_90pct_steady_state_h=t90,
-        ))
+        out.append(
+            AnalyteSummary(
+                analyte=name,
+                cmax_ng_ml=float(c[i]),
+                cmax_nm=float(conc_nm[i, k]),
+                tmax_h=float(t[i]),
+                auc_ng_h_ml=float(_cumulative_auc(t, c)[-1]),
+                auc_inf_ng_h_ml=float(auc_inf_ng_h_ml[k]),
+                last_trough_ng_ml=trough,
+                time_to_90pct_steady_state_h=t90,
+            )
+        )
     return tuple(out)

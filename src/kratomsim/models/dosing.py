@@ -40,27 +40,38 @@ class DoseRecord:
     def __post_init__(self) -> None:
         if not np.isfinite(self.time_h) or self.time_h < 0:
             raise RegimenError(
-                bad_value("Dose time must be a finite number of hours ≥ 0", self.time_h,
-                          "Give times relative to the first dose, e.g. 0, 8, 16.")
+                bad_value(
+                    "Dose time must be a finite number of hours ≥ 0",
+                    self.time_h,
+                    "Give times relative to the first dose, e.g. 0, 8, 16.",
+                )
             )
         if not np.isfinite(self.amount_g) or self.amount_g <= 0:
             raise RegimenError(
-                bad_value("Dose amount must be positive", self.amount_g,
-                          "Give the amount of product per dose, e.g. '2 g' or '500 mg'.")
+                bad_value(
+                    "Dose amount must be positive",
+                    self.amount_g,
+                    "Give the amount of product per dose, e.g. '2 g' or '500 mg'.",
+                )
             )
         if self.amount_g > MAX_DOSE_G:
             raise RegimenError(
-                bad_value(f"Dose amount above {MAX_DOSE_G:g} g per dose is not plausible",
-                          f"{self.amount_g:g} g",
-                          "Check the unit (mg vs g) and the amount per single dose.")
+                bad_value(
+                    f"Dose amount above {MAX_DOSE_G:g} g per dose is not plausible",
+                    f"{self.amount_g:g} g",
+                    "Check the unit (mg vs g) and the amount per single dose.",
+                )
             )
         repeats = self.addl is None or self.addl > 0
         if self.addl is not None and self.addl < 0:
             raise RegimenError(bad_value("ADDL must be ≥ 0", self.addl, "Use 0 for a single dose."))
         if repeats and (not np.isfinite(self.ii_h) or self.ii_h < MIN_INTERVAL_H):
             raise RegimenError(
-                bad_value(f"Dosing interval must be at least {MIN_INTERVAL_H * 60:g} min",
-                          f"{self.ii_h:g} h", "Give an interval such as 'every 8 h'.")
+                bad_value(
+                    f"Dosing interval must be at least {MIN_INTERVAL_H * 60:g} min",
+                    f"{self.ii_h:g} h",
+                    "Give an interval such as 'every 8 h'.",
+                )
             )
 
     def n_doses(self, horizon_h: float) -> int:
@@ -105,12 +116,18 @@ class Regimen:
 
     def __post_init__(self) -> None:
         if not self.records:
-            raise RegimenError(bad_value("A regimen needs at least one dose", self.text or "()",
-                                         "Write e.g. '2 g once' or '2 g every 8 h for 14 days'."))
+            raise RegimenError(
+                bad_value(
+                    "A regimen needs at least one dose",
+                    self.text or "()",
+                    "Write e.g. '2 g once' or '2 g every 8 h for 14 days'.",
+                )
+            )
         for n in (*self.missed, *(n for n, _ in self.late_h)):
             if n < 1:
-                raise RegimenError(bad_value("Dose numbers start at 1", n,
-                                             "Number doses 1, 2, 3… in time order."))
+                raise RegimenError(
+                    bad_value("Dose numbers start at 1", n, "Number doses 1, 2, 3… in time order.")
+                )
 
     @property
     def open_ended(self) -> bool:
@@ -123,15 +140,24 @@ class Regimen:
         ``horizon_h`` bounds open-ended records and is required when the regimen is open-ended.
         """
         if self.open_ended and horizon_h is None:
-            raise RegimenError(bad_value("This regimen has no end", self.text or "open-ended",
-                                         "Add a duration, e.g. 'for 14 days', or set an observation "
-                                         "window (--duration)."))
+            raise RegimenError(
+                bad_value(
+                    "This regimen has no end",
+                    self.text or "open-ended",
+                    "Add a duration, e.g. 'for 14 days', or set an observation "
+                    "window (--duration).",
+                )
+            )
         horizon = np.inf if horizon_h is None else horizon_h
         total = sum(r.n_doses(horizon) for r in self.records)
         if total > MAX_DOSES:
-            raise RegimenError(bad_value(f"Regimen expands to more than {MAX_DOSES:,} doses",
-                                         f"{total:,} doses",
-                                         "Shorten the duration or lengthen the interval."))
+            raise RegimenError(
+                bad_value(
+                    f"Regimen expands to more than {MAX_DOSES:,} doses",
+                    f"{total:,} doses",
+                    "Shorten the duration or lengthen the interval.",
+                )
+            )
         times: list[NDArray[np.float64]] = []
         amounts: list[NDArray[np.float64]] = []
         for r in self.records:
@@ -146,8 +172,13 @@ class Regimen:
         n_total = t_all.size
         for n in (*self.missed, *(n for n, _ in self.late_h)):
             if n > n_total:
-                raise RegimenError(bad_value("Dose number beyond the end of the regimen", n,
-                                             f"This regimen has {n_total} doses."))
+                raise RegimenError(
+                    bad_value(
+                        "Dose number beyond the end of the regimen",
+                        n,
+                        f"This regimen has {n_total} doses.",
+                    )
+                )
         for n, delay in self.late_h:
             t_all[n - 1] += delay
         keep = np.ones(n_total, dtype=bool)
@@ -155,7 +186,12 @@ class Regimen:
             keep[n - 1] = False
         t_all, a_all = t_all[keep], a_all[keep]
         if t_all.size and t_all.min() < 0:
-            raise RegimenError(bad_value("A dose moved before time 0", float(t_all.min()),
-                                         "Shift an early dose by less than its own time."))
+            raise RegimenError(
+                bad_value(
+                    "A dose moved before time 0",
+                    float(t_all.min()),
+                    "Shift an early dose by less than its own time.",
+                )
+            )
         order = np.argsort(t_all, kind="stable")
         return DoseEvents(times_h=t_all[order], amounts_g=a_all[order])

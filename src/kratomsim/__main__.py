@@ -1,0 +1,5 @@
+"""``python -m kratomsim`` runs the command line."""
+
+from kratomsim.interfaces.cli import main
+
+main()
