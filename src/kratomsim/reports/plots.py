@@ -1,29 +1,73 @@
-"""Plots a person would rather see than read: exposure over time with dose marks."""
+"""Plots a person would rather see than read: exposure over time with dose marks.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (Agg canvas), so nothing touches
+pyplot's global state and nothing needs a display.
+"""
 
 from __future__ import annotations
 
+import textwrap
+import warnings
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
 from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
 
-FOOTER = "Simulation, not advice: discuss any use with a clinician."
+FOOTER = "Simulation, not advice; discuss with a clinician."
 COLOURS = {"mitragynine": "#1f5f8b", "7-hydroxymitragynine": "#c0392b"}
-SUFFIXES = {".png", ".svg", ".pdf"}
+#: File suffix → matplotlib format.
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+UNITS = ("ng/mL", "nM")
+#: Windows longer than this (h) are drawn in days.
+DAYS_AFTER_H = 96.0
+#: gid of the dose-mark artist in each panel (one marker per dose actually taken).
+DOSE_MARKS = "dose-marks"
 
 
 class PlotError(KratomsimError, ValueError):
-    """A plot cannot be written as asked."""
+    """A plot cannot be drawn or written as asked."""
 
 
-def _time_axis(t_h: np.ndarray) -> tuple[np.ndarray, str]:
-    if t_h[-1] > 96:
-        return t_h / 24.0, "time since first dose (days)"
-    return t_h, "time since first dose (h)"
+def check_plot_path(path: str | Path) -> str:
+    """Return the matplotlib format for ``path``; raise :class:`PlotError` for other suffixes."""
+    fmt = FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise PlotError(
+            bad_value(
+                "Plot files must end in .png or .svg (or .pdf)",
+                str(path),
+                "Choose e.g. exposure.png or exposure.svg.",
+            )
+        )
+    return fmt
+
+
+def _plain(text: str) -> str:
+    """Text safe for matplotlib: no mathtext (``$``) interpretation."""
+    return text.replace("$", r"\$")
+
+
+def _mark_doses(ax: Axes, doses: NDArray[np.float64]) -> None:
+    """One tick per dose on the time axis, below the curve, whatever the y-range."""
+    ax.plot(
+        doses,
+        np.zeros_like(doses),
+        linestyle="none",
+        marker="|",
+        color="0.25",
+        markersize=9,
+        markeredgewidth=1.1,
+        transform=ax.get_xaxis_transform(),  # x in data, y in axes fraction
+        clip_on=False,
+        label="dose",
+        gid=DOSE_MARKS,
+    )
 
 
 def plot_exposure(
@@ -34,52 +78,58 @@ def plot_exposure(
 ) -> Figure:
     """Plasma mitragynine and 7-OH-mitragynine over time, one panel each, with dose marks.
 
-    With several subjects the median is drawn with a 5–95 % band. ``path`` (.png, .svg or .pdf)
-    writes the figure.
+    With several subjects the median is drawn with a 5–95 % band. ``path`` (.png or .svg; .pdf
+    also works) writes the figure; the format follows the suffix.
+
+    Raises
+    ------
+    PlotError
+        For an unknown unit or file suffix, or a file that cannot be written.
     """
-    if path is not None and Path(path).suffix.lower() not in SUFFIXES:
-        raise PlotError(
-            bad_value(
-                "Plot files must end in .png, .svg or .pdf", str(path), "Choose e.g. exposure.png."
-            )
-        )
+    if unit not in UNITS:
+        raise PlotError(bad_value("Unknown concentration unit", unit, "Use 'ng/mL' or 'nM'."))
+    fmt = None if path is None else check_plot_path(path)
     conc = sim.conc_ng_ml if unit == "ng/mL" else sim.conc_nm
-    x, xlabel = _time_axis(sim.time_h)
-    doses, _ = (
-        _time_axis(np.asarray(sim.dose_times_h))
-        if sim.time_h[-1] > 96
-        else (np.asarray(sim.dose_times_h), "")
-    )
-    fig = Figure(figsize=(9, 6.2), layout="constrained")
+    long = float(sim.time_h[-1]) > DAYS_AFTER_H
+    scale, t_unit = (24.0, "days") if long else (1.0, "h")
+    x = sim.time_h / scale
+    doses = np.asarray(sim.dose_times_h, dtype=np.float64) / scale
+
+    fig = Figure(figsize=(9, 6.4), layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)
     for k, (ax, name) in enumerate(zip(axes, sim.analytes, strict=True)):
         series = conc[:, :, k]
-        colour = COLOURS[name]
+        colour = COLOURS.get(name, f"C{k}")
         if series.shape[0] > 1:
             lo, mid, hi = np.percentile(series, [5, 50, 95], axis=0)
             ax.fill_between(x, lo, hi, color=colour, alpha=0.2, label="5–95 % of subjects")
-            ax.plot(x, mid, color=colour, lw=1.6, label=f"{name} (median)")
+            ax.plot(x, mid, color=colour, lw=1.6, label=f"{name} (median)", gid=name)
+            top = float(np.max(hi))
         else:
-            ax.plot(x, series[0], color=colour, lw=1.6, label=name)
+            ax.plot(x, series[0], color=colour, lw=1.6, label=name, gid=name)
+            top = float(np.max(series[0]))
         ax.set_ylabel(f"{name}\nplasma ({unit})")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0.0, top * 1.08 if top > 0 else 1.0)
+        ax.set_xlim(float(x[0]), float(x[-1]))
         ax.grid(alpha=0.3)
-        ax.plot(
-            doses,
-            np.zeros_like(doses),
-            "|",
-            color="0.25",
-            ms=10,
-            mew=1.2,
-            label="dose",
-            clip_on=False,
-            gid="dose-marks",
-        )
+        _mark_doses(ax, doses)
         ax.legend(loc="upper right", fontsize=8)
-    axes[-1].set_xlabel(xlabel)
+    axes[-1].set_xlabel(f"time since first dose ({t_unit})")
     text = sim.regimen.text or f"{len(sim.dose_times_h)} doses"
-    axes[0].set_title(f"{text} — {sim.product.name}", fontsize=10)
-    fig.text(0.01, 0.002, FOOTER, fontsize=7, color="0.35", ha="left", va="bottom")
+    title = textwrap.shorten(f"{text} — {sim.product.name}", width=110, placeholder=" …")
+    axes[0].set_title(_plain(title), fontsize=10)
+    fig.text(0.01, 0.002, FOOTER, fontsize=7.5, color="0.3", ha="left", va="bottom")
     if path is not None:
-        fig.savefig(path, dpi=120)
+        try:
+            with warnings.catch_warnings():  # exotic characters in a scenario name
+                warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+                fig.savefig(path, format=fmt, dpi=120)
+        except OSError as exc:
+            raise PlotError(
+                bad_value(
+                    "Cannot write the plot file",
+                    str(path),
+                    f"Check that the folder exists and is writable ({exc.strerror or exc}).",
+                )
+            ) from None
     return fig

@@ -1,73 +1,41 @@
-"""JSON-ready summaries and small self-contained reports of a simulation."""
+"""JSON-ready summaries and small self-contained reports of a simulation.
+
+Everything here returns data or strings; nothing prints. The reports describe exposure and its
+evidence; they never suggest an amount.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
-from typing import Any
+from typing import Any, Literal
 
 from kratomsim.engine.result import Simulation
+from kratomsim.evidence import CitedValue
 from kratomsim.evidence.schema import GRADE_MEANING
 from kratomsim.models.regimen_text import format_regimen
-from kratomsim.reports.plots import plot_exposure
+from kratomsim.reports.plots import FOOTER, plot_exposure
 
 DISCLAIMER = (
     "kratomsim simulates; it does not prescribe. These are model estimates with uncertainty, "
     "not a recommendation of any amount. Discuss use, stopping or tapering with a clinician."
 )
 
+#: Limits of the model every report repeats.
+CAVEATS = (
+    "One typical adult: people differ several-fold in absorption and clearance (see the ranges "
+    "of the values used), so real concentrations may be much higher or lower.",
+    "Values marked ASSUMPTION are not measured in humans; they are labelled guesses or animal "
+    "and in vitro data.",
+    "The alkaloid content of real products varies widely and labels can be wrong; the content "
+    "used is shown with its source.",
+    "Plasma concentration is not effect or safety: tolerance, other medicines and substances, "
+    "liver or kidney disease and pregnancy are not modelled.",
+    DISCLAIMER,
+)
 
-def _cited(v: Any) -> dict[str, Any]:
-    return {
-        "name": v.name,
-        "value": v.value,
-        "unit": v.unit,
-        "low": v.low,
-        "high": v.high,
-        "kind": v.kind,
-        "grade": v.grade,
-        "source": v.source,
-        "locator": v.locator,
-        "note": v.note,
-    }
-
-
-def summary_dict(sim: Simulation, subject: int = 0) -> dict[str, Any]:
-    """Everything a reader needs besides the series: regimen, product, summaries, assumptions."""
-    product = {
-        "id": sim.product.id,
-        "name": sim.product.name,
-        "mg_per_g": sim.mg_per_g,
-        "7oh_mg_per_g": sim.oh7_mg_per_g,
-        "content_evidence": [_cited(v) for v in sim.used if v.name.startswith(sim.product.id)],
-    }
-    return {
-        "regimen": {
-            "text": sim.regimen.text,
-            "description": format_regimen(sim.regimen),
-            "doses": len(sim.dose_times_h),
-        },
-        "product": product,
-        "unit": "ng/mL",
-        "summary": {name: s.to_dict() for name, s in sim.summary(subject).items()},
-        "assumptions": [_cited(v) for v in sim.assumptions()],
-        "method": sim.method,
-        "disclaimer": DISCLAIMER,
-    }
-
-
-def series_dict(sim: Simulation, subject: int = 0) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"time_h": sim.time_h.tolist()}
-    for k, name in enumerate(sim.analytes):
-        out[name] = sim.conc_ng_ml[subject, :, k].tolist()
-    return out
-
-
-def _fmt(x: float | None, digits: int = 3) -> str:
-    return "—" if x is None else f"{x:.{digits}g}"
-
-
+#: Summary rows: label and :class:`~kratomsim.engine.result.AnalyteSummary` field.
 SUMMARY_ROWS = (
     ("Cmax (ng/mL)", "cmax_ng_ml"),
     ("tmax (h)", "tmax_h"),
@@ -77,89 +45,201 @@ SUMMARY_ROWS = (
     ("time to 90 % of steady state (h)", "time_to_90pct_steady_state_h"),
 )
 
+#: Product content fields per analyte, as named in :class:`~kratomsim.evidence.Product`.
+CONTENT_FIELDS = {"mitragynine": "mg_per_g", "7-hydroxymitragynine": "oh7_mg_per_g"}
 
-def render_markdown(sim: Simulation) -> str:
+
+def cited_dict(v: CitedValue) -> dict[str, Any]:
+    """A cited value as plain JSON-ready data, with its ASSUMPTION flag."""
+    return {**v.model_dump(), "assumption": v.is_assumption}
+
+
+def content_used(sim: Simulation) -> dict[str, CitedValue]:
+    """The alkaloid content (mg/g) this run used per analyte, with its provenance."""
+    out: dict[str, CitedValue] = {}
+    for analyte, field in CONTENT_FIELDS.items():
+        name = f"{sim.product.id}.{field}"
+        found = next((v for v in sim.used if v.name == name), None)
+        out[analyte] = found if found is not None else getattr(sim.product, field)
+    return out
+
+
+def summary_dict(sim: Simulation, subject: int = 0) -> dict[str, Any]:
+    """Everything a reader needs besides the series: regimen, product, summaries, evidence."""
+    content = content_used(sim)
+    return {
+        "regimen": {
+            "text": sim.regimen.text,
+            "description": format_regimen(sim.regimen),
+            "doses": len(sim.dose_times_h),
+            "dose_times_h": sim.dose_times_h.tolist(),
+        },
+        "product": {
+            "id": sim.product.id,
+            "name": sim.product.name,
+            "absorption": sim.product.absorption,
+            "mg_per_g": sim.mg_per_g,
+            "7oh_mg_per_g": sim.oh7_mg_per_g,
+            "content": {analyte: cited_dict(v) for analyte, v in content.items()},
+        },
+        "unit": "ng/mL",
+        "subjects": sim.n_subjects,
+        "summary": {name: s.to_dict() for name, s in sim.summary(subject).items()},
+        "assumptions": [cited_dict(v) for v in sim.assumptions()],
+        "evidence": [cited_dict(v) for v in sim.used],
+        "references": sorted({v.source for v in sim.used}),
+        "method": sim.method,
+        "caveats": list(CAVEATS),
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def series_dict(
+    sim: Simulation, subject: int = 0, *, unit: Literal["ng/mL", "nM"] = "ng/mL"
+) -> dict[str, list[float]]:
+    """``time_h`` and one concentration list per analyte (one subject)."""
+    conc = sim.conc_ng_ml if unit == "ng/mL" else sim.conc_nm
+    out: dict[str, list[float]] = {"time_h": sim.time_h.tolist()}
+    for k, name in enumerate(sim.analytes):
+        out[name] = conc[subject, :, k].tolist()
+    return out
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}g}"
+
+
+def _png_base64(sim: Simulation) -> str:
+    buf = io.BytesIO()
+    plot_exposure(sim).savefig(buf, format="png", dpi=100)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _grades_line() -> str:
+    return "; ".join(f"{g} = {m}" for g, m in GRADE_MEANING.items())
+
+
+def render_markdown(sim: Simulation, *, image: str | None = None) -> str:
+    """A Markdown report; ``image`` links a plot file, otherwise the plot is embedded (base64)."""
     s = sim.summary()
+    src = image if image is not None else f"data:image/png;base64,{_png_base64(sim)}"
+    title = sim.regimen.text or format_regimen(sim.regimen)
     lines = [
-        f"# kratomsim exposure report: {sim.regimen.text}",
+        f"# kratomsim exposure report: {title}",
         "",
-        f"Product: **{sim.product.name}** ({sim.mg_per_g:g} mg mitragynine/g, "
-        f"{sim.oh7_mg_per_g:g} mg 7-OH/g). Regimen: {format_regimen(sim.regimen)}.",
+        f"> {DISCLAIMER}",
+        "",
+        f"Product: **{sim.product.name}** (`{sim.product.id}`). "
+        f"Regimen: {format_regimen(sim.regimen)}.",
+        "",
+        f"![Plasma mitragynine and 7-OH-mitragynine over time]({src})",
+        "",
+        "## Exposure summary",
         "",
         "| measure | " + " | ".join(sim.analytes) + " |",
         "|---|" + "---|" * len(sim.analytes),
     ]
     for label, field in SUMMARY_ROWS:
+        cells = " | ".join(_fmt(getattr(s[a], field)) for a in sim.analytes)
+        lines.append(f"| {label} | {cells} |")
+    lines += ["", "## Alkaloid content used", "", "| analyte | mg/g | range | grade | source |"]
+    lines.append("|---|---|---|---|---|")
+    for analyte, v in content_used(sim).items():
+        flag = " (ASSUMPTION)" if v.is_assumption else ""
         lines.append(
-            f"| {label} | " + " | ".join(_fmt(getattr(s[a], field)) for a in sim.analytes) + " |"
+            f"| {analyte}{flag} | {v.value:g} | {v.low:g}–{v.high:g} | {v.grade} | {v.source} |"
         )
+    lines += ["", "## Assumptions", ""]
+    for v in sim.assumptions():
+        note = f" {v.note}" if v.note else ""
+        lines.append(f"- **{v.name}** = {v.value:g} {v.unit} (grade {v.grade}).{note}")
     lines += [
         "",
         "## Evidence used",
         "",
-        "| parameter | value | grade | source | locator |",
-        "|---|---|---|---|---|",
+        "| parameter | value | range | grade | source | locator |",
+        "|---|---|---|---|---|---|",
     ]
     for v in sim.used:
         flag = " (ASSUMPTION)" if v.is_assumption else ""
         lines.append(
-            f"| {v.name}{flag} | {v.value:g} {v.unit} | {v.grade} | {v.source} | {v.locator} |"
+            f"| {_md(v.name)}{flag} | {v.value:g} {v.unit} | {v.low:g}–{v.high:g} | {v.grade} "
+            f"| {_md(v.source)} | {_md(v.locator)} |"
         )
-    lines += [
-        "",
-        "Grades: " + "; ".join(f"{g} = {m}" for g, m in GRADE_MEANING.items()),
-        "",
-        "## References",
-        "",
-        sim.bibliography("plain"),
-        "",
-        "## Caveats",
-        "",
-        DISCLAIMER,
-        "",
-    ]
+    lines += ["", f"Grades: {_grades_line()}.", "", "## References", ""]
+    lines += [f"- {line}" for line in sim.bibliography("plain").splitlines()]
+    lines += ["", "## Caveats", ""]
+    lines += [f"- {c}" for c in CAVEATS]
+    lines += ["", f"*{FOOTER}*", ""]
     return "\n".join(lines)
 
 
 def render_html(sim: Simulation) -> str:
-    """A one-file HTML report with the plot embedded."""
-    buf = io.BytesIO()
-    plot_exposure(sim).savefig(buf, format="png", dpi=100)
-    img = base64.b64encode(buf.getvalue()).decode()
-    s = sim.summary()
+    """A one-file HTML report with the plot embedded as a base64 PNG."""
     esc = html.escape
+    s = sim.summary()
+    title = sim.regimen.text or format_regimen(sim.regimen)
+    head = "".join(f"<th>{esc(a)}</th>" for a in sim.analytes)
     rows = "".join(
         f"<tr><th>{esc(label)}</th>"
         + "".join(f"<td>{_fmt(getattr(s[a], f))}</td>" for a in sim.analytes)
         + "</tr>"
         for label, f in SUMMARY_ROWS
     )
+
+    def flag(v: CitedValue) -> str:
+        return " <b>ASSUMPTION</b>" if v.is_assumption else ""
+
+    content = "".join(
+        f"<tr><td>{esc(a)}{flag(v)}</td><td>{v.value:g}</td><td>{v.low:g}–{v.high:g}</td>"
+        f"<td>{v.grade}</td><td>{esc(v.source)}</td><td>{esc(v.locator)}</td></tr>"
+        for a, v in content_used(sim).items()
+    )
+    assumptions = "".join(
+        f"<li><b>{esc(v.name)}</b> = {v.value:g} {esc(v.unit)} (grade {v.grade}). "
+        f"{esc(v.note)}</li>"
+        for v in sim.assumptions()
+    )
     evidence = "".join(
-        f"<tr><td>{esc(v.name)}{' <b>ASSUMPTION</b>' if v.is_assumption else ''}</td>"
-        f"<td>{v.value:g} {esc(v.unit)}</td><td>{v.low:g}–{v.high:g}</td><td>{v.grade}</td>"
-        f"<td>{esc(v.source)}</td><td>{esc(v.locator)}</td></tr>"
+        f"<tr><td>{esc(v.name)}{flag(v)}</td><td>{v.value:g} {esc(v.unit)}</td>"
+        f"<td>{v.low:g}–{v.high:g}</td><td>{v.grade}</td><td>{esc(v.source)}</td>"
+        f"<td>{esc(v.locator)}</td></tr>"
         for v in sim.used
     )
     refs = "".join(f"<li>{esc(line)}</li>" for line in sim.bibliography("plain").splitlines())
-    head = "".join(f"<th>{esc(a)}</th>" for a in sim.analytes)
+    caveats = "".join(f"<li>{esc(c)}</li>" for c in CAVEATS)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>kratomsim report</title>
+<title>kratomsim report: {esc(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}}
 table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.3rem .5rem;
-text-align:left;font-size:.9rem}}img{{max-width:100%}}.note{{background:#fff4e5;padding:.6rem}}</style>
+text-align:left;font-size:.9rem}}img{{max-width:100%}}.note{{background:#fff4e5;padding:.6rem}}
+</style>
 </head><body>
-<h1>Exposure report: {esc(sim.regimen.text)}</h1>
-<p>Product: <b>{esc(sim.product.name)}</b> — {sim.mg_per_g:g} mg mitragynine/g,
-{sim.oh7_mg_per_g:g} mg 7-OH/g. {esc(format_regimen(sim.regimen))}.</p>
+<h1>Exposure report: {esc(title)}</h1>
 <p class="note">{esc(DISCLAIMER)}</p>
-<img alt="Plasma mitragynine and 7-OH-mitragynine over time" src="data:image/png;base64,{img}">
+<p>Product: <b>{esc(sim.product.name)}</b> (<code>{esc(sim.product.id)}</code>).
+Regimen: {esc(format_regimen(sim.regimen))}.</p>
+<img alt="Plasma mitragynine and 7-OH-mitragynine over time"
+ src="data:image/png;base64,{_png_base64(sim)}">
+<h2>Exposure summary</h2>
 <table><tr><th>measure</th>{head}</tr>{rows}</table>
+<h2>Alkaloid content used (mg/g)</h2>
+<table><tr><th>analyte</th><th>value</th><th>range</th><th>grade</th><th>source</th>
+<th>locator</th></tr>{content}</table>
+<h2>Assumptions</h2><ul>{assumptions}</ul>
 <h2>Evidence used</h2>
 <table><tr><th>parameter</th><th>value</th><th>range</th><th>grade</th><th>source</th>
 <th>locator</th></tr>{evidence}</table>
-<p>Grades: {esc("; ".join(f"{g} = {m}" for g, m in GRADE_MEANING.items()))}</p>
+<p>Grades: {esc(_grades_line())}.</p>
 <h2>References</h2><ul>{refs}</ul>
+<h2>Caveats</h2><ul>{caveats}</ul>
+<p><i>{esc(FOOTER)}</i></p>
 </body></html>
 """
