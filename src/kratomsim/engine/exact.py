@@ -163,22 +163,7 @@ def _propagate_expm(
     dose_states: tuple[int, ...],
     t_out_h: FloatArray,
 ) -> FloatArray:
-    """Return the states at ``t_out_h`` for every subject: shape (subjects, times, states).
-
-    Parameters
-    ----------
-    a
-        Rate matrices, shape (subjects, states, states), as from
-        :func:`kratomsim.models.pk.rate_matrix`.
-    dose_times_h
-        Dose times in hours, shape (doses,). The state before the first event is zero.
-    dose_nmol
-        Amounts added at each dose into each of ``dose_states``: shape (subjects, doses, inputs).
-    dose_states
-        State index that each input column of ``dose_nmol`` goes into.
-    t_out_h
-        Output times (h, ≥ 0). A dose at an output time is included in that output.
-    """
+    """:func:`propagate` without ``observe``, by batched matrix exponentials (any A)."""
     n_sub, n_state, _ = a.shape
     grid, dose_at, out_at = event_grid(dose_times_h, t_out_h)
     # Doses per grid point: (grid, subjects, inputs); several doses may share a time.
