@@ -1,4 +1,4 @@
-"""The command line: every documented command works; bad input exits 2 with one clear message."""
+"""The command line: every documented command works; bad input exits 2 with one clear line."""
 
 from __future__ import annotations
 
@@ -11,54 +11,72 @@ from pathlib import Path
 
 import pytest
 
+from kratomsim.interfaces import cli
 from kratomsim.interfaces.cli import main
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+DEMO = "2 g every 8 h for 14 days"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``kratomsim *argv`` in-process; return (exit code, stdout, stderr)."""
     with pytest.raises(SystemExit) as exc:
         main(list(argv))
     captured = capsys.readouterr()
-    code = exc.value.code if isinstance(exc.value.code, int) else 0
+    code = exc.value.code
+    assert isinstance(code, int)
     return code, captured.out, captured.err
 
 
-def test_simulate_table_with_plot(capsys, tmp_path: Path) -> None:
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# --- simulate ---------------------------------------------------------------------------------
+
+
+def test_simulate_table_with_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     png = tmp_path / "exposure.png"
-    code, out, _ = run(
-        capsys,
-        "simulate",
-        "2 g every 8 h for 14 days",
-        "--product",
-        "leaf-powder",
-        "--plot",
-        str(png),
-    )
-    assert code == 0
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "Cmax (ng/mL)" in out and "mitragynine" in out
-    assert "ASSUMPTION" in out
-    assert "does not prescribe" in out
+    code, out, err = run(capsys, "simulate", DEMO, "--product", "leaf-powder", "--plot", str(png))
+    assert code == 0, err
+    data = png.read_bytes()
+    assert len(data) > 10_000 and data[:8] == PNG_MAGIC
+    assert "Cmax (ng/mL)" in out and "time to 90 % of steady state" in out
+    assert "mitragynine" in out and "7-hydroxymitragynine" in out
+    assert "Alkaloid content used" in out and "13.3" in out and "huestis2024" in out
+    assert "ASSUMPTION" in out and "f_mg" in out
+    assert "does not prescribe" in out and "clinician" in out
+    assert str(png) in out
 
 
-def test_simulate_json(capsys) -> None:
-    code, out, _ = run(
-        capsys, "simulate", "2 g every 8 h for 14 days", "--product", "tea", "--format", "json"
-    )
+def test_simulate_json_is_the_only_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", DEMO, "--product", "tea", "--format", "json")
     assert code == 0
-    data = json.loads(out)
+    data = json.loads(out)  # stdout holds nothing but the JSON document
+    assert {"series", "unit", "summary", "regimen", "product", "assumptions", "disclaimer"} <= set(
+        data
+    )
     assert data["unit"] == "ng/mL"
     assert set(data["series"]) == {"time_h", "mitragynine", "7-hydroxymitragynine"}
-    mg = data["summary"]["mitragynine"]
-    assert mg["cmax_ng_ml"] > 0 and mg["auc_ng_h_ml"] > 0
-    assert mg["time_to_90pct_steady_state_h"] > 0
-    assert mg["last_trough_ng_ml"] > 0
+    assert len(data["series"]["time_h"]) == len(data["series"]["mitragynine"])
+    assert set(data["summary"]) == {"mitragynine", "7-hydroxymitragynine"}
+    for analyte in data["summary"].values():
+        for key in ("cmax_ng_ml", "tmax_h", "auc_ng_h_ml", "auc_inf_ng_h_ml"):
+            assert analyte[key] > 0, key
+        assert analyte["last_trough_ng_ml"] > 0
+        assert "time_to_90pct_steady_state_h" in analyte
+        assert 0 < analyte["time_to_90pct_steady_state_h"] < 14 * 24
     assert data["product"]["id"] == "tea"
-    assert data["regimen"]["doses"] == 42
-    assert any(a["name"] == "f_mg" for a in data["assumptions"])
+    assert data["product"]["content"]["mitragynine"]["source"] == "tanna2022"
+    assert data["product"]["content"]["mitragynine"]["grade"] == "A"
+    assert data["regimen"]["text"] == DEMO and data["regimen"]["doses"] == 42
+    assert {a["name"] for a in data["assumptions"]} >= {"f_mg", "vm_7oh"}
+    assert all(a["note"] for a in data["assumptions"])
+    assert "not a recommendation" in data["disclaimer"]
 
 
-def test_simulate_csv_with_overrides(capsys) -> None:
-    code, out, _ = run(
+def test_simulate_csv_with_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
         capsys,
         "simulate",
         "2 g once",
@@ -71,125 +89,238 @@ def test_simulate_csv_with_overrides(capsys) -> None:
         "--format",
         "csv",
     )
-    assert code == 0
-    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and err == ""
+    rows = csv_rows(out)
     assert rows[0] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
-    assert float(rows[-1][0]) == pytest.approx(240.0)
-    peak = max(float(r[1]) for r in rows[1:])
+    values = [[float(x) for x in row] for row in rows[1:]]  # nothing but numbers follows
+    assert values[0][0] == 0.0
+    assert values[-1][0] == pytest.approx(240.0)
+    peak = max(row[1] for row in values)
     assert 20 < peak < 45  # Tanna 2022 median Cmax 32.6 ng/mL for 2 g tea (pk.md §2.2)
 
 
-def test_simulate_nm_unit(capsys) -> None:
+def test_simulate_nm_unit(capsys: pytest.CaptureFixture[str]) -> None:
     _, ng, _ = run(capsys, "simulate", "2 g once", "--duration", "1 d", "--format", "csv")
     _, nm, _ = run(
         capsys, "simulate", "2 g once", "--duration", "1 d", "--format", "csv", "--unit", "nM"
     )
-    a = [float(r[1]) for r in csv.reader(io.StringIO(ng)) if r[0] != "time_h"]
-    b = [float(r[1]) for r in csv.reader(io.StringIO(nm)) if r[0] != "time_h"]
+    a = [float(r[1]) for r in csv_rows(ng)[1:]]
+    b = [float(r[1]) for r in csv_rows(nm)[1:]]
     assert max(b) / max(a) == pytest.approx(1000 / 398.5, rel=1e-4)
+    code, out, _ = run(
+        capsys, "simulate", "2 g once", "--duration", "36 h", "--format", "json", "--unit", "nM"
+    )
+    assert code == 0 and json.loads(out)["unit"] == "nM"
 
 
-def test_simulate_scenario_file(capsys, tmp_path: Path) -> None:
+def test_simulate_scenario_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text('regimen: "2 g every 8 h for 2 days"\nproduct: tea\nduration: "5 d"\n')
     code, out, _ = run(capsys, "simulate", str(path), "--format", "csv")
     assert code == 0
-    rows = list(csv.reader(io.StringIO(out)))
+    rows = csv_rows(out)
+    assert rows[0] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
     assert float(rows[-1][0]) == pytest.approx(120.0)
+    # The product comes from the scenario; the command line overrides it.
+    _, out, _ = run(capsys, "simulate", str(path), "--format", "json")
+    assert json.loads(out)["product"]["id"] == "tea"
+    _, out, _ = run(capsys, "simulate", str(path), "--format", "json", "--product", "extract")
+    assert json.loads(out)["product"]["id"] == "extract"
 
 
-def test_7oh_content_option(capsys) -> None:
-    code, out, _ = run(
-        capsys,
-        "simulate",
-        "1 g once",
-        "--product",
-        "leaf-powder",
-        "--7oh-mg-per-g",
-        "5",
-        "--format",
-        "json",
-        "--duration",
-        "2 d",
+def test_simulate_toml_scenario_with_dose_records(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "scenario.toml"
+    path.write_text(
+        'name = "two doses"\nduration = "2 d"\n'
+        '[[doses]]\ntime = "0 h"\namount = "1 g"\nii = "12 h"\naddl = 1\n'
     )
+    code, out, _ = run(capsys, "simulate", str(path), "--format", "json")
     assert code == 0
-    assert json.loads(out)["product"]["7oh_mg_per_g"] == 5.0
+    assert json.loads(out)["regimen"]["dose_times_h"] == [0.0, 12.0]
 
 
-def test_cite_lists_exactly_the_sources_used(capsys) -> None:
-    code, out, _ = run(capsys, "cite", "2 g every 8 h for 14 days")
+def test_7oh_content_option(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ("simulate", "1 g once", "--product", "leaf-powder", "--format", "json")
+    code, out, _ = run(capsys, *argv, "--7oh-mg-per-g", "5", "--duration", "2 d")
+    assert code == 0
+    data = json.loads(out)
+    assert data["product"]["7oh_mg_per_g"] == 5.0
+    assert data["product"]["content"]["7-hydroxymitragynine"]["kind"] == "user"
+    _, base, _ = run(capsys, *argv, "--duration", "2 d")
+    more = data["summary"]["7-hydroxymitragynine"]["cmax_ng_ml"]
+    assert more > json.loads(base)["summary"]["7-hydroxymitragynine"]["cmax_ng_ml"]
+
+
+def test_svg_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    svg = tmp_path / "exposure.svg"
+    code, out, err = run(capsys, "simulate", "2 g once", "--plot", str(svg), "--format", "csv")
+    assert code == 0
+    assert "<svg" in svg.read_text()
+    assert str(svg) in err and str(svg) not in out  # csv stdout stays clean
+
+
+# --- cite, products, calibrate, demo -----------------------------------------------------------
+
+
+def test_cite_lists_exactly_the_sources_used(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cite", DEMO)
     assert code == 0
     assert "@article{tanna2022," in out and "@article{huestis2024," in out
-    assert "[huestis2024] Huestis MA" in out
+    assert "[huestis2024] Huestis MA" in out and "[tanna2022] Tanna RS" in out
     assert "brown2025" not in out  # content of 7-OH products was not used
+    assert "ka_capsule = 1.443 1/h" in out and "grade A" in out
+    assert "f_mg = 0.7" in out and "ASSUMPTION" in out
+    assert "leaf-powder.mg_per_g = 13.3 mg/g" in out
 
 
-def test_products_and_calibrate(capsys) -> None:
+def test_cite_styles_and_user_values(capsys: pytest.CaptureFixture[str]) -> None:
+    _, plain, _ = run(capsys, "cite", DEMO, "--style", "plain")
+    assert "[tanna2022]" in plain and "@article" not in plain
+    _, bib, _ = run(capsys, "cite", DEMO, "--style", "bibtex", "--product", "tea")
+    assert "@article{tanna2022," in bib and "[tanna2022] Tanna" not in bib
+    assert "ka_tea" in bib and "ka_capsule" not in bib
+    _, user, _ = run(capsys, "cite", "2 g once", "--mg-per-g", "12")
+    assert "leaf-powder.mg_per_g = 12 mg/g" in user and "user_input" in user
+
+
+def test_products(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "products")
-    assert code == 0 and "7oh-concentrate" in out and "13.3" in out
+    assert code == 0
+    for text in ("leaf-powder", "tea", "extract", "7oh-concentrate", "13.3", "3.2–19.5"):
+        assert text in out
+    assert "brown2025" in out and "ASSUMPTION" in out
+
+
+def test_calibrate_fast_reproduces_the_shipped_file(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "calibrate", "--fast")
     assert code == 0
+    assert "mg_cmax_nm" in out and "81.9" in out  # Tanna 2022 median
+    assert "capsule tmax mitragynine" in out and "Huestis 2024" in out and "inside" in out
     assert "reproduced exactly" in out
 
 
-def test_demo_writes_outputs(capsys, tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "demo", "--out", str(tmp_path))
+def test_calibrate_reports_a_changed_file_and_writes_only_when_asked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "pk_calibrated.toml"
+    target.write_text("# stale\n", encoding="utf-8")
+    monkeypatch.setattr(cli, "parameter_file_path", lambda: target)
+    code, out, _ = run(capsys, "calibrate", "--fast")
+    assert code == 1 and "NOT reproduced" in out and "--write" in out
+    assert target.read_text(encoding="utf-8") == "# stale\n"
+    code, out, _ = run(capsys, "calibrate", "--fast", "--write")
+    assert code == 0 and "wrote pk_calibrated.toml" in out
+    assert target.read_text(encoding="utf-8").startswith("# GENERATED")
+    code, out, _ = run(capsys, "calibrate", "--fast")
+    assert code == 0 and "reproduced exactly" in out
+
+
+def test_demo_writes_outputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    code, out, _ = run(capsys, "demo", "--out", str(out_dir))
     assert code == 0
-    assert "report.html" in out
     for name in ("exposure.png", "report.html", "report.md", "series.csv"):
-        assert (tmp_path / name).stat().st_size > 0
-    html = (tmp_path / "report.html").read_text()
-    assert "data:image/png;base64," in html and "tanna2022" in html
+        assert (out_dir / name).stat().st_size > 0
+        assert str(out_dir / name) in out
+    assert "Cmax (ng/mL)" in out and "does not prescribe" in out
+    assert (out_dir / "exposure.png").read_bytes()[:8] == PNG_MAGIC
+    html = (out_dir / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "tanna2022" in html and "clinician" in html
+    md = (out_dir / "report.md").read_text(encoding="utf-8")
+    assert "](exposure.png)" in md and DEMO in md
+    rows = csv_rows((out_dir / "series.csv").read_text(encoding="utf-8"))
+    assert rows[0] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
+
+
+def test_help_and_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in ((), ("--help",)):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        for command in ("simulate", "cite", "calibrate", "products", "demo"):
+            assert command in out
+    code, out, _ = run(capsys, "simulate", "--help")
+    assert code == 0 and "--7oh-mg-per-g" in out and "--plot" in out
+
+
+# --- errors -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["simulate", "two grams sometimes"], "two"),
+        (["simulate", "two grams sometimes"], "two grams"),
         (["simulate", "2 kg once"], "kg"),
         (["simulate", "2 g once", "--product", "tee"], "Did you mean 'tea'"),
-        (["simulate", "0 g once"], "0"),
+        (["simulate", "0 g once"], "0 g"),
         (["simulate", "-2 g once"], "-2"),
-        (["simulate", "500 g once"], "500"),
-        (["simulate", "2 g every 0 h for 1 day"], "0"),
+        (["simulate", "500 g once"], "500 g"),
+        (["simulate", "2 g every 0 h for 1 day"], "every 0 h"),
         (["simulate", "2 g once", "--mg-per-g", "-5"], "-5"),
+        (["simulate", "2 g once", "--mg-per-g", "abc"], "'abc'"),
+        (["simulate", "2 g once", "--7oh-mg-per-g", "2000"], "2000"),
         (["simulate", "2 g once", "--duration", "forever"], "forever"),
         (["simulate", "2 g once", "--plot", "out.gif"], "out.gif"),
+        (["simulate", "2 g once", "--format", "xml"], "xml"),
+        (["simulate", "2 g once", "--unit", "mg/L"], "mg/L"),
         (["simulate", "missing.yaml"], "missing.yaml"),
+        (["simulate"], "REGIMEN"),
+        (["simulate", "2 g once", "--prodcut", "tea"], "--prodcut"),
+        (["cite", "2 g once", "--style", "apa"], "apa"),
+        (["cite", "2 g once", "--product", "tee"], "tee"),
+        (["frobnicate"], "frobnicate"),
     ],
 )
-def test_bad_input_exits_2_with_one_clear_message(capsys, argv, needle: str) -> None:
+def test_bad_input_exits_2_with_one_clear_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
     code, out, err = run(capsys, *argv)
     assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1, err
     assert needle in err
-    assert err.startswith("error: ")
+    assert "Traceback" not in err + out
+    assert out == ""
+
+
+def test_unwritable_plot_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "no such folder" / "x.png"
+    code, out, err = run(capsys, "simulate", "2 g once", "--plot", str(target))
+    assert code == 2 and err.count("\n") == 1
+    assert str(target) in err and "folder" in err
     assert "Traceback" not in err + out
 
 
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ('regimen: "2 g once"\ndoses: [{time: "0 h", amount: "2 g"}]\n', "regimen"),
+        ('regimen: "2 g once"\ndoses: [{time: "0 h", amount: "2 g"}]\n', "contradict"),
+        ('regimen: "2 g every 8 h for 1 day"\nmissed: [2]\nlate: {2: "1 h"}\n', "missed"),
         ("regimen: [unclosed\n", "YAML"),
         ('regimen: "2 g once"\ncolour: blue\n', "colour"),
+        ('regimen: "2 g once"\nmg_per_g: -3\nduration: soon\n', "soon"),
+        ("", "empty"),
     ],
 )
-def test_bad_scenario_files(capsys, tmp_path: Path, text: str, needle: str) -> None:
+def test_bad_scenario_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, needle: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     code, out, err = run(capsys, "simulate", str(path))
     assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1, err
     assert needle in err
     assert "Traceback" not in err + out
 
 
 def test_console_script_has_no_traceback_on_error() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "kratomsim", "simulate", "2 g every 8 parsecs"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert "parsecs" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    exe = Path(sys.executable).with_name("kratomsim")
+    assert exe.exists(), "the console script is declared in pyproject.toml"
+    for cmd in ([str(exe)], [sys.executable, "-m", "kratomsim"]):
+        proc = subprocess.run(
+            [*cmd, "simulate", "2 g every 8 parsecs"], capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 2
+        assert proc.stderr.startswith("error: ") and "parsecs" in proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""

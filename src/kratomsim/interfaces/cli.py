@@ -1,4 +1,9 @@
-"""The ``kratomsim`` command line. Errors are one clear line on stderr and exit code 2."""
+"""The ``kratomsim`` command line.
+
+Every project error and every usage error ends the program with one line on stderr
+(``error: what: got value. fix``) and exit code 2, without a traceback. ``--format json`` and
+``--format csv`` write only their data to stdout.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from kratomsim.engine.calibration import (
     FITTED,
@@ -21,12 +26,31 @@ from kratomsim.engine.calibration import (
 )
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.errors import KratomsimError
+from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_parameters, load_products
-from kratomsim.interfaces.render import evidence_table, products_table, summary_table
-from kratomsim.reports.plots import plot_exposure
-from kratomsim.reports.summary import DISCLAIMER, render_html, render_markdown, series_dict
-from kratomsim.reports.summary import summary_dict as build_summary
+from kratomsim.interfaces.render import (
+    calibration_table,
+    content_table,
+    evidence_table,
+    products_table,
+    summary_table,
+)
+from kratomsim.reports.plots import check_plot_path, plot_exposure
+from kratomsim.reports.summary import (
+    DISCLAIMER,
+    render_html,
+    render_markdown,
+    series_dict,
+    summary_dict,
+)
+
+try:  # typer ≥ 0.22 vendors click as typer._click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click.exceptions import (  # pyright: ignore[reportMissingImports]
+        ClickException,
+        UsageError,
+    )
 
 app = typer.Typer(
     name="kratomsim",
@@ -35,10 +59,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(highlight=False)
 
 DEMO_REGIMEN = "2 g every 8 h for 14 days"
+DEMO_PRODUCT = "leaf-powder"
 
 
 class Format(StrEnum):
@@ -58,28 +82,57 @@ class Style(StrEnum):
     both = "both"
 
 
+def _number(text: str) -> float:
+    """Parse an option value as a number, naming the value when it is not one."""
+    try:
+        return float(text)
+    except ValueError:
+        raise typer.BadParameter(f"got {text!r}. Give a number in mg per g, e.g. 15.") from None
+
+
 RegimenArg = Annotated[
     str,
-    typer.Argument(help="Regimen text, e.g. '2 g every 8 h for 14 days', or a .yaml/.toml file."),
+    typer.Argument(
+        metavar="REGIMEN",
+        help="Regimen text, e.g. '2 g every 8 h for 14 days', or a .yaml/.yml/.toml scenario.",
+    ),
 ]
 ProductOpt = Annotated[
     str | None,
-    typer.Option("--product", "-p", help="leaf-powder (default), tea, extract or 7oh-concentrate."),
+    typer.Option(
+        "--product",
+        "-p",
+        help="leaf-powder, tea, extract or 7oh-concentrate (default: scenario's, or leaf-powder).",
+    ),
 ]
 MgOpt = Annotated[
     float | None,
-    typer.Option("--mg-per-g", help="Mitragynine content from a label or assay (mg/g)."),
+    typer.Option(
+        "--mg-per-g",
+        parser=_number,
+        metavar="FLOAT",
+        help="Mitragynine content from a label or assay (mg per g of product).",
+    ),
 ]
 OhOpt = Annotated[
     float | None,
     typer.Option(
-        "--7oh-mg-per-g", "--oh7-mg-per-g", help="7-OH content from a label or assay (mg/g)."
+        "--7oh-mg-per-g",
+        "--oh7-mg-per-g",
+        parser=_number,
+        metavar="FLOAT",
+        help="7-hydroxymitragynine content from a label or assay (mg per g of product).",
     ),
 ]
 DurationOpt = Annotated[
     str | None,
-    typer.Option("--duration", help="Observation window, e.g. '10 d'. Default: until washed out."),
+    typer.Option(
+        "--duration", help="Observation window, e.g. '10 d' or '36 h'. Default: until washed out."
+    ),
 ]
+# Regimen texts such as "-2 g once" must reach the regimen parser (which explains the problem)
+# instead of being taken for options.
+ARGS_AS_TEXT = {"ignore_unknown_options": True}
 
 
 def _run(
@@ -88,7 +141,7 @@ def _run(
     return simulate(regimen, product=product, mg_per_g=mg, oh7_mg_per_g=oh, duration=duration)
 
 
-@app.command("simulate", context_settings={"ignore_unknown_options": True})
+@app.command("simulate", context_settings=ARGS_AS_TEXT)
 def simulate_cmd(
     regimen: RegimenArg,
     product: ProductOpt = None,
@@ -99,42 +152,37 @@ def simulate_cmd(
         Format, typer.Option("--format", "-f", help="table, json or csv.")
     ] = Format.table,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write a plot (.png or .svg).")
+        Path | None, typer.Option("--plot", help="Also write a plot (.png or .svg).")
     ] = None,
     unit: Annotated[
-        Unit, typer.Option("--unit", help="Concentration unit for csv/json.")
+        Unit, typer.Option("--unit", help="Concentration unit of the plot, csv and json.")
     ] = Unit.ng_ml,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
+    if plot is not None:
+        check_plot_path(plot)  # fail before the work
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, duration)
     if plot is not None:
-        plot_exposure(sim, plot)
+        plot_exposure(sim, plot, unit=unit.value)
     if fmt is Format.csv:
-        sys.stdout.write(sim.to_frame(unit=unit.value).to_csv(index=False, float_format="%.6g"))
+        frame = sim.to_frame(unit=unit.value)
+        sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     elif fmt is Format.json:
-        payload = build_summary(sim)
-        series = series_dict(sim)
-        if unit is Unit.nm:
-            for k, name in enumerate(sim.analytes):
-                series[name] = sim.conc_nm[0, :, k].tolist()
+        payload = {"series": series_dict(sim, unit=unit.value), **summary_dict(sim)}
         payload["unit"] = unit.value
-        payload["series"] = series
-        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
     else:
         out.print(summary_table(sim))
-        out.print(
-            evidence_table(
-                [v for v in sim.used if v.is_assumption or v.kind == "user"],
-                "Assumptions and user-supplied values in this run (kratomsim cite … for sources)",
-                locator=False,
-            )
-        )
-        if plot is not None:
-            out.print(f"plot written to {plot}")
-        out.print(f"[dim]{DISCLAIMER}[/]")
+        out.print(content_table(sim))
+        flagged = [v for v in sim.used if v.is_assumption or v.kind == "user"]
+        title = "Assumptions and user-supplied values (run 'kratomsim cite' for all sources)"
+        out.print(evidence_table(flagged, title, locator=False))
+        out.print(Text(DISCLAIMER, style="dim"))
+    if plot is not None:
+        (sys.stderr if fmt is not Format.table else sys.stdout).write(f"plot: {plot}\n")
 
 
-@app.command("cite", context_settings={"ignore_unknown_options": True})
+@app.command("cite", context_settings=ARGS_AS_TEXT)
 def cite_cmd(
     regimen: RegimenArg,
     product: ProductOpt = None,
@@ -142,66 +190,79 @@ def cite_cmd(
     oh7_mg_per_g: OhOpt = None,
     style: Annotated[Style, typer.Option("--style", help="plain, bibtex or both.")] = Style.both,
 ) -> None:
-    """Print the bibliography of exactly the numbers a run of this regimen uses."""
+    """List the parameters a run of this regimen uses, and the bibliography of exactly those."""
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, None)
-    out.print(evidence_table(sim.used, "Parameters used"))
+    print("Parameters used (value unit; range; grade; source, locator):")
+    for v in sim.used:
+        print(f"  {v.describe()}")
+        if v.note:
+            print(f"      note: {v.note}")
     if style in (Style.plain, Style.both):
-        out.print("\n[bold]References[/]")
-        out.print(sim.bibliography("plain"), markup=False, highlight=False)
+        print("\nReferences")
+        print(sim.bibliography("plain"))
     if style in (Style.bibtex, Style.both):
-        out.print("\n[bold]BibTeX[/]")
-        out.print(sim.bibliography("bibtex"), markup=False, highlight=False)
+        print("\nBibTeX")
+        print(sim.bibliography("bibtex"))
 
 
 @app.command("products")
 def products_cmd() -> None:
-    """List product types with default alkaloid content, range and evidence grade."""
+    """List product types with default alkaloid content, range, evidence grade and source."""
     out.print(products_table(load_products()))
+    out.print("Override the content from a label or an assay with --mg-per-g / --7oh-mg-per-g.")
 
 
 @app.command("calibrate")
 def calibrate_cmd(
     write: Annotated[bool, typer.Option("--write", help="Rewrite the parameter file.")] = False,
-    fast: Annotated[bool, typer.Option("--fast", help="Start from the shipped values.")] = False,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Start from the shipped values, looser tolerances.")
+    ] = False,
 ) -> None:
-    """Re-derive the PK parameters from the published single-dose data."""
+    """Re-derive the PK parameters from published single-dose data (Tanna 2022, Huestis 2024)."""
     start = None
     if fast:
         params = load_parameters()
         start = {k: params[k].value for k in FITTED}
     cal = calibrate(start=start, fast=fast)
-    tanna = calibration_data()["tanna2022"]
-    table = Table(title="Fit to Tanna 2022 (single 2 g tea, medians)", title_justify="left")
-    for col in ("metric", "model", "published median", "published range"):
-        table.add_column(col)
-    for key, value in cal.predicted.items():
-        lo, hi = tanna[f"{key}_range"]
-        table.add_row(key, f"{value:.3g}", f"{tanna[key]:g}", f"{lo:g}–{hi:g}")
-    out.print(table)
-    out.print(
-        f"capsule tmax: mitragynine {cal.capsule_tmax_h[0]:.2f} h (Huestis 1.0–1.3), "
-        f"7-OH {cal.capsule_tmax_h[1]:.2f} h (Huestis 1.2–1.8)"
-    )
+    data = calibration_data()
+    out.print(calibration_table(cal.predicted, data["tanna2022"]))
+    hu = data["huestis2024"]
+    for label, got, key in (
+        ("mitragynine", cal.capsule_tmax_h[0], "mg_tmax_h_range"),
+        ("7-OH-mitragynine", cal.capsule_tmax_h[1], "oh_tmax_h_range"),
+    ):
+        lo, hi = hu[key]
+        verdict = "inside" if lo <= got <= hi else "OUTSIDE"
+        print(f"capsule tmax {label}: {got:.2f} h, {verdict} Huestis 2024 range {lo:g}–{hi:g} h")
     text = render_parameter_file(cal)
     path = parameter_file_path()
+    shipped = path.read_text(encoding="utf-8")
     if write:
-        Path(str(path)).write_text(text, encoding="utf-8")
-        out.print(f"wrote {path.name}")
-    elif text == path.read_text(encoding="utf-8"):
-        out.print(f"{path.name} is reproduced exactly.")
+        if text == shipped:
+            print(f"{path.name} already matches this calibration; not rewritten.")
+        else:
+            Path(str(path)).write_text(text, encoding="utf-8")
+            print(f"wrote {path.name}")
+    elif text == shipped:
+        print(f"{path.name} is reproduced exactly.")
     else:
-        err.print(f"{path.name} differs from this calibration; run with --write to update it.")
+        changed = sum(a != b for a, b in zip(text.splitlines(), shipped.splitlines(), strict=False))
+        print(
+            f"{path.name} is NOT reproduced ({changed} lines differ); "
+            "run 'kratomsim calibrate --write' to update it."
+        )
         raise typer.Exit(1)
 
 
 @app.command("demo")
 def demo_cmd(
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the outputs.")] = Path(
-        "out"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the plot, reports and series.")
+    ] = Path("out"),
 ) -> None:
-    """The main job: simulate the demo scenario and write a plot, a report and the series."""
-    sim = simulate(DEMO_REGIMEN, product="leaf-powder")
+    """Simulate the demo scenario (2 g every 8 h for 14 days of leaf powder); write a report."""
+    sim = simulate(DEMO_REGIMEN, product=DEMO_PRODUCT)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "plot": out_dir / "exposure.png",
@@ -211,18 +272,50 @@ def demo_cmd(
     }
     plot_exposure(sim, paths["plot"])
     paths["report (HTML)"].write_text(render_html(sim), encoding="utf-8")
-    paths["report (Markdown)"].write_text(render_markdown(sim), encoding="utf-8")
+    md = render_markdown(sim, image=paths["plot"].name)
+    paths["report (Markdown)"].write_text(md, encoding="utf-8")
     sim.to_frame().to_csv(paths["series (CSV)"], index=False, float_format="%.6g")
     out.print(summary_table(sim))
+    out.print(content_table(sim))
     for what, path in paths.items():
-        out.print(f"{what}: {path}")
-    out.print(f"[dim]{DISCLAIMER}[/]")
+        print(f"{what}: {path}")
+    out.print(Text(DISCLAIMER, style="dim"))
+
+
+def _one_line(message: str) -> str:
+    return "; ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stdout.flush()
+    sys.stderr.write(f"error: {_one_line(message)}\n")
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args or ["--help"], prog_name="kratomsim", standalone_mode=False)
+    except KratomsimError as exc:
+        return _fail(str(exc))
+    except UsageError as exc:
+        where = f"kratomsim {exc.ctx.info_name} --help" if exc.ctx else "kratomsim --help"
+        where = where.replace("kratomsim kratomsim", "kratomsim")
+        message = exc.format_message().rstrip()
+        return _fail(f"{message}{'' if message.endswith('.') else '.'} See '{where}'.")
+    except ClickException as exc:
+        return _fail(exc.format_message(), exc.exit_code)
+    except typer.Abort:
+        return _fail("Aborted.", 1)
+    except OSError as exc:
+        what = exc.filename if exc.filename is not None else str(exc)
+        fix = f"Check the path and its permissions ({exc.strerror or type(exc).__name__})."
+        return _fail(bad_value("Cannot read or write a file", str(what), fix))
+    return result if isinstance(result, int) else 0
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: project errors and usage errors exit 2 with one clear message."""
-    try:
-        app(args=argv)  # usage errors: click prints usage and the error, exits 2
-    except KratomsimError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
+    """Console entry point (``kratomsim``): exits with the code of :func:`run`."""
+    sys.exit(run(argv))

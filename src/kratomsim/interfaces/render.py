@@ -10,11 +10,7 @@ from rich.text import Text
 
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
-from kratomsim.reports.summary import SUMMARY_ROWS, content_used
-
-
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else f"{x:.3g}"
+from kratomsim.reports.summary import SUMMARY_ROWS, content_used, fmt_value
 
 
 def _name(v: CitedValue) -> Text:
@@ -33,7 +29,7 @@ def summary_table(sim: Simulation) -> Table:
     for name in sim.analytes:
         table.add_column(name, justify="right")
     for label, field in SUMMARY_ROWS:
-        table.add_row(label, *(_fmt(getattr(s[a], field)) for a in sim.analytes))
+        table.add_row(label, *(fmt_value(getattr(s[a], field)) for a in sim.analytes))
     return table
 
 
@@ -69,21 +65,35 @@ def evidence_table(values: Iterable[CitedValue], title: str, *, locator: bool = 
 
 
 def products_table(products: Iterable[Product]) -> Table:
-    """Product types with default content, range, grade and source."""
-    table = Table(title="Product types (content per g of product)", title_justify="left")
-    for col in ("id", "name", "absorption", "mitragynine mg/g", "7-OH mg/g", "grade", "source"):
-        table.add_column(col, overflow="fold")
+    """Product types: default content per analyte with range, grade and source.
+
+    Values marked ``*`` are labelled ASSUMPTIONs; the caption names each product.
+    """
+    table = Table(title="Product types: alkaloid content per g of product", title_justify="left")
+    table.add_column("product", no_wrap=True)
+    table.add_column("analyte", no_wrap=True)
+    table.add_column("mg/g", justify="right", no_wrap=True)
+    table.add_column("range", no_wrap=True)
+    table.add_column("grade", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    names = []
     for p in products:
-        mg, oh = p.mg_per_g, p.oh7_mg_per_g
-        table.add_row(
-            p.id,
-            p.name,
-            p.absorption,
-            f"{mg.value:g} ({mg.low:g}–{mg.high:g})",
-            f"{oh.value:g} ({oh.low:g}–{oh.high:g})" + (" ASSUMPTION" if oh.is_assumption else ""),
-            f"{mg.grade} / {oh.grade}",
-            f"{mg.source}; {oh.source}",
-        )
+        names.append(f"{p.id}: {p.name}; absorbed like {p.absorption}")
+        for analyte, v in (("MG", p.mg_per_g), ("7-OH", p.oh7_mg_per_g)):
+            grade = f"{v.grade}*" if v.is_assumption else v.grade
+            first = analyte == "MG"
+            table.add_row(
+                p.id if first else "",
+                analyte,
+                f"{v.value:g}",
+                f"{v.low:g}–{v.high:g}",
+                grade,
+                Text(v.source),
+                end_section=not first,
+            )
+    caption = "* ASSUMPTION (labelled guess, not measured). MG = mitragynine.\n" + "\n".join(names)
+    table.caption = Text(caption)
+    table.caption_justify = "left"
     return table
 
 
@@ -95,6 +105,10 @@ def calibration_table(predicted: Mapping[str, float], targets: Mapping[str, Any]
     for key, value in predicted.items():
         lo, hi = targets[f"{key}_range"]
         table.add_row(
-            key, f"{value:.3g}", f"{targets[key]:g}", f"{lo:g}–{hi:g}", f"{value / targets[key]:.2f}"
+            key,
+            f"{value:.3g}",
+            f"{targets[key]:g}",
+            f"{lo:g}–{hi:g}",
+            f"{value / targets[key]:.2f}",
         )
     return table

@@ -93,7 +93,9 @@ def plot_exposure(
     long = float(sim.time_h[-1]) > DAYS_AFTER_H
     scale, t_unit = (24.0, "days") if long else (1.0, "h")
     x = sim.time_h / scale
-    doses = np.asarray(sim.dose_times_h, dtype=np.float64) / scale
+    doses = np.asarray(sim.dose_times_h, dtype=np.float64)
+    # Only doses inside the window: a short --duration can end before the regimen does.
+    doses = doses[(doses >= sim.time_h[0]) & (doses <= sim.time_h[-1])] / scale
 
     fig = Figure(figsize=(9, 6.4), layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)
@@ -118,7 +120,8 @@ def plot_exposure(
     text = sim.regimen.text or f"{len(sim.dose_times_h)} doses"
     title = textwrap.shorten(f"{text} — {sim.product.name}", width=110, placeholder=" …")
     axes[0].set_title(_plain(title), fontsize=10)
-    fig.text(0.01, 0.002, FOOTER, fontsize=7.5, color="0.3", ha="left", va="bottom")
+    # A figure-level label below the x label: the layout engine keeps room for it.
+    fig.supxlabel(FOOTER, x=0.01, ha="left", fontsize=7.5, color="0.3")
     if path is not None:
         try:
             with warnings.catch_warnings():  # exotic characters in a scenario name

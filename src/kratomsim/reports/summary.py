@@ -11,6 +11,8 @@ import html
 import io
 from typing import Any, Literal
 
+import numpy as np
+
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue
 from kratomsim.evidence.schema import GRADE_MEANING
@@ -99,14 +101,22 @@ def series_dict(
 ) -> dict[str, list[float]]:
     """``time_h`` and one concentration list per analyte (one subject)."""
     conc = sim.conc_ng_ml if unit == "ng/mL" else sim.conc_nm
-    out: dict[str, list[float]] = {"time_h": sim.time_h.tolist()}
+    # Times on the grid are multiples of the step; round away binary noise (0.30000000000000004).
+    out: dict[str, list[float]] = {"time_h": np.round(sim.time_h, 9).tolist()}
     for k, name in enumerate(sim.analytes):
         out[name] = conc[subject, :, k].tolist()
     return out
 
 
-def _fmt(x: float | None, digits: int = 3) -> str:
-    return "—" if x is None else f"{x:.{digits}g}"
+def fmt_value(x: float | None) -> str:
+    """A summary number for people: 3 significant digits, no exponent below a million."""
+    if x is None:
+        return "—"
+    if abs(x) >= 1e6 or (x != 0 and abs(x) < 1e-3):
+        return f"{x:.3g}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
 
 
 def _png_base64(sim: Simulation) -> str:
@@ -145,7 +155,7 @@ def render_markdown(sim: Simulation, *, image: str | None = None) -> str:
         "|---|" + "---|" * len(sim.analytes),
     ]
     for label, field in SUMMARY_ROWS:
-        cells = " | ".join(_fmt(getattr(s[a], field)) for a in sim.analytes)
+        cells = " | ".join(fmt_value(getattr(s[a], field)) for a in sim.analytes)
         lines.append(f"| {label} | {cells} |")
     lines += ["", "## Alkaloid content used", "", "| analyte | mg/g | range | grade | source |"]
     lines.append("|---|---|---|---|---|")
@@ -187,7 +197,7 @@ def render_html(sim: Simulation) -> str:
     head = "".join(f"<th>{esc(a)}</th>" for a in sim.analytes)
     rows = "".join(
         f"<tr><th>{esc(label)}</th>"
-        + "".join(f"<td>{_fmt(getattr(s[a], f))}</td>" for a in sim.analytes)
+        + "".join(f"<td>{fmt_value(getattr(s[a], f))}</td>" for a in sim.analytes)
         + "</tr>"
         for label, f in SUMMARY_ROWS
     )
