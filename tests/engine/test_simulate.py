@@ -135,3 +135,25 @@ def test_product_without_alkaloid_is_refused() -> None:
 
 def test_public_api_surface() -> None:
     assert set(kratomsim.__all__) >= {"simulate", "Simulation", "Regimen", "parse_regimen"}
+
+
+def test_doses_after_a_short_window_are_not_counted() -> None:
+    sim = simulate("1 g every 12 h for 3 days", duration="36 h")
+    np.testing.assert_array_equal(sim.dose_times_h, [0.0, 12.0, 24.0, 36.0])
+    full = simulate("1 g every 12 h for 3 days", duration="36 h", times_h=sim.time_h)
+    assert sim.summary()["mitragynine"].auc_inf_ng_h_ml == pytest.approx(
+        full.summary()["mitragynine"].auc_inf_ng_h_ml
+    )
+    assert sim.dosed_nmol[0] == pytest.approx(4 * 13.3e6 / 398.5)
+
+
+def test_7oh_absorption_is_cited_only_when_7oh_is_ingested() -> None:
+    leaf = {v.name for v in simulate("2 g once", duration="1 d").used}
+    assert not {"ka_7oh", "f_7oh"} & leaf
+    conc = {v.name for v in simulate("1 g once", product="7oh-concentrate", duration="1 d").used}
+    assert {"ka_7oh", "f_7oh"} <= conc
+
+
+def test_concentration_before_the_first_dose_is_exactly_zero() -> None:
+    sim = simulate("2 g once", duration="1 d")
+    assert np.all(sim.conc_ng_ml[0, 0] == 0.0)

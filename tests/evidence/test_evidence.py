@@ -71,3 +71,9 @@ def test_bibliography_lists_only_used_sources() -> None:
     plain = bibliography([params["ka_capsule"]])
     assert plain.startswith("[huestis2024] Huestis MA")
     assert "doi:10.3390/molecules29050984" in plain
+
+
+def test_bibtex_splits_issue_from_volume() -> None:
+    text = bibliography([load_parameters()["cl"]], style="bibtex")
+    assert "volume = {14}" in text and "number = {3}" in text
+    assert ".." not in bibliography([load_parameters()["f_7oh"]])

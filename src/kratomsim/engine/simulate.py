@@ -16,7 +16,7 @@ from kratomsim.engine.result import Simulation
 from kratomsim.engine.summary import summarise
 from kratomsim.errors import RegimenError, ScenarioError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters, resolve_product
-from kratomsim.models.dosing import Regimen
+from kratomsim.models.dosing import DoseEvents, Regimen
 from kratomsim.models.pk import PARAMETERS
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.models.scenario import Scenario, load_scenario_text, parse_duration_h
@@ -157,6 +157,9 @@ def simulate(
     inputs = model_inputs(load_parameters(), prod, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
     params = dict(inputs.params)
     used: list[CitedValue] = list(inputs.used)
+    if inputs.oh7_mg_per_g == 0.0:
+        # No 7-OH is ingested: its absorption parameters play no part in this run.
+        used = [v for v in used if v.name not in ("ka_7oh", "f_7oh")]
     for name, value in (parameters or {}).items():
         if name not in PARAMETERS:
             raise RegimenError(
@@ -189,7 +192,19 @@ def simulate(
         t = np.sort(t)
     else:
         t = default_times(reg, duration_h, terminal_half_life_h(params))
-    events = reg.expand(float(t[-1]) if reg.open_ended else None)
+    expanded = reg.expand(float(t[-1]) if reg.open_ended else None)
+    # Doses after the observation window never happen within it: they are not simulated,
+    # summarised or counted.
+    inside = expanded.times_h <= t[-1]
+    events = DoseEvents(expanded.times_h[inside], expanded.amounts_g[inside])
+    if len(events) == 0:
+        raise RegimenError(
+            bad_value(
+                "No dose falls inside the observation window",
+                f"{t[-1]:g} h",
+                "Lengthen --duration.",
+            )
+        )
     doses_g = events.amounts_g
     alkaloid_mg = {
         "mitragynine": doses_g * inputs.mg_per_g,
@@ -197,7 +212,8 @@ def simulate(
     }
     p, states = simulate_states(params, events.times_h, alkaloid_mg, t, method=method)
     # Modal propagation leaves round-off of order 1e-16 × amount; concentrations cannot be negative.
-    nm = np.maximum(concentrations_nm(p, states), 0.0)
+    nm = concentrations_nm(p, states)
+    nm[nm < 1e-12 * max(float(nm.max()), 1e-300)] = 0.0
     ng = to_ng_per_ml(p, nm)
     per_nmol = auc_inf_per_nmol(p)
     mw = np.array([p["mw_mg"][0], p["mw_7oh"][0]])

@@ -76,7 +76,7 @@ class Reference(BaseModel):
     def plain(self) -> str:
         where = ", ".join(p for p in (self.journal, self.volume, self.pages) if p)
         link = f" doi:{self.doi}" if self.doi else (f" {self.url}" if self.url else "")
-        return f"{self.authors}. {self.title}. {where} ({self.year}).{link}"
+        return f"{self.authors.rstrip('.')}. {self.title}. {where} ({self.year}).{link}"
 
     def bibtex(self) -> str:
         kind = {"article": "article", "thesis": "mastersthesis"}.get(self.type, "misc")
@@ -85,7 +85,8 @@ class Reference(BaseModel):
             "title": self.title,
             "journal" if kind == "article" else "howpublished": self.journal,
             "year": str(self.year),
-            "volume": self.volume,
+            "volume": self.volume.split("(")[0],
+            "number": self.volume.split("(")[1].rstrip(")") if "(" in self.volume else "",
             "pages": self.pages,
             "doi": self.doi,
             "url": self.url,
