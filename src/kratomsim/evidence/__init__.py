@@ -1,6 +1,13 @@
 """Cited data: parameter files, their schema and loader, and the bibliography of a run."""
 
 from kratomsim.evidence.bibliography import bibliography as bibliography
+from kratomsim.evidence.claims import CLAIM_GRADES as CLAIM_GRADES
+from kratomsim.evidence.claims import Claim as Claim
+from kratomsim.evidence.claims import ClaimGrade as ClaimGrade
+from kratomsim.evidence.claims import claim_bibliography as claim_bibliography
+from kratomsim.evidence.claims import claims_by_grade as claims_by_grade
+from kratomsim.evidence.claims import load_claims as load_claims
+from kratomsim.evidence.claims import unsupported_claims as unsupported_claims
 from kratomsim.evidence.loader import ParameterSet as ParameterSet
 from kratomsim.evidence.loader import load_parameters as load_parameters
 from kratomsim.evidence.loader import load_products as load_products
