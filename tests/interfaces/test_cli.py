@@ -324,3 +324,21 @@ def test_console_script_has_no_traceback_on_error() -> None:
         assert proc.returncode == 2
         assert proc.stderr.startswith("error: ") and "parsecs" in proc.stderr
         assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_claims_json_lists_text_grade_and_sources(capsys) -> None:
+    code, out, _ = run(capsys, "claims", "--format", "json")
+    assert code == 0
+    claims = {c["id"]: c for c in json.loads(out)}
+    assert claims["ecs_binding"]["grade"] == "unsupported"
+    assert "shamima2012" in claims["ecs_binding"]["sources"]
+    assert claims["opioid_receptors"]["grade"] == "strong"
+    for c in claims.values():
+        assert c["claim"] and c["sources"]
+        assert c["grade"] in {"strong", "moderate", "weak", "unsupported", "contradicted"}
+
+
+def test_claims_table_names_the_unsupported(capsys) -> None:
+    code, out, _ = run(capsys, "claims")
+    assert code == 0
+    assert "Unsupported or contradicted" in out and "ecs_binding" in out

@@ -27,8 +27,9 @@ from kratomsim.engine.calibration import (
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.evidence import load_parameters, load_products
+from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
 from kratomsim.interfaces.render import (
+    claims_table,
     calibration_table,
     content_table,
     evidence_table,
@@ -253,6 +254,24 @@ def calibrate_cmd(
             "run 'kratomsim calibrate --write' to update it."
         )
         raise typer.Exit(1)
+
+
+@app.command("claims")
+def claims_cmd(
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table or json (csv is not offered).")
+    ] = Format.table,
+) -> None:
+    """Every claim of the article, graded by the evidence, with its sources."""
+    claims = load_claims()
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in claims], indent=1) + "\n")
+        return
+    if fmt is Format.csv:
+        raise KratomsimError(bad_value("claims has no CSV output", "csv", "Use --format json."))
+    out.print(claims_table(claims))
+    unsupported = ", ".join(c.id for c in unsupported_claims())
+    out.print(f"Unsupported or contradicted by the evidence: {unsupported}")
 
 
 @app.command("demo")

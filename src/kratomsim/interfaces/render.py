@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
@@ -10,6 +10,7 @@ from rich.text import Text
 
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
+from kratomsim.evidence.claims import Claim
 from kratomsim.reports.summary import SUMMARY_ROWS, content_used, fmt_value
 
 
@@ -111,4 +112,26 @@ def calibration_table(predicted: Mapping[str, float], targets: Mapping[str, Any]
             f"{lo:g}–{hi:g}",
             f"{value / targets[key]:.2f}",
         )
+    return table
+
+
+GRADE_STYLE = {
+    "strong": "bold green",
+    "moderate": "green",
+    "weak": "yellow",
+    "unsupported": "bold red",
+    "contradicted": "bold red",
+}
+
+
+def claims_table(claims: Sequence[Claim]) -> Table:
+    """The article's claims with their grade, a plain summary and the sources."""
+    table = Table(title="The article's claims, graded by the evidence", title_justify="left")
+    table.add_column("claim", ratio=3, overflow="fold")
+    table.add_column("grade", no_wrap=True)
+    table.add_column("what the evidence shows", ratio=4, overflow="fold")
+    table.add_column("sources", ratio=2, overflow="fold")
+    for c in claims:
+        grade = Text(c.grade, style=GRADE_STYLE.get(c.grade, ""))
+        table.add_row(Text(c.claim), grade, Text(c.summary), Text(", ".join(c.sources)))
     return table
