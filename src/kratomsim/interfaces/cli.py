@@ -29,8 +29,8 @@ from kratomsim.engine.simulate import simulate
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
 from kratomsim.interfaces.render import (
-    claims_table,
     calibration_table,
+    claims_table,
     content_table,
     evidence_table,
     products_table,
