@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from scipy.linalg import expm
 from scipy.optimize import brentq, least_squares, minimize_scalar
 
+from kratomsim.engine.params import derive_pk
 from kratomsim.evidence import load_parameters
 from kratomsim.models.pk import DOSE_INPUTS, IDX, as_subject_arrays, output_matrix, rate_matrix
 
@@ -33,26 +34,8 @@ def calibration_data() -> dict[str, Any]:
 
 def model_params(v: dict[str, float], ka: float) -> dict[str, FloatArray]:
     """Model parameters for one subject from fitted values and the labelled assumptions."""
-    ev = load_parameters(("constants.toml",))
-    f_mg, vm = ev["f_mg"].value, ev["vm_7oh"].value
-    return as_subject_arrays(
-        {
-            "ka_mg": ka,
-            "ka_7oh": ev["ka_7oh"].value,
-            "f_mg": f_mg,
-            "fp": v["fp_over_vm"] * vm,
-            "f_7oh": ev["f_7oh"].value,
-            "cl": v["cl"],
-            "v1": v["v1"],
-            "q": v["q"],
-            "v2": v["v2"],
-            "fm": v["fmf_over_vm"] * vm / f_mg,
-            "kme": v["kme"],
-            "vm": vm,
-            "mw_mg": ev["mw_mg"].value,
-            "mw_7oh": ev["mw_7oh"].value,
-        }
-    )
+    constants = {e.name: e.value for e in load_parameters(("constants.toml",)).values()}
+    return as_subject_arrays(derive_pk({**constants, **v, "ka_fit": ka}, "fit"))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kratomsim.errors import ProductError, bad_value
 from kratomsim.evidence import CitedValue, ParameterSet, Product
@@ -49,21 +51,10 @@ def _content(product: Product, field: str, override: float | None, flag: str) ->
     )
 
 
-def model_inputs(
-    evidence: ParameterSet,
-    product: Product,
-    *,
-    mg_per_g: float | None = None,
-    oh7_mg_per_g: float | None = None,
-) -> ModelInputs:
-    """Map evidence to model parameters.
-
-    Only the combinations ``fm·F/Vm`` and ``fp/Vm`` are identifiable from plasma data (pk.md §4.2);
-    the labelled assumptions ``f_mg`` and ``vm_7oh`` split them into fractions for mass balance.
-    """
-    ka_name = f"ka_{product.absorption}"
-    names = (
-        ka_name,
+def evidence_names(absorption: str) -> tuple[str, ...]:
+    """Names of the cited values the PK model draws on for a product's absorption class."""
+    return (
+        f"ka_{absorption}",
         "ka_7oh",
         "f_mg",
         "f_7oh",
@@ -78,10 +69,16 @@ def model_inputs(
         "mw_mg",
         "mw_7oh",
     )
-    used = [evidence[n] for n in names]
-    v = {n: evidence[n].value for n in names}
+
+
+def derive_pk(v: Mapping[str, Any], absorption: str) -> dict[str, Any]:
+    """Model parameters from cited values (floats or per-subject arrays alike).
+
+    Only the combinations ``fm·F/Vm`` and ``fp/Vm`` are identifiable from plasma data (pk.md §4.2);
+    the labelled assumptions ``f_mg`` and ``vm_7oh`` split them into fractions for mass balance.
+    """
     params = {
-        "ka_mg": v[ka_name],
+        "ka_mg": v[f"ka_{absorption}"],
         "ka_7oh": v["ka_7oh"],
         "f_mg": v["f_mg"],
         "fp": v["fp_over_vm"] * v["vm_7oh"],
@@ -97,6 +94,27 @@ def model_inputs(
         "mw_7oh": v["mw_7oh"],
     }
     assert set(params) == set(PARAMETERS)
+    return params
+
+
+def model_inputs(
+    evidence: ParameterSet,
+    product: Product,
+    *,
+    mg_per_g: float | None = None,
+    oh7_mg_per_g: float | None = None,
+) -> ModelInputs:
+    """Map evidence to model parameters.
+
+    Only the combinations ``fm·F/Vm`` and ``fp/Vm`` are identifiable from plasma data (pk.md §4.2);
+    the labelled assumptions ``f_mg`` and ``vm_7oh`` split them into fractions for mass balance.
+    """
+    names = evidence_names(product.absorption)
+    used = [evidence[n] for n in names]
+    params = {
+        k: float(v)
+        for k, v in derive_pk({n: evidence[n].value for n in names}, product.absorption).items()
+    }
     mg = _content(product, "mg_per_g", mg_per_g, "--mg-per-g")
     oh = _content(product, "oh7_mg_per_g", oh7_mg_per_g, "--7oh-mg-per-g")
     if mg.value == 0.0 and oh.value == 0.0:
