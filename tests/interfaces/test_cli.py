@@ -342,3 +342,44 @@ def test_claims_table_names_the_unsupported(capsys) -> None:
     code, out, _ = run(capsys, "claims")
     assert code == 0
     assert "Unsupported or contradicted" in out and "ecs_binding" in out
+
+
+def test_simulate_outcomes_csv_adds_one_column_per_outcome(capsys) -> None:
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "2 g every 8 h for 3 days then stop",
+        "--outcomes",
+        "--format",
+        "csv",
+        "--draws",
+        "10",
+        "--duration",
+        "6 d",
+    )
+    assert code == 0
+    header = next(csv.reader(io.StringIO(out)))
+    assert header[:3] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
+    for name in ("mu_activation", "tolerance", "withdrawal_score"):
+        assert {name, f"{name}_low", f"{name}_high"} <= set(header)
+
+
+def test_endocannabinoid_hypothesis_is_labelled(capsys) -> None:
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "2 g once",
+        "--hypothesis",
+        "endocannabinoid",
+        "--format",
+        "json",
+        "--draws",
+        "5",
+        "--duration",
+        "1 d",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["hypothesis"] == "endocannabinoid"
+    assert "Shamima 2012" in data["hypothesis_note"]
+    assert "ecs_activation_hypothesis" in data["series"]

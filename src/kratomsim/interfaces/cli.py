@@ -24,15 +24,19 @@ from kratomsim.engine.calibration import (
     parameter_file_path,
     render_parameter_file,
 )
+from kratomsim.engine.outcomes import simulate_outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
 from kratomsim.interfaces.render import (
+    HYPOTHESIS_NOTE,
     calibration_table,
     claims_table,
     content_table,
     evidence_table,
+    outcomes_dict,
+    outcomes_table,
     products_table,
     summary_table,
 )
@@ -158,10 +162,26 @@ def simulate_cmd(
     unit: Annotated[
         Unit, typer.Option("--unit", help="Concentration unit of the plot, csv and json.")
     ] = Unit.ng_ml,
+    outcomes: Annotated[
+        bool,
+        typer.Option("--outcomes", help="Add receptor, tolerance and withdrawal outcomes."),
+    ] = False,
+    hypothesis: Annotated[
+        Hypothesis | None,
+        typer.Option("--hypothesis", help="Switch on an unsupported hypothesis (labelled)."),
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", min=1, max=5000, help="Parameter draws.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
     if plot is not None:
         check_plot_path(plot)  # fail before the work
+    if outcomes or hypothesis is not None:
+        _outcomes_cmd(
+            regimen, product, mg_per_g, oh7_mg_per_g, duration, fmt, hypothesis, draws, seed
+        )
+        if plot is None:
+            return
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, duration)
     if plot is not None:
         plot_exposure(sim, plot, unit=unit.value)
@@ -181,6 +201,46 @@ def simulate_cmd(
         out.print(Text(DISCLAIMER, style="dim"))
     if plot is not None:
         (sys.stderr if fmt is not Format.table else sys.stdout).write(f"plot: {plot}\n")
+
+
+class Hypothesis(StrEnum):
+    endocannabinoid = "endocannabinoid"
+
+
+def _outcomes_cmd(
+    regimen: str,
+    product: str | None,
+    mg: float | None,
+    oh: float | None,
+    duration: str | None,
+    fmt: Format,
+    hypothesis: Hypothesis | None,
+    draws: int,
+    seed: int,
+) -> None:
+    res = simulate_outcomes(
+        regimen,
+        product=product,
+        mg_per_g=mg,
+        oh7_mg_per_g=oh,
+        duration=duration,
+        hypothesis=hypothesis.value if hypothesis else None,
+        n_draws=draws,
+        seed=seed,
+    )
+    if fmt is Format.csv:
+        frame = res.to_frame()
+        sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+        return
+    if fmt is Format.json:
+        payload = outcomes_dict(res)
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return
+    out.print(summary_table(res.exposure))
+    out.print(outcomes_table(res))
+    if res.hypothesis:
+        out.print(Text(HYPOTHESIS_NOTE, style="bold yellow"))
+    out.print(Text(DISCLAIMER, style="dim"))
 
 
 @app.command("cite", context_settings=ARGS_AS_TEXT)

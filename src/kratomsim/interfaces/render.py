@@ -8,10 +8,11 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from kratomsim.engine.outcomes import Outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
 from kratomsim.evidence.claims import Claim
-from kratomsim.reports.summary import SUMMARY_ROWS, content_used, fmt_value
+from kratomsim.reports.summary import DISCLAIMER, SUMMARY_ROWS, content_used, fmt_value
 
 
 def _name(v: CitedValue) -> Text:
@@ -135,3 +136,60 @@ def claims_table(claims: Sequence[Claim]) -> Table:
         grade = Text(c.grade, style=GRADE_STYLE.get(c.grade, ""))
         table.add_row(Text(c.claim), grade, Text(c.summary), Text(", ".join(c.sources)))
     return table
+
+
+HYPOTHESIS_NOTE = (
+    "The endocannabinoid pathway is the article's HYPOTHESIS: no study shows mitragynine or 7-OH "
+    "binding cannabinoid receptors, and a CB1 blocker did not stop mitragynine's pain relief in "
+    "mice (Shamima 2012). Its outputs show what the claim would imply, not what happens."
+)
+
+
+def outcomes_table(res: Outcomes) -> Table:
+    """Peak of each outcome (central and interval) and the withdrawal episode after the last dose."""
+    pct = f"{res.level:.0%}"
+    table = Table(
+        title=f"Pain-response outcomes (central, {pct} interval over {res.n_draws} "
+        "parameter draws)",
+        title_justify="left",
+    )
+    for col in ("outcome", "unit", "peak (central)", f"peak {pct} interval"):
+        table.add_column(col, overflow="fold")
+    for s in res.series:
+        table.add_row(
+            s.name, s.unit, f"{s.central.max():.3g}", f"{s.low.max():.3g}–{s.high.max():.3g}"
+        )
+    w = res.withdrawal
+    last = w["after_last_dose_h"] or 0.0
+    onset = "no signs" if w["onset_h"] is None else f"{w['onset_h'] - last:.0f} h after last dose"
+    table.add_row("withdrawal onset", "SOWS ≥ 5", onset, "")
+    table.add_row(
+        "withdrawal peak",
+        "SOWS 0–64",
+        f"{w['peak_score']:.3g}",
+        f"at {(w['peak_h'] or last) - last:.0f} h after last dose",
+    )
+    return table
+
+
+def outcomes_dict(res: Outcomes) -> dict[str, Any]:
+    """JSON-ready outcomes: the series with intervals, and the withdrawal episode."""
+    series: dict[str, Any] = {"time_h": res.time_h.tolist()}
+    for k, name in enumerate(res.exposure.analytes):
+        series[name] = res.exposure.conc_ng_ml[0, :, k].tolist()
+    for s in res.series:
+        series[s.name] = s.central.tolist()
+        series[f"{s.name}_low"] = s.low.tolist()
+        series[f"{s.name}_high"] = s.high.tolist()
+    return {
+        "series": series,
+        "units": {s.name: s.unit for s in res.series},
+        "withdrawal": res.withdrawal,
+        "interval_level": res.level,
+        "draws": res.n_draws,
+        "seed": res.seed,
+        "hypothesis": res.hypothesis,
+        "hypothesis_note": HYPOTHESIS_NOTE if res.hypothesis else None,
+        "assumptions": [v.name for v in res.used if v.is_assumption],
+        "disclaimer": DISCLAIMER,
+    }

@@ -1,0 +1,91 @@
+"""The pain-response chain end to end: exposure → receptors → tolerance, dependence, withdrawal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kratomsim.engine.outcomes import simulate_outcomes
+from kratomsim.models.adaptation import SIGNS_THRESHOLD
+
+HEAVY = "4 g every 7 h for 28 days"  # ≈ Singh 2014: 79 mg mitragynine per drink, 3.5 drinks/day
+
+
+@pytest.fixture(scope="module")
+def heavy():
+    return simulate_outcomes(HEAVY, product="tea", n_draws=60, seed=5)
+
+
+def test_every_outcome_has_a_central_line_inside_its_interval(heavy) -> None:
+    for s in heavy.series:
+        assert s.central.shape == heavy.time_h.shape
+        assert np.all(s.low <= s.high)
+        inside = (s.central >= s.low - 1e-12) & (s.central <= s.high + 1e-12)
+        assert inside.mean() > 0.8, s.name  # the cited set is not an outlier of its own ranges
+
+
+def test_bounds(heavy) -> None:
+    assert np.all(heavy.get("mu_occupancy").high <= 1.0)
+    assert np.all(heavy.get("mu_activation").high < 1.0)
+    score = heavy.get("withdrawal_score")
+    assert np.all((score.low >= 0) & (score.high <= 64))
+
+
+def test_tolerance_builds_and_reverses(heavy) -> None:
+    tol = heavy.get("tolerance").central
+    t = heavy.time_h
+    last = heavy.withdrawal["after_last_dose_h"]
+    at_stop = tol[np.searchsorted(t, last)]
+    assert at_stop > tol[np.searchsorted(t, 48.0)] > 0
+    assert tol[-1] < 0.5 * at_stop
+
+
+def test_no_withdrawal_signs_in_the_first_10_hours(heavy) -> None:
+    # Vicknasingam 2020: no signs during 10-20 h of discontinuation in daily users.
+    t = heavy.time_h
+    last = heavy.withdrawal["after_last_dose_h"]
+    window = (t >= last) & (t <= last + 10)
+    assert heavy.get("withdrawal_score").central[window].max() < SIGNS_THRESHOLD
+
+
+def test_daily_users_show_withdrawal_on_stopping(heavy) -> None:
+    assert heavy.withdrawal["peak_score"] >= SIGNS_THRESHOLD
+    assert heavy.withdrawal["onset_h"] is not None
+    assert heavy.withdrawal["peak_h"] > heavy.withdrawal["after_last_dose_h"] + 10
+
+
+def test_frequency_drives_withdrawal_more_than_amount() -> None:
+    # Rogers 2024: withdrawal tracked dose frequency more than amount. Same 12 g a day:
+    split = simulate_outcomes("4 g every 8 h for 28 days", product="tea", n_draws=1)
+    once = simulate_outcomes("12 g every 24 h for 28 days", product="tea", n_draws=1)
+    assert split.withdrawal["peak_score"] > once.withdrawal["peak_score"]
+    area = lambda o: np.trapezoid(o.get("withdrawal_score").central, o.time_h)  # noqa: E731
+    assert area(split) > area(once)
+
+
+def test_endocannabinoid_hypothesis_is_off_by_default_and_labelled_when_on() -> None:
+    off = simulate_outcomes("2 g once", product="tea", duration="2 d", n_draws=1)
+    on = simulate_outcomes(
+        "2 g once", product="tea", duration="2 d", n_draws=1, hypothesis="endocannabinoid"
+    )
+    assert off.hypothesis is None
+    assert "ecs_activation_hypothesis" not in {s.name for s in off.series}
+    assert on.get("ecs_activation_hypothesis").central.max() > 0
+    assert on.get("analgesic_drive").central.max() > off.get("analgesic_drive").central.max()
+    ecs = [v for v in on.used if v.name.endswith("_hyp")]
+    assert ecs and all(v.grade == "E" and v.is_assumption for v in ecs)
+
+
+def test_seeded_and_reproducible() -> None:
+    a = simulate_outcomes("2 g every 12 h for 3 days", n_draws=20, seed=9)
+    b = simulate_outcomes("2 g every 12 h for 3 days", n_draws=20, seed=9)
+    np.testing.assert_array_equal(a.get("tolerance").high, b.get("tolerance").high)
+    c = simulate_outcomes("2 g every 12 h for 3 days", n_draws=20, seed=10)
+    assert not np.array_equal(a.get("tolerance").high, c.get("tolerance").high)
+
+
+def test_frame_adds_one_column_per_outcome(heavy) -> None:
+    frame = heavy.to_frame()
+    assert list(frame.columns[:3]) == ["time_h", "mitragynine", "7-hydroxymitragynine"]
+    for name in ("mu_activation", "tolerance", "withdrawal_score"):
+        assert {name, f"{name}_low", f"{name}_high"} <= set(frame.columns)
