@@ -383,3 +383,32 @@ def test_endocannabinoid_hypothesis_is_labelled(capsys) -> None:
     assert data["hypothesis"] == "endocannabinoid"
     assert "Shamima 2012" in data["hypothesis_note"]
     assert "ecs_activation_hypothesis" in data["series"]
+
+
+def test_taper_compares_plans(capsys, tmp_path: Path) -> None:
+    png = tmp_path / "taper.png"
+    code, out, _ = run(
+        capsys,
+        "taper",
+        "4 g three times daily",
+        "--plan",
+        "-25% per week",
+        "--plan",
+        "stop",
+        "--draws",
+        "5",
+        "--format",
+        "json",
+        "--plot",
+        str(png),
+    )
+    assert code == 0
+    plans = json.loads(out)["plans"]
+    assert [p["plan"] for p in plans] == ["-25% per week", "stop"]
+    assert plans[1]["peak_withdrawal_score"] > plans[0]["peak_withdrawal_score"]
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_taper_bad_plan(capsys) -> None:
+    code, _, err = run(capsys, "taper", "4 g three times daily", "--plan", "slowly")
+    assert code == 2 and "slowly" in err

@@ -27,10 +27,12 @@ from kratomsim.engine.calibration import (
 from kratomsim.engine.outcomes import simulate_outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
+from kratomsim.engine.taper import compare_tapers
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
 from kratomsim.interfaces.render import (
     HYPOTHESIS_NOTE,
+    TAPER_NOTE,
     calibration_table,
     claims_table,
     content_table,
@@ -39,8 +41,10 @@ from kratomsim.interfaces.render import (
     outcomes_table,
     products_table,
     summary_table,
+    taper_row,
+    taper_table,
 )
-from kratomsim.reports.plots import check_plot_path, plot_exposure
+from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_taper
 from kratomsim.reports.summary import (
     DISCLAIMER,
     render_html,
@@ -314,6 +318,39 @@ def calibrate_cmd(
             "run 'kratomsim calibrate --write' to update it."
         )
         raise typer.Exit(1)
+
+
+@app.command("taper", context_settings=ARGS_AS_TEXT)
+def taper_cmd(
+    current: Annotated[str, typer.Argument(help="Current use, e.g. '4 g three times daily'.")],
+    plan: Annotated[
+        list[str], typer.Option("--plan", help="A plan: '-10% per week', '-25% per week', 'stop'.")
+    ],
+    product: ProductOpt = None,
+    mg_per_g: MgOpt = None,
+    draws: Annotated[int, typer.Option("--draws", min=1, max=2000, help="Parameter draws.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the comparison plot (.png or .svg).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+) -> None:
+    """Compare taper plans after four weeks of the current use. For discussion with a clinician."""
+    if plot is not None:
+        check_plot_path(plot)
+    results = compare_tapers(
+        current, plan, product=product, mg_per_g=mg_per_g, n_draws=draws, seed=seed
+    )
+    if plot is not None:
+        plot_taper(results, plot)
+    rows = [taper_row(r) for r in results]
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps({"plans": rows, "disclaimer": DISCLAIMER}) + "\n")
+        return
+    out.print(taper_table(rows))
+    if plot is not None:
+        print(f"plot: {plot}")
+    out.print(Text(TAPER_NOTE + " " + DISCLAIMER, style="dim"))
 
 
 @app.command("claims")

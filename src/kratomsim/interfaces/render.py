@@ -10,6 +10,7 @@ from rich.text import Text
 
 from kratomsim.engine.outcomes import Outcomes
 from kratomsim.engine.result import Simulation
+from kratomsim.engine.taper import TaperResult
 from kratomsim.evidence import CitedValue, Product
 from kratomsim.evidence.claims import Claim
 from kratomsim.reports.summary import DISCLAIMER, SUMMARY_ROWS, content_used, fmt_value
@@ -193,3 +194,48 @@ def outcomes_dict(res: Outcomes) -> dict[str, Any]:
         "assumptions": [v.name for v in res.used if v.is_assumption],
         "disclaimer": DISCLAIMER,
     }
+
+
+TAPER_NOTE = (
+    "Plans are compared by a model whose tolerance and withdrawal rates are labelled assumptions; "
+    "use the comparison to prepare a conversation with a clinician, not to choose a plan."
+)
+
+
+def taper_row(r: TaperResult) -> dict[str, Any]:
+    return {
+        "plan": r.plan.text,
+        "peak_withdrawal_score": round(r.peak_score, 2),
+        "peak_withdrawal_score_high": round(r.peak_score_high, 2),
+        "cumulative_withdrawal_score_h": round(r.burden_score_h, 1),
+        "taper_days": round(r.taper_days, 1),
+        "days_with_signs": round(r.days_with_signs, 1),
+        "days_until_free_of_signs": round(r.until_free_days, 1),
+        "lost_relief_fraction": round(r.lost_relief, 3),
+    }
+
+
+def taper_table(rows: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(
+        title="Taper plans compared (withdrawal on the SOWS 0–64 scale)", title_justify="left"
+    )
+    heads = (
+        "plan",
+        "peak score (central; upper)",
+        "score·h",
+        "taper days",
+        "days with signs",
+        "lost relief",
+    )
+    for h in heads:
+        table.add_column(h, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r["plan"]),
+            f"{r['peak_withdrawal_score']:.3g}; {r['peak_withdrawal_score_high']:.3g}",
+            f"{r['cumulative_withdrawal_score_h']:.0f}",
+            f"{r['taper_days']:g}",
+            f"{r['days_with_signs']:g}",
+            f"{r['lost_relief_fraction']:.0%}",
+        )
+    return table

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from kratomsim.engine.result import Simulation
+from kratomsim.engine.taper import TaperResult
 from kratomsim.errors import KratomsimError, bad_value
 
 FOOTER = "Simulation, not advice; discuss with a clinician."
@@ -135,4 +137,34 @@ def plot_exposure(
                     f"Check that the folder exists and is writable ({exc.strerror or exc}).",
                 )
             ) from None
+    return fig
+
+
+def plot_taper(results: Sequence[TaperResult], path: str | Path | None = None) -> Figure:
+    """Withdrawal score (central line and interval) and effective activation for each plan."""
+    if path is not None:
+        check_plot_path(path)
+    fig = Figure(figsize=(9, 6.2), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for r in results:
+        t = (r.outcomes.time_h - r.start_h) / 24.0
+        score = r.outcomes.get("withdrawal_score")
+        (line,) = top.plot(t, score.central, lw=1.6, label=r.plan.text)
+        top.fill_between(t, score.low, score.high, color=line.get_color(), alpha=0.12)
+        eff = r.outcomes.get("effective_activation")
+        bottom.plot(t, eff.central, lw=1.4, color=line.get_color(), label=r.plan.text)
+    top.set_ylabel("withdrawal score\n(SOWS points, 0–64)")
+    top.set_ylim(bottom=0)
+    bottom.set_ylabel("effective MOR activation\n(fraction of system maximum)")
+    bottom.set_xlabel("days since the plan starts (negative: steady use before it)")
+    for ax in (top, bottom):
+        ax.axvline(0.0, color="0.4", lw=0.8, ls=":")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper right")
+    top.set_title(
+        "Taper plans compared (central line, shaded: interval over parameter draws)", fontsize=10
+    )
+    fig.text(0.01, 0.002, FOOTER, fontsize=7, color="0.35", ha="left", va="bottom")
+    if path is not None:
+        fig.savefig(path, dpi=120)
     return fig
