@@ -412,3 +412,23 @@ def test_taper_compares_plans(capsys, tmp_path: Path) -> None:
 def test_taper_bad_plan(capsys) -> None:
     code, _, err = run(capsys, "taper", "4 g three times daily", "--plan", "slowly")
     assert code == 2 and "slowly" in err
+
+
+def test_simulate_chronic_pain_table_and_plot(capsys, tmp_path: Path) -> None:
+    png = tmp_path / "outcomes.png"
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "3 g twice daily for 2 weeks",
+        "--pain",
+        "chronic",
+        "--baseline-pain",
+        "6",
+        "--draws",
+        "10",
+        "--plot",
+        str(png),
+    )
+    assert code == 0
+    assert "share of time ≥ 2 points better" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"

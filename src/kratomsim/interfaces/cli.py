@@ -24,7 +24,7 @@ from kratomsim.engine.calibration import (
     parameter_file_path,
     render_parameter_file,
 )
-from kratomsim.engine.outcomes import simulate_outcomes
+from kratomsim.engine.outcomes import Outcomes, simulate_outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
 from kratomsim.engine.taper import compare_tapers
@@ -39,12 +39,13 @@ from kratomsim.interfaces.render import (
     evidence_table,
     outcomes_dict,
     outcomes_table,
+    pain_table,
     products_table,
     summary_table,
     taper_row,
     taper_table,
 )
-from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_taper
+from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcomes, plot_taper
 from kratomsim.reports.summary import (
     DISCLAIMER,
     render_html,
@@ -176,16 +177,34 @@ def simulate_cmd(
     ] = None,
     draws: Annotated[int, typer.Option("--draws", min=1, max=5000, help="Parameter draws.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
+    pain: Annotated[
+        PainKind | None, typer.Option("--pain", help="Add pain relief: acute or chronic.")
+    ] = None,
+    baseline_pain: Annotated[
+        float, typer.Option("--baseline-pain", min=0, max=10, help="Chronic pain NRS 0-10.")
+    ] = 6.0,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
     if plot is not None:
         check_plot_path(plot)  # fail before the work
-    if outcomes or hypothesis is not None:
-        _outcomes_cmd(
-            regimen, product, mg_per_g, oh7_mg_per_g, duration, fmt, hypothesis, draws, seed
+    if outcomes or hypothesis is not None or pain is not None:
+        res = _outcomes_cmd(
+            regimen,
+            product,
+            mg_per_g,
+            oh7_mg_per_g,
+            duration,
+            fmt,
+            hypothesis,
+            draws,
+            seed,
+            pain,
+            baseline_pain,
         )
-        if plot is None:
-            return
+        if plot is not None:
+            plot_outcomes(res, plot)
+            (sys.stderr if fmt is not Format.table else sys.stdout).write(f"plot: {plot}\n")
+        return
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, duration)
     if plot is not None:
         plot_exposure(sim, plot, unit=unit.value)
@@ -211,6 +230,11 @@ class Hypothesis(StrEnum):
     endocannabinoid = "endocannabinoid"
 
 
+class PainKind(StrEnum):
+    acute = "acute"
+    chronic = "chronic"
+
+
 def _outcomes_cmd(
     regimen: str,
     product: str | None,
@@ -221,7 +245,9 @@ def _outcomes_cmd(
     hypothesis: Hypothesis | None,
     draws: int,
     seed: int,
-) -> None:
+    pain: PainKind | None = None,
+    baseline_pain: float = 6.0,
+) -> Outcomes:
     res = simulate_outcomes(
         regimen,
         product=product,
@@ -229,22 +255,27 @@ def _outcomes_cmd(
         oh7_mg_per_g=oh,
         duration=duration,
         hypothesis=hypothesis.value if hypothesis else None,
+        pain=pain.value if pain else None,
+        baseline_pain=baseline_pain,
         n_draws=draws,
         seed=seed,
     )
     if fmt is Format.csv:
         frame = res.to_frame()
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-        return
+        return res
     if fmt is Format.json:
         payload = outcomes_dict(res)
         sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
-        return
+        return res
     out.print(summary_table(res.exposure))
     out.print(outcomes_table(res))
+    if res.pain:
+        out.print(pain_table(res))
     if res.hypothesis:
         out.print(Text(HYPOTHESIS_NOTE, style="bold yellow"))
     out.print(Text(DISCLAIMER, style="dim"))
+    return res
 
 
 @app.command("cite", context_settings=ARGS_AS_TEXT)

@@ -192,6 +192,7 @@ def outcomes_dict(res: Outcomes) -> dict[str, Any]:
         "hypothesis": res.hypothesis,
         "hypothesis_note": HYPOTHESIS_NOTE if res.hypothesis else None,
         "assumptions": [v.name for v in res.used if v.is_assumption],
+        "pain": res.pain,
         "disclaimer": DISCLAIMER,
     }
 
@@ -238,4 +239,33 @@ def taper_table(rows: Sequence[Mapping[str, Any]]) -> Table:
             f"{r['days_with_signs']:g}",
             f"{r['lost_relief_fraction']:.0%}",
         )
+    return table
+
+
+def pain_table(res: Outcomes) -> Table:
+    """Pain relief summary: chronic (NRS change and shares of time) or acute (cold pressor)."""
+    p = res.pain or {}
+    table = Table(
+        title=f"Pain relief ({p.get('kind', '')}; central and interval)", title_justify="left"
+    )
+    for col in ("measure", "central", "interval"):
+        table.add_column(col, overflow="fold")
+    if p.get("kind") == "chronic":
+        table.add_row("baseline NRS", f"{p['baseline_nrs']:g}", "")
+        for key, label in (
+            ("mean_change", "mean change in NRS (points)"),
+            ("share_2_points", "share of time ≥ 2 points better"),
+            ("share_30_percent", "share of time ≥ 30 % better"),
+        ):
+            table.add_row(
+                label, f"{p[key]:.2f}", f"{p[key + '_low']:.2f} to {p[key + '_high']:.2f}"
+            )
+    else:
+        s = res.get("cold_pressor_tolerance_s")
+        table.add_row(
+            "cold-pressor tolerance, peak (s)",
+            f"{s.central.max():.1f}",
+            f"{s.low.max():.1f} to {s.high.max():.1f}",
+        )
+        table.add_row("model", str(p.get("model", "")), "")
     return table

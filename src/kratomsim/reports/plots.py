@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from kratomsim.engine.outcomes import Outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.taper import TaperResult
 from kratomsim.errors import KratomsimError, bad_value
@@ -167,4 +168,50 @@ def plot_taper(results: Sequence[TaperResult], path: str | Path | None = None) -
     fig.text(0.01, 0.002, FOOTER, fontsize=7, color="0.35", ha="left", va="bottom")
     if path is not None:
         fig.savefig(path, dpi=120)
+    return fig
+
+
+OUTCOME_PANELS = ("mu_activation", "tolerance", "withdrawal_score")
+
+
+def plot_outcomes(res: Outcomes, path: str | Path | None = None) -> Figure:
+    """Exposure and the pain-response outcomes, each with its interval, over time."""
+    if path is not None:
+        check_plot_path(path)
+    extra = [
+        s.name
+        for s in res.series
+        if s.name in ("pain_nrs", "cold_pressor_tolerance_s", "ecs_activation_hypothesis")
+    ]
+    names = [*OUTCOME_PANELS, *extra]
+    fig = Figure(figsize=(9, 2.1 * (len(names) + 1)), layout="constrained")
+    axes = fig.subplots(len(names) + 1, 1, sharex=True)
+    sim = res.exposure
+    x, xlabel = (
+        (res.time_h / 24.0, "time since first dose (days)")
+        if res.time_h[-1] > 96
+        else (res.time_h, "time since first dose (h)")
+    )
+    for k, name in enumerate(sim.analytes):
+        axes[0].plot(x, sim.conc_ng_ml[0, :, k], color=COLOURS[name], lw=1.2, label=name)
+    axes[0].set_ylabel("plasma (ng/mL)")
+    axes[0].legend(fontsize=8, loc="upper right")
+    for ax, name in zip(axes[1:], names, strict=True):
+        s = res.get(name)
+        ax.plot(x, s.central, color="#333333", lw=1.3, label=f"{name} (cited values)")
+        ax.fill_between(
+            x, s.low, s.high, color="#7f8c8d", alpha=0.25, label=f"{res.level:.0%} interval"
+        )
+        label = name.replace("_", " ")
+        if name.endswith("hypothesis"):
+            label += "\n(HYPOTHESIS, unsupported)"
+        ax.set_ylabel(f"{label}\n({s.unit})", fontsize=8)
+        ax.legend(fontsize=7, loc="upper right")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel(xlabel)
+    axes[0].set_title(f"{sim.regimen.text} — {sim.product.name}", fontsize=10)
+    fig.text(0.01, 0.002, FOOTER, fontsize=7, color="0.35", ha="left", va="bottom")
+    if path is not None:
+        fig.savefig(path, dpi=110)
     return fig
