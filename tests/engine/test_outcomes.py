@@ -114,3 +114,18 @@ def test_chronic_pain_relief_reports_change_and_meaningful_shares() -> None:
     assert 0 <= p["share_2_points"] <= 1 and 0 <= p["share_30_percent"] <= 1
     nrs = res.get("pain_nrs")
     assert np.all((nrs.low >= 0) & (nrs.high <= 10))
+
+
+def test_safety_signals_and_csv_columns(heavy) -> None:
+    frame = heavy.to_frame()
+    for name in ("nausea", "dizziness_headache", "constipation", "insomnia", "sedation"):
+        col = frame[f"{name}_probability"]
+        assert ((col >= 0) & (col <= 1)).all()
+    resp = heavy.get("respiratory_index")
+    assert np.all((resp.low >= 0) & (resp.high <= 1))
+
+
+def test_7oh_products_raise_the_respiratory_index_above_leaf() -> None:
+    leaf = simulate_outcomes("2 g once", product="leaf-powder", duration="1 d", n_draws=1)
+    conc = simulate_outcomes("1 g once", product="7oh-concentrate", duration="1 d", n_draws=1)
+    assert conc.safety["respiratory_index"]["central"] > leaf.safety["respiratory_index"]["central"]

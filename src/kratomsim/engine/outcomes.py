@@ -9,6 +9,7 @@ interval. Every step is a model of evidence graded in the parameter files; none 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -45,7 +46,18 @@ from kratomsim.models.receptors import (
     receptor_params_from_values,
     receptor_state,
 )
+from kratomsim.models.respiratory import (
+    RESPIRATORY_PARAMETERS,
+    respiratory_index,
+    respiratory_index_from_activation,
+    respiratory_params_from_values,
+)
 from kratomsim.models.scenario import Scenario
+from kratomsim.models.side_effects import (
+    SIDE_EFFECT_PARAMETERS,
+    side_effect_params_from_values,
+    side_effect_probabilities,
+)
 
 FloatArray = NDArray[np.float64]
 Hypothesis = Literal["endocannabinoid"]
@@ -57,7 +69,7 @@ CPT_REFERENCE = "4 g every 7 h for 28 days"
 
 #: Parameters whose uncertainty is sampled (PK disposition, receptors, adaptation).
 PK_UNCERTAIN = ("cl", "v1", "q", "v2", "kme", "fmf_over_vm", "fp_over_vm", "ka_7oh", "f_7oh")
-OUTCOME_FILES = ("receptors.toml", "adaptation.toml", "outcomes.toml")
+OUTCOME_FILES = ("receptors.toml", "adaptation.toml", "outcomes.toml", "side_effects.toml")
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Outcomes:
     hypothesis: Hypothesis | None
     used: tuple[CitedValue, ...]
     pain: dict[str, float | str] | None = None
+    safety: dict[str, dict[str, float]] | None = None
 
     def get(self, name: str) -> OutcomeSeries:
         for s in self.series:
@@ -99,6 +112,13 @@ class Outcomes:
             frame[s.name] = s.central
             frame[f"{s.name}_low"] = s.low
             frame[f"{s.name}_high"] = s.high
+        for name, v in (self.safety or {}).items():
+            if name.startswith("_") or name == "respiratory_index":
+                continue
+            # per-dose probabilities at the regimen's largest dose: constant over time
+            frame[f"{name}_probability"] = v["central"]
+            frame[f"{name}_probability_low"] = v["low"]
+            frame[f"{name}_probability_high"] = v["high"]
         return frame
 
 
@@ -142,7 +162,15 @@ def simulate_outcomes(
     absorption = exposure.product.absorption
     pk_names = evidence_names(absorption)
     adapt_names = tuple(PARAMETER_NAMES.values())
-    names = (*pk_names, *RECEPTOR_PARAMETERS, *adapt_names, "mor_reserve_factor", *PAIN_PARAMETERS)
+    names = (
+        *pk_names,
+        *RECEPTOR_PARAMETERS,
+        *adapt_names,
+        "mor_reserve_factor",
+        *PAIN_PARAMETERS,
+        *SIDE_EFFECT_PARAMETERS,
+        *RESPIRATORY_PARAMETERS,
+    )
     draws, chosen = _draws(names, n_draws, seed)
     # Only the declared uncertain PK values vary; the rest stay at their cited values.
     for name in pk_names:
@@ -186,6 +214,11 @@ def simulate_outcomes(
         band("tolerance", "fraction desensitised", adapt.tolerance),
         band("effective_activation", "fraction of system maximum", adapt.effective),
         band("withdrawal_score", "SOWS points (0-64)", adapt.score),
+        band(
+            "respiratory_index",
+            "index 0-1 (mouse-derived)",
+            _respiratory(state.mu_activation, draws),
+        ),
     )
     if hypothesis == "endocannabinoid":
         series = (*series, band("ecs_activation_hypothesis", "fraction", state.ecs_activation))
@@ -238,6 +271,7 @@ def simulate_outcomes(
             pain_summary[key] = float(vals[0])
             pain_summary[f"{key}_low"] = float(lo[0])
             pain_summary[f"{key}_high"] = float(hi[0])
+    safety = safety_signals(exposure, draws, level)
     summary = {
         "after_last_dose_h": after,
         "onset_h": _first(episode.onset_h),
@@ -256,7 +290,50 @@ def simulate_outcomes(
         hypothesis,
         tuple(dict.fromkeys((*exposure.used, *chosen))),
         pain_summary,
+        safety,
     )
+
+
+def _respiratory(mu_activation: FloatArray, draws: Mapping[str, FloatArray]) -> FloatArray:
+    rows = []
+    for i in range(mu_activation.shape[0]):
+        rp = respiratory_params_from_values({k: float(draws[k][i]) for k in RESPIRATORY_PARAMETERS})
+        rows.append(respiratory_index_from_activation(mu_activation[i], rp))
+    return np.stack(rows)
+
+
+def safety_signals(
+    exposure: Simulation, draws: Mapping[str, FloatArray], level: float
+) -> dict[str, dict[str, float]]:
+    """Side-effect probabilities and the respiratory index at the regimen's largest dose.
+
+    Central value at the cited parameters (draw 0) and an interval over the draws.
+    """
+    amount = float(exposure.dose_amounts_g.max())
+    mg = amount * exposure.mg_per_g
+    oh = amount * exposure.oh7_mg_per_g
+    times = exposure.dose_times_h
+    per_day = float(min(24.0 / np.median(np.diff(times)), len(times))) if len(times) > 1 else 1.0
+    n = len(next(iter(draws.values())))
+    rows: dict[str, list[float]] = {}
+    for i in range(n):
+        se = side_effect_params_from_values({k: float(draws[k][i]) for k in SIDE_EFFECT_PARAMETERS})
+        for name, p in side_effect_probabilities(mg, se, daily_doses=per_day).items():
+            rows.setdefault(name, []).append(float(p))
+        rp = respiratory_params_from_values({k: float(draws[k][i]) for k in RESPIRATORY_PARAMETERS})
+        rows.setdefault("respiratory_index", []).append(float(respiratory_index(mg, oh, rp)))
+    out: dict[str, dict[str, float]] = {}
+    for name, values in rows.items():
+        arr = np.asarray(values)
+        lo, hi = interval(arr[:, None], level)
+        out[name] = {"central": float(arr[0]), "low": float(lo[0]), "high": float(hi[0])}
+    out["_dose"] = {
+        "product_g": amount,
+        "mitragynine_mg": mg,
+        "7oh_mg": oh,
+        "doses_per_day": per_day,
+    }
+    return out
 
 
 PAIN_PARAMETERS = ("cpt_baseline_s", "nrs_relief_max", "nrs_day_sd", "nrs_day_rho")

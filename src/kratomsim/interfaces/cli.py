@@ -41,6 +41,7 @@ from kratomsim.interfaces.render import (
     outcomes_table,
     pain_table,
     products_table,
+    safety_table,
     summary_table,
     taper_row,
     taper_table,
@@ -272,6 +273,7 @@ def _outcomes_cmd(
     out.print(outcomes_table(res))
     if res.pain:
         out.print(pain_table(res))
+    out.print(safety_table(res))
     if res.hypothesis:
         out.print(Text(HYPOTHESIS_NOTE, style="bold yellow"))
     out.print(Text(DISCLAIMER, style="dim"))

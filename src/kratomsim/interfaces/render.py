@@ -193,6 +193,7 @@ def outcomes_dict(res: Outcomes) -> dict[str, Any]:
         "hypothesis_note": HYPOTHESIS_NOTE if res.hypothesis else None,
         "assumptions": [v.name for v in res.used if v.is_assumption],
         "pain": res.pain,
+        "safety": res.safety,
         "disclaimer": DISCLAIMER,
     }
 
@@ -268,4 +269,23 @@ def pain_table(res: Outcomes) -> Table:
             f"{s.low.max():.1f} to {s.high.max():.1f}",
         )
         table.add_row("model", str(p.get("model", "")), "")
+    return table
+
+
+def safety_table(res: Outcomes) -> Table:
+    """Side-effect probabilities and the respiratory index at the regimen's largest dose."""
+    safety = dict(res.safety or {})
+    dose = safety.pop("_dose", {})
+    title = (
+        f"Side effects and respiratory index at the largest dose "
+        f"({dose.get('product_g', 0):g} g; {dose.get('mitragynine_mg', 0):.0f} mg mitragynine)"
+    )
+    table = Table(title=title, title_justify="left")
+    for col in ("signal", "central", f"{res.level:.0%} interval"):
+        table.add_column(col)
+    for name, v in safety.items():
+        label = name.replace("_", " ")
+        if name == "respiratory_index":
+            label += " (0-1; from mouse data, not a human breathing prediction)"
+        table.add_row(label, f"{v['central']:.2f}", f"{v['low']:.2f}–{v['high']:.2f}")
     return table
