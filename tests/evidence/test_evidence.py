@@ -77,3 +77,22 @@ def test_bibtex_splits_issue_from_volume() -> None:
     text = bibliography([load_parameters()["cl"]], style="bibtex")
     assert "volume = {14}" in text and "number = {3}" in text
     assert ".." not in bibliography([load_parameters()["f_7oh"]])
+
+
+def test_every_uncertain_value_declares_its_distribution() -> None:
+    from kratomsim.evidence.loader import PARAMETER_FILES
+
+    files = (
+        *PARAMETER_FILES,
+        "receptors.toml",
+        "adaptation.toml",
+        "outcomes.toml",
+        "side_effects.toml",
+    )
+    values = [v for f in files for v in load_parameters((f,)).values()]
+    values += [c for p in load_products() for c in (p.mg_per_g, p.oh7_mg_per_g)]
+    undeclared = [v.name for v in values if v.distribution is None]
+    assert not undeclared
+    for v in values:
+        if v.distribution == "log-uniform":
+            assert v.low > 0, v.name

@@ -360,7 +360,15 @@ def test_simulate_outcomes_csv_adds_one_column_per_outcome(capsys) -> None:
     assert code == 0
     header = next(csv.reader(io.StringIO(out)))
     assert header[:3] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
-    for name in ("mu_activation", "tolerance", "withdrawal_score"):
+    for name in (
+        "mu_activation",
+        "tolerance",
+        "withdrawal_score",
+        "relief_nrs_points",
+        "respiratory_index",
+        "nausea_probability",
+        "sedation_probability",
+    ):
         assert {name, f"{name}_low", f"{name}_high"} <= set(header)
 
 

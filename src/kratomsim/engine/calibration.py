@@ -259,6 +259,7 @@ def render_parameter_file(cal: Calibration) -> str:
             f'unit = "{unit}"',
             f"low = {_sig(lo)!r}",
             f"high = {_sig(hi)!r}",
+            'distribution = "log-uniform"',
             'kind = "derived"',
             f'source = "{src}"',
             f'locator = "{loc}"',

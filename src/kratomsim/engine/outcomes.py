@@ -222,6 +222,12 @@ def simulate_outcomes(
     )
     if hypothesis == "endocannabinoid":
         series = (*series, band("ecs_activation_hypothesis", "fraction", state.ecs_activation))
+    # Expected relief of a chronic pain at ``baseline_pain`` (NRS points), without day-to-day noise.
+    relief = baseline_pain * draws["nrs_relief_max"][:, None] * adapt.effective
+    series = (
+        *series,
+        band("relief_nrs_points", f"NRS points below baseline {baseline_pain:g}", relief),
+    )
     pain_summary: dict[str, float | str] | None = None
     if pain == "acute":
         gain = cold_pressor_gain()

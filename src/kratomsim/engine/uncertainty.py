@@ -28,7 +28,9 @@ Distribution = Literal["fixed", "log-uniform", "uniform"]
 
 
 def distribution(value: CitedValue) -> Distribution:
-    """The distribution used for ``value``'s range (see the module docstring)."""
+    """The distribution declared with ``value`` in its data file, else the rule above."""
+    if value.distribution is not None:
+        return value.distribution
     if value.low == value.high:
         return "fixed"
     return "log-uniform" if value.low > 0 else "uniform"

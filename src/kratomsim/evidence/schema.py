@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Grade = Literal["A", "B", "C", "D", "E", "S"]
 Kind = Literal["reported", "derived", "assumption", "user"]
+#: How a value's uncertainty is sampled over [low, high] (engine/uncertainty.py draws from it).
+Distribution = Literal["fixed", "log-uniform", "uniform"]
 
 #: What each evidence grade means (shared/reference README).
 GRADE_MEANING: dict[str, str] = {
@@ -36,6 +38,7 @@ class CitedValue(BaseModel):
     species: str
     grade: Grade
     note: str = ""
+    distribution: Distribution | None = None
 
     @model_validator(mode="after")
     def _range_holds(self) -> CitedValue:
@@ -45,6 +48,14 @@ class CitedValue(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _distribution_fits(self) -> CitedValue:
+        if self.distribution == "log-uniform" and self.low <= 0:
+            raise ValueError(f"{self.name}: a log-uniform range needs low > 0, got {self.low}")
+        if self.distribution == "fixed" and self.low != self.high:
+            raise ValueError(f"{self.name}: 'fixed' needs low == high")
+        return self
+
     @property
     def is_assumption(self) -> bool:
         return self.kind == "assumption"
@@ -52,7 +63,8 @@ class CitedValue(BaseModel):
     def describe(self) -> str:
         label = " ASSUMPTION" if self.is_assumption else ""
         return (
-            f"{self.name} = {self.value:g} {self.unit} (range {self.low:g}-{self.high:g}; "
+            f"{self.name} = {self.value:g} {self.unit} (range {self.low:g}-{self.high:g}"
+            f"{', ' + self.distribution if self.distribution else ''}; "
             f"grade {self.grade}{label}; {self.source}, {self.locator})"
         )
 
