@@ -274,6 +274,14 @@ def _outcomes_cmd(
     if res.pain:
         out.print(pain_table(res))
     out.print(safety_table(res))
+    flagged = [v for v in res.used if v.is_assumption or v.kind == "user"]
+    out.print(
+        evidence_table(
+            flagged,
+            "Labelled assumptions behind these outcomes (grade, range sampled for the interval)",
+            locator=False,
+        )
+    )
     if res.hypothesis:
         out.print(Text(HYPOTHESIS_NOTE, style="bold yellow"))
     out.print(Text(DISCLAIMER, style="dim"))

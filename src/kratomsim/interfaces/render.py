@@ -191,7 +191,21 @@ def outcomes_dict(res: Outcomes) -> dict[str, Any]:
         "seed": res.seed,
         "hypothesis": res.hypothesis,
         "hypothesis_note": HYPOTHESIS_NOTE if res.hypothesis else None,
-        "assumptions": [v.name for v in res.used if v.is_assumption],
+        "assumptions": [
+            {
+                "name": v.name,
+                "value": v.value,
+                "unit": v.unit,
+                "low": v.low,
+                "high": v.high,
+                "distribution": v.distribution,
+                "grade": v.grade,
+                "source": v.source,
+            }
+            for v in res.used
+            if v.is_assumption
+        ],
+        "evidence_grades": {v.name: v.grade for v in res.used},
         "pain": res.pain,
         "safety": res.safety,
         "disclaimer": DISCLAIMER,
