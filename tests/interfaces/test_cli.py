@@ -440,3 +440,21 @@ def test_simulate_chronic_pain_table_and_plot(capsys, tmp_path: Path) -> None:
     assert code == 0
     assert "share of time ≥ 2 points better" in out
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_taper_table_and_default_plot(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(
+        capsys,
+        "taper",
+        "4 g three times daily",
+        "--plan",
+        "-25% per week",
+        "--plan",
+        "stop",
+        "--draws",
+        "5",
+    )
+    assert code == 0
+    assert "Taper plans compared" in out and "stop" in out
+    assert (tmp_path / "taper.png").read_bytes()[:4] == b"\x89PNG"

@@ -372,8 +372,9 @@ def taper_cmd(
     draws: Annotated[int, typer.Option("--draws", min=1, max=2000, help="Parameter draws.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write the comparison plot (.png or .svg).")
-    ] = None,
+        Path | None,
+        typer.Option("--plot", help="Where to write the comparison plot (.png or .svg)."),
+    ] = Path("taper.png"),
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
 ) -> None:
     """Compare taper plans after four weeks of the current use. For discussion with a clinician."""
