@@ -48,6 +48,7 @@ from kratomsim.models.receptors import (
 )
 from kratomsim.models.respiratory import (
     RESPIRATORY_PARAMETERS,
+    RespiratoryParams,
     respiratory_index,
     respiratory_index_from_activation,
     respiratory_params_from_values,
@@ -301,11 +302,19 @@ def simulate_outcomes(
 
 
 def _respiratory(mu_activation: FloatArray, draws: Mapping[str, FloatArray]) -> FloatArray:
-    rows = []
-    for i in range(mu_activation.shape[0]):
-        rp = respiratory_params_from_values({k: float(draws[k][i]) for k in RESPIRATORY_PARAMETERS})
-        rows.append(respiratory_index_from_activation(mu_activation[i], rp))
+    rows = [
+        respiratory_index_from_activation(mu_activation[i], rp)
+        for i, rp in enumerate(_per_draw_respiratory(draws))
+    ]
     return np.stack(rows)
+
+
+def _per_draw_respiratory(draws: Mapping[str, FloatArray]) -> list[RespiratoryParams]:
+    n = len(draws[RESPIRATORY_PARAMETERS[0]])
+    return [
+        respiratory_params_from_values({k: float(draws[k][i]) for k in RESPIRATORY_PARAMETERS})
+        for i in range(n)
+    ]
 
 
 def safety_signals(
@@ -321,12 +330,13 @@ def safety_signals(
     times = exposure.dose_times_h
     per_day = float(min(24.0 / np.median(np.diff(times)), len(times))) if len(times) > 1 else 1.0
     n = len(next(iter(draws.values())))
+    resp = _per_draw_respiratory(draws)
     rows: dict[str, list[float]] = {}
     for i in range(n):
         se = side_effect_params_from_values({k: float(draws[k][i]) for k in SIDE_EFFECT_PARAMETERS})
         for name, p in side_effect_probabilities(mg, se, daily_doses=per_day).items():
             rows.setdefault(name, []).append(float(p))
-        rp = respiratory_params_from_values({k: float(draws[k][i]) for k in RESPIRATORY_PARAMETERS})
+        rp = resp[i]
         rows.setdefault("respiratory_index", []).append(float(respiratory_index(mg, oh, rp)))
     out: dict[str, dict[str, float]] = {}
     for name, values in rows.items():
