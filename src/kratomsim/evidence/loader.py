@@ -77,8 +77,24 @@ def load_parameters(files: tuple[str, ...] = PARAMETER_FILES) -> ParameterSet:
 
 @cache
 def load_references() -> dict[str, Reference]:
-    """Return the bibliography keyed by citation key."""
-    return {key: Reference(key=key, **raw) for key, raw in _read_toml("references.toml").items()}
+    """Return the bibliography keyed by citation key.
+
+    ``references.toml`` holds the core bibliography; each topic may add its own
+    ``references_<topic>.toml``. A key defined twice is an error.
+    """
+    data = resources.files("kratomsim.evidence").joinpath("data")
+    names = sorted(
+        entry.name
+        for entry in data.iterdir()
+        if entry.name.startswith("references") and entry.name.endswith(".toml")
+    )
+    refs: dict[str, Reference] = {}
+    for name in names:
+        for key, raw in _read_toml(name).items():
+            if key in refs:
+                raise EvidenceError(f"Reference {key!r} is defined twice (again in {name}).")
+            refs[key] = Reference(key=key, **raw)
+    return refs
 
 
 @cache

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from kratomsim.engine.calibration import (
@@ -30,6 +29,18 @@ from kratomsim.engine.simulate import simulate
 from kratomsim.engine.taper import compare_tapers
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
+from kratomsim.interfaces.options import (
+    ARGS_AS_TEXT,
+    DurationOpt,
+    Format,
+    MgOpt,
+    OhOpt,
+    ProductOpt,
+    RegimenArg,
+    Style,
+    Unit,
+    out,
+)
 from kratomsim.interfaces.render import (
     HYPOTHESIS_NOTE,
     TAPER_NOTE,
@@ -70,80 +81,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-
 DEMO_REGIMEN = "2 g every 8 h for 14 days"
 DEMO_PRODUCT = "leaf-powder"
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class Unit(StrEnum):
-    ng_ml = "ng/mL"
-    nm = "nM"
-
-
-class Style(StrEnum):
-    plain = "plain"
-    bibtex = "bibtex"
-    both = "both"
-
-
-def _number(text: str) -> float:
-    """Parse an option value as a number, naming the value when it is not one."""
-    try:
-        return float(text)
-    except ValueError:
-        raise typer.BadParameter(f"got {text!r}. Give a number in mg per g, e.g. 15.") from None
-
-
-RegimenArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="REGIMEN",
-        help="Regimen text, e.g. '2 g every 8 h for 14 days', or a .yaml/.yml/.toml scenario.",
-    ),
-]
-ProductOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--product",
-        "-p",
-        help="leaf-powder, tea, extract or 7oh-concentrate (default: scenario's, or leaf-powder).",
-    ),
-]
-MgOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--mg-per-g",
-        parser=_number,
-        metavar="FLOAT",
-        help="Mitragynine content from a label or assay (mg per g of product).",
-    ),
-]
-OhOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--7oh-mg-per-g",
-        "--oh7-mg-per-g",
-        parser=_number,
-        metavar="FLOAT",
-        help="7-hydroxymitragynine content from a label or assay (mg per g of product).",
-    ),
-]
-DurationOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--duration", help="Observation window, e.g. '10 d' or '36 h'. Default: until washed out."
-    ),
-]
-# Regimen texts such as "-2 g once" must reach the regimen parser (which explains the problem)
-# instead of being taken for options.
-ARGS_AS_TEXT = {"ignore_unknown_options": True}
 
 
 def _run(
@@ -472,6 +411,17 @@ def run(argv: list[str] | None = None) -> int:
         fix = f"Check the path and its permissions ({exc.strerror or type(exc).__name__})."
         return _fail(bad_value("Cannot read or write a file", str(what), fix))
     return result if isinstance(result, int) else 0
+
+
+def _register_command_modules() -> None:
+    """Add the commands that live in their own modules (risk, population, journal, web)."""
+    from kratomsim.interfaces import cmd_journal, cmd_population, cmd_risk, cmd_serve
+
+    for module in (cmd_risk, cmd_population, cmd_journal, cmd_serve):
+        module.register(app)
+
+
+_register_command_modules()
 
 
 def main(argv: list[str] | None = None) -> None:
