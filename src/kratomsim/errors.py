@@ -31,6 +31,26 @@ class ModelSpecError(KratomsimError, ValueError):
     """Model parameters that make no physical sense (negative rates, fractions above one)."""
 
 
+class MedicationError(KratomsimError, ValueError):
+    """An unknown medication name or an empty or contradictory medication list."""
+
+
+class ConditionError(KratomsimError, ValueError):
+    """An unknown pre-existing condition, or conditions that contradict each other."""
+
+
+class PopulationError(KratomsimError, ValueError):
+    """A virtual-population setting that cannot work (Ω, covariates, N, executor, scheduler)."""
+
+
+class InteropError(KratomsimError, ValueError):
+    """A malformed exchange file (NONMEM-style events, SBML)."""
+
+
+class JournalError(KratomsimError, ValueError):
+    """A journal entry or journal file that cannot be accepted; the journal is left unchanged."""
+
+
 def bad_value(what: str, value: object, fix: str) -> str:
     """Format the project's one error-message template."""
     return f"{what}: got {value!r}. {fix}"

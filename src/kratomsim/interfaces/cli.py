@@ -415,9 +415,26 @@ def run(argv: list[str] | None = None) -> int:
 
 def _register_command_modules() -> None:
     """Add the commands that live in their own modules (risk, population, journal, web)."""
-    from kratomsim.interfaces import cmd_journal, cmd_population, cmd_risk, cmd_serve
+    from kratomsim.interfaces import (
+        cmd_interactions,
+        cmd_interop,
+        cmd_journal,
+        cmd_population,
+        cmd_report,
+        cmd_risk,
+        cmd_serve,
+    )
 
-    for module in (cmd_risk, cmd_population, cmd_journal, cmd_serve):
+    modules = (
+        cmd_risk,
+        cmd_interactions,
+        cmd_report,
+        cmd_population,
+        cmd_interop,
+        cmd_journal,
+        cmd_serve,
+    )
+    for module in modules:
         module.register(app)
 
 

@@ -1,4 +1,4 @@
-"""The ``trial, sensitivity and export`` commands."""
+"""The ``trial`` commands."""
 
 from __future__ import annotations
 
