@@ -18,17 +18,21 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from kratomsim.engine.core import simulate_concentrations
-from kratomsim.engine.params import derive_pk, evidence_names
+from kratomsim.engine.params import evidence_names
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
+from kratomsim.engine.subjects import (
+    OUTCOME_FILES,
+    PK_UNCERTAIN,
+    Dosing,
+    SubjectOutputs,
+    simulate_subjects,
+)
 from kratomsim.engine.uncertainty import interval, sample_values
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.models.adaptation import (
     PARAMETER_NAMES,
-    AdaptationParams,
-    integrate_adaptation,
     withdrawal_episode,
 )
 from kratomsim.models.dosing import Regimen
@@ -39,12 +43,7 @@ from kratomsim.models.pain import (
     relief_summary,
 )
 from kratomsim.models.receptors import (
-    MG,
-    OH,
     RECEPTOR_PARAMETERS,
-    free_effect_site,
-    receptor_params_from_values,
-    receptor_state,
 )
 from kratomsim.models.respiratory import (
     RESPIRATORY_PARAMETERS,
@@ -67,10 +66,6 @@ Pain = Literal["acute", "chronic"]
 #: was not reported; taken as the Singh 2014 average (79 mg mitragynine per drink, 3.5 a day),
 #: i.e. 4 g of tea at 19.5 mg/g every 7 h, at steady state (ASSUMPTION).
 CPT_REFERENCE = "4 g every 7 h for 28 days"
-
-#: Parameters whose uncertainty is sampled (PK disposition, receptors, adaptation).
-PK_UNCERTAIN = ("cl", "v1", "q", "v2", "kme", "fmf_over_vm", "fp_over_vm", "ka_7oh", "f_7oh")
-OUTCOME_FILES = ("receptors.toml", "adaptation.toml", "outcomes.toml", "side_effects.toml")
 
 
 @dataclass(frozen=True)
@@ -177,54 +172,40 @@ def simulate_outcomes(
     for name in pk_names:
         if name not in PK_UNCERTAIN and name != f"ka_{absorption}":
             draws[name] = np.full(n_draws, draws[name][0])
-    params = derive_pk(draws, absorption)
     t = exposure.time_h
     doses = exposure.dose_times_h
-    alk = {
-        "mitragynine": np.broadcast_to(
-            exposure.dose_amounts_g * exposure.mg_per_g, (1, doses.size)
-        ),
-        "7-hydroxymitragynine": np.broadcast_to(
-            exposure.dose_amounts_g * exposure.oh7_mg_per_g, (1, doses.size)
-        ),
-    }
-    _, conc = simulate_concentrations(params, doses, alk, t)
-    conc = np.maximum(conc, 0.0)
-    rec_values = {n: draws[n] for n in RECEPTOR_PARAMETERS}
-    reserve = draws["mor_reserve_factor"]
-    rec_values["tau_mor_mg"] = draws["tau_mor_mg"] * reserve
-    rec_values["tau_mor_7oh"] = draws["tau_mor_7oh"] * reserve
-    rec = receptor_params_from_values(rec_values)
-    ce = free_effect_site(t, {MG: conc[:, :, 0], OH: conc[:, :, 1]}, rec)
-    state = receptor_state(ce, rec, ecs_hypothesis=hypothesis == "endocannabinoid")
-    drive = np.clip(state.analgesic_drive, 0.0, 0.999)
-    adapt = integrate_adaptation(
-        t, drive, AdaptationParams.from_mapping({n: draws[n] for n in adapt_names})
+    dosing = Dosing(
+        absorption,
+        np.asarray(doses, float),
+        np.atleast_2d(exposure.dose_amounts_g * exposure.mg_per_g).astype(float),
+        np.atleast_2d(exposure.dose_amounts_g * exposure.oh7_mg_per_g).astype(float),
+        np.asarray(t, float),
     )
+    run = simulate_subjects(draws, dosing, ecs_hypothesis=hypothesis == "endocannabinoid")
     after = float(doses[-1])
-    episode = withdrawal_episode(t, adapt.score, after)
+    episode = withdrawal_episode(t, run.withdrawal_score, after)
 
     def band(name: str, unit: str, values: FloatArray) -> OutcomeSeries:
         lo, hi = interval(values, level)
         return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi)
 
     series = (
-        band("mu_occupancy", "fraction", state.mu_occupancy),
-        band("mu_activation", "fraction of system maximum", state.mu_activation),
-        band("analgesic_drive", "fraction of system maximum", drive),
-        band("tolerance", "fraction desensitised", adapt.tolerance),
-        band("effective_activation", "fraction of system maximum", adapt.effective),
-        band("withdrawal_score", "SOWS points (0-64)", adapt.score),
+        band("mu_occupancy", "fraction", run.mu_occupancy),
+        band("mu_activation", "fraction of system maximum", run.mu_activation),
+        band("analgesic_drive", "fraction of system maximum", run.analgesic_drive),
+        band("tolerance", "fraction desensitised", run.tolerance),
+        band("effective_activation", "fraction of system maximum", run.effective_activation),
+        band("withdrawal_score", "SOWS points (0-64)", run.withdrawal_score),
         band(
             "respiratory_index",
             "index 0-1 (mouse-derived)",
-            _respiratory(state.mu_activation, draws),
+            _respiratory(run.mu_activation, draws),
         ),
     )
     if hypothesis == "endocannabinoid":
-        series = (*series, band("ecs_activation_hypothesis", "fraction", state.ecs_activation))
+        series = (*series, band("ecs_activation_hypothesis", "fraction", _ecs(run)))
     # Expected relief of a chronic pain at ``baseline_pain`` (NRS points), without day-to-day noise.
-    relief = baseline_pain * draws["nrs_relief_max"][:, None] * adapt.effective
+    relief = baseline_pain * draws["nrs_relief_max"][:, None] * run.effective_activation
     series = (
         *series,
         band("relief_nrs_points", f"NRS points below baseline {baseline_pain:g}", relief),
@@ -232,7 +213,9 @@ def simulate_outcomes(
     pain_summary: dict[str, float | str] | None = None
     if pain == "acute":
         gain = cold_pressor_gain()
-        cpt = cold_pressor_tolerance_s(draws["cpt_baseline_s"][:, None], adapt.effective, gain)
+        cpt = cold_pressor_tolerance_s(
+            draws["cpt_baseline_s"][:, None], run.effective_activation, gain
+        )
         series = (*series, band("cold_pressor_tolerance_s", "s", cpt))
         pain_summary = {
             "kind": "acute",
@@ -254,7 +237,7 @@ def simulate_outcomes(
             [
                 chronic_nrs(
                     baseline_pain,
-                    adapt.effective[i],
+                    run.effective_activation[i],
                     draws["nrs_relief_max"][i],
                     rng,
                     float(draws["nrs_day_sd"][i]),
@@ -299,6 +282,12 @@ def simulate_outcomes(
         pain_summary,
         safety,
     )
+
+
+def _ecs(run: SubjectOutputs) -> FloatArray:
+    if run.ecs_activation is None:  # pragma: no cover - only asked for with the hypothesis on
+        raise ValueError("ECS activation was not simulated")
+    return run.ecs_activation
 
 
 def _respiratory(mu_activation: FloatArray, draws: Mapping[str, FloatArray]) -> FloatArray:

@@ -1,0 +1,242 @@
+"""The full model for many subjects at once: PK → effect site → receptors → adaptation.
+
+One vectorised pipeline shared by the outcome simulation, populations, sensitivity analysis and
+the personal fit. Each subject is one set of parameter values (a parameter draw, a virtual person
+or a posterior sample); every array has the subjects on its first axis.
+
+>>> dosing = dosing_for("2 g every 8 h for 3 days", product="tea")
+>>> values = {k: np.full(2, v) for k, v in central_values(dosing.absorption).items()}
+>>> out = simulate_subjects(values, dosing)
+>>> out.withdrawal_score.shape == (2, dosing.time_h.size)
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kratomsim.engine.core import simulate_concentrations
+from kratomsim.engine.params import derive_pk, evidence_names
+from kratomsim.engine.simulate import simulate
+from kratomsim.evidence import CitedValue, load_parameters
+from kratomsim.models.adaptation import PARAMETER_NAMES, AdaptationParams, integrate_adaptation
+from kratomsim.models.dosing import Regimen
+from kratomsim.models.receptors import (
+    MG,
+    OH,
+    RECEPTOR_PARAMETERS,
+    free_effect_site,
+    receptor_params_from_values,
+    receptor_state,
+)
+from kratomsim.models.respiratory import (
+    RESPIRATORY_PARAMETERS,
+    respiratory_index_from_activation,
+    respiratory_params_from_values,
+)
+from kratomsim.models.scenario import Scenario
+
+FloatArray = NDArray[np.float64]
+
+#: Files beyond the PK set that hold the pain-response parameters.
+OUTCOME_FILES = ("receptors.toml", "adaptation.toml", "outcomes.toml", "side_effects.toml")
+#: PK parameters whose uncertainty is sampled (PK disposition); the absorption rate of the
+#: product's class is added per product. The rest of the PK set stays at its cited values.
+PK_UNCERTAIN = ("cl", "v1", "q", "v2", "kme", "fmf_over_vm", "fp_over_vm", "ka_7oh", "f_7oh")
+#: Per-subject scalar outputs of :func:`subject_summaries`.
+SCALAR_OUTPUTS = (
+    "cmax_mg_nm",
+    "auc_mg_nm_h",
+    "cmax_7oh_nm",
+    "auc_7oh_nm_h",
+    "mu_activation_peak",
+    "tolerance_peak",
+    "withdrawal_peak",
+    "respiratory_peak",
+)
+
+
+@dataclass(frozen=True)
+class Dosing:
+    """Dose events and the output grid shared by a set of subjects.
+
+    ``mg_doses_mg`` and ``oh7_doses_mg`` are alkaloid amounts per dose (mg), shape ``(1, doses)``
+    for everyone alike or ``(subjects, doses)`` per subject (content variability).
+    """
+
+    absorption: str
+    dose_times_h: FloatArray
+    mg_doses_mg: FloatArray
+    oh7_doses_mg: FloatArray
+    time_h: FloatArray
+
+    def with_content(self, mg_factor: FloatArray, oh7_factor: FloatArray | None = None) -> Dosing:
+        """The same dosing with each subject's alkaloid content scaled (shape ``(subjects,)``)."""
+        oh = mg_factor if oh7_factor is None else oh7_factor
+        return Dosing(
+            self.absorption,
+            self.dose_times_h,
+            self.mg_doses_mg * np.asarray(mg_factor, float)[:, None],
+            self.oh7_doses_mg * np.asarray(oh, float)[:, None],
+            self.time_h,
+        )
+
+
+@dataclass(frozen=True)
+class SubjectOutputs:
+    """Time courses, shape ``(subjects, times)``."""
+
+    time_h: FloatArray
+    mg_nm: FloatArray
+    oh7_nm: FloatArray
+    mu_occupancy: FloatArray
+    mu_activation: FloatArray
+    analgesic_drive: FloatArray
+    tolerance: FloatArray
+    effective_activation: FloatArray
+    withdrawal_score: FloatArray
+    respiratory_index: FloatArray | None
+    ecs_activation: FloatArray | None = None
+
+
+def dosing_for(
+    regimen: str | os.PathLike[str] | Regimen | Scenario,
+    /,
+    *,
+    product: str | None = None,
+    mg_per_g: float | None = None,
+    oh7_mg_per_g: float | None = None,
+    duration: float | str | None = None,
+) -> Dosing:
+    """Dose events and output grid of a regimen, with the arguments of :func:`kratomsim.simulate`."""
+    sim = simulate(
+        regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
+    )
+    amounts = sim.dose_amounts_g
+    return Dosing(
+        sim.product.absorption,
+        np.asarray(sim.dose_times_h, float),
+        np.atleast_2d(amounts * sim.mg_per_g).astype(float),
+        np.atleast_2d(amounts * sim.oh7_mg_per_g).astype(float),
+        np.asarray(sim.time_h, float),
+    )
+
+
+def parameter_names(absorption: str) -> tuple[str, ...]:
+    """Every parameter the full model reads, in a fixed order."""
+    return (
+        *evidence_names(absorption),
+        *RECEPTOR_PARAMETERS,
+        *PARAMETER_NAMES.values(),
+        "mor_reserve_factor",
+        *RESPIRATORY_PARAMETERS,
+    )
+
+
+@cache
+def _evidence() -> dict[str, CitedValue]:
+    return {
+        v.name: v
+        for files in (("pk_calibrated.toml", "constants.toml"), OUTCOME_FILES)
+        for v in load_parameters(files).values()
+    }
+
+
+def cited(names: tuple[str, ...]) -> tuple[CitedValue, ...]:
+    """The cited values behind ``names`` (from the PK and outcome parameter files)."""
+    evidence = _evidence()
+    return tuple(evidence[n] for n in names)
+
+
+def central_values(absorption: str) -> dict[str, float]:
+    """Cited central value of every parameter of the full model."""
+    return {v.name: v.value for v in cited(parameter_names(absorption))}
+
+
+def uncertain_parameters(absorption: str) -> tuple[CitedValue, ...]:
+    """Parameters of the full model that have a sampled range (low < high)."""
+    pk = set(evidence_names(absorption))
+    varied_pk = {*PK_UNCERTAIN, f"ka_{absorption}"}
+    return tuple(
+        v
+        for v in cited(parameter_names(absorption))
+        if v.low < v.high
+        and v.distribution != "fixed"
+        and (v.name not in pk or v.name in varied_pk)
+    )
+
+
+def simulate_subjects(
+    values: Mapping[str, FloatArray],
+    dosing: Dosing,
+    *,
+    ecs_hypothesis: bool = False,
+    respiratory: bool = True,
+) -> SubjectOutputs:
+    """Run the full model for every subject in ``values`` (each array shape ``(subjects,)``)."""
+    v = {k: np.atleast_1d(np.asarray(x, dtype=np.float64)) for k, x in values.items()}
+    params = derive_pk(v, dosing.absorption)
+    t = dosing.time_h
+    alk = {"mitragynine": dosing.mg_doses_mg, "7-hydroxymitragynine": dosing.oh7_doses_mg}
+    _, conc = simulate_concentrations(params, dosing.dose_times_h, alk, t)
+    conc = np.maximum(conc, 0.0)
+    rec_values = {n: v[n] for n in RECEPTOR_PARAMETERS}
+    reserve = v["mor_reserve_factor"]
+    rec_values["tau_mor_mg"] = v["tau_mor_mg"] * reserve
+    rec_values["tau_mor_7oh"] = v["tau_mor_7oh"] * reserve
+    rec = receptor_params_from_values(rec_values)
+    ce = free_effect_site(t, {MG: conc[:, :, 0], OH: conc[:, :, 1]}, rec)
+    state = receptor_state(ce, rec, ecs_hypothesis=ecs_hypothesis)
+    drive = np.clip(state.analgesic_drive, 0.0, 0.999)
+    adapt = integrate_adaptation(
+        t, drive, AdaptationParams.from_mapping({n: v[n] for n in PARAMETER_NAMES.values()})
+    )
+    resp = _respiratory(state.mu_activation, v) if respiratory else None
+    return SubjectOutputs(
+        t,
+        conc[:, :, 0],
+        conc[:, :, 1],
+        np.asarray(state.mu_occupancy),
+        np.asarray(state.mu_activation),
+        drive,
+        np.asarray(adapt.tolerance),
+        np.asarray(adapt.effective),
+        np.asarray(adapt.score),
+        resp,
+        np.asarray(state.ecs_activation) if ecs_hypothesis else None,
+    )
+
+
+def _respiratory(mu_activation: FloatArray, v: Mapping[str, FloatArray]) -> FloatArray:
+    n = mu_activation.shape[0]
+    rows = []
+    for i in range(n):
+        rp = respiratory_params_from_values(
+            {k: float(np.broadcast_to(v[k], (n,))[i]) for k in RESPIRATORY_PARAMETERS}
+        )
+        rows.append(respiratory_index_from_activation(mu_activation[i], rp))
+    return np.stack(rows)
+
+
+def subject_summaries(out: SubjectOutputs) -> dict[str, FloatArray]:
+    """Per-subject scalars (see :data:`SCALAR_OUTPUTS`): peaks and trapezoidal AUCs."""
+    t = out.time_h
+    res = out.respiratory_index
+    n = out.mg_nm.shape[0]
+    sums = {
+        "cmax_mg_nm": out.mg_nm.max(axis=1),
+        "auc_mg_nm_h": np.trapezoid(out.mg_nm, t, axis=1),
+        "cmax_7oh_nm": out.oh7_nm.max(axis=1),
+        "auc_7oh_nm_h": np.trapezoid(out.oh7_nm, t, axis=1),
+        "mu_activation_peak": out.mu_activation.max(axis=1),
+        "tolerance_peak": out.tolerance.max(axis=1),
+        "withdrawal_peak": out.withdrawal_score.max(axis=1),
+        "respiratory_peak": (res.max(axis=1) if res is not None else np.full(n, np.nan)),
+    }
+    return {k: np.asarray(v, dtype=np.float64) for k, v in sums.items()}

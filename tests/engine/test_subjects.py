@@ -1,0 +1,82 @@
+"""The shared full-model kernel agrees with the outcome simulation and the PK engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kratomsim import simulate
+from kratomsim.engine.outcomes import simulate_outcomes
+from kratomsim.engine.subjects import (
+    SCALAR_OUTPUTS,
+    central_values,
+    dosing_for,
+    parameter_names,
+    simulate_subjects,
+    subject_summaries,
+    uncertain_parameters,
+)
+
+REGIMEN = "2 g every 8 h for 5 days"
+
+
+@pytest.fixture(scope="module")
+def central_run():
+    dosing = dosing_for(REGIMEN, product="tea")
+    values = {k: np.full(3, v) for k, v in central_values("tea").items()}
+    return dosing, simulate_subjects(values, dosing)
+
+
+def test_matches_outcome_simulation_at_central_values(central_run) -> None:
+    dosing, out = central_run
+    ref = simulate_outcomes(REGIMEN, product="tea", n_draws=1)
+    np.testing.assert_allclose(out.withdrawal_score[0], ref.get("withdrawal_score").central)
+    np.testing.assert_allclose(out.tolerance[1], ref.get("tolerance").central)
+    np.testing.assert_allclose(out.mu_activation[2], ref.get("mu_activation").central)
+
+
+def test_concentrations_match_the_pk_engine(central_run) -> None:
+    _, out = central_run
+    sim = simulate(REGIMEN, product="tea")
+    np.testing.assert_allclose(out.mg_nm[0], sim.conc_nm[0, :, 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.oh7_nm[0], sim.conc_nm[0, :, 1], rtol=1e-12, atol=1e-12)
+
+
+def test_summaries_are_per_subject_scalars(central_run) -> None:
+    _, out = central_run
+    s = subject_summaries(out)
+    assert set(s) == set(SCALAR_OUTPUTS)
+    for name, v in s.items():
+        assert v.shape == (3,), name
+    sim = simulate(REGIMEN, product="tea")
+    assert s["cmax_mg_nm"][0] == pytest.approx(sim.conc_nm[0, :, 0].max())
+    assert s["withdrawal_peak"][0] == pytest.approx(out.withdrawal_score[0].max())
+
+
+def test_heavier_use_gives_a_withdrawal_peak() -> None:
+    values = {k: np.full(1, v) for k, v in central_values("tea").items()}
+    light = subject_summaries(simulate_subjects(values, dosing_for(REGIMEN, product="tea")))
+    heavy = subject_summaries(
+        simulate_subjects(values, dosing_for("4 g every 6 h for 14 days", product="tea"))
+    )
+    assert 0 <= light["withdrawal_peak"][0] < heavy["withdrawal_peak"][0] <= 64
+    assert heavy["tolerance_peak"][0] > light["tolerance_peak"][0]
+
+
+def test_content_scaling_scales_exposure_linearly() -> None:
+    dosing = dosing_for(REGIMEN, product="tea")
+    values = {k: np.full(2, v) for k, v in central_values("tea").items()}
+    scaled = dosing.with_content(np.array([1.0, 2.0]))
+    out = simulate_subjects(values, scaled, respiratory=False)
+    np.testing.assert_allclose(out.mg_nm[1], 2 * out.mg_nm[0], rtol=1e-10)
+    assert out.respiratory_index is None
+    # more alkaloid, more activation (monotone, not linear)
+    assert out.mu_activation[1].max() > out.mu_activation[0].max()
+
+
+def test_uncertain_parameters_are_a_subset_with_ranges() -> None:
+    names = set(parameter_names("capsule"))
+    unc = uncertain_parameters("capsule")
+    assert unc and all(v.name in names and v.low < v.high for v in unc)
+    assert "ka_capsule" in {v.name for v in unc}
+    assert "ka_tea" not in {v.name for v in unc}
