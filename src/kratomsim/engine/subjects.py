@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from kratomsim.engine.core import simulate_concentrations
 from kratomsim.engine.params import derive_pk, evidence_names
 from kratomsim.engine.simulate import simulate
+from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.models.adaptation import PARAMETER_NAMES, AdaptationParams, integrate_adaptation
 from kratomsim.models.dosing import Regimen
@@ -113,18 +114,28 @@ def dosing_for(
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     duration: float | str | None = None,
+    step_h: float | None = None,
 ) -> Dosing:
-    """Dose events and output grid of a regimen, with the arguments of :func:`kratomsim.simulate`."""
+    """Dose events and output grid of a regimen, with the arguments of :func:`kratomsim.simulate`.
+
+    ``step_h`` sets an even output grid (e.g. 1.0 for hourly output) over the same window;
+    by default the grid of :func:`kratomsim.simulate` is used.
+    """
     sim = simulate(
         regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
     )
+    t = np.asarray(sim.time_h, float)
+    if step_h is not None:
+        if not (np.isfinite(step_h) and step_h > 0):
+            raise RegimenError(bad_value("Output step must be > 0 h", step_h, "Give e.g. 1 (h)."))
+        t = np.arange(0.0, t[-1] + step_h / 2, step_h)
     amounts = sim.dose_amounts_g
     return Dosing(
         sim.product.absorption,
         np.asarray(sim.dose_times_h, float),
         np.atleast_2d(amounts * sim.mg_per_g).astype(float),
         np.atleast_2d(amounts * sim.oh7_mg_per_g).astype(float),
-        np.asarray(sim.time_h, float),
+        t,
     )
 
 
