@@ -1,9 +1,131 @@
-"""The ``check, interactions and report`` commands."""
+"""The ``check`` command: risk findings for medicines, conditions, product and regimen."""
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Annotated
+
 import typer
+from rich.table import Table
+from rich.text import Text
+
+from kratomsim.errors import KratomsimError, bad_value
+from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
+from kratomsim.reports.summary import DISCLAIMER
+from kratomsim.risk.check import CheckResult, check
+from kratomsim.risk.conditions import parse_conditions
+
+SEVERITY_STYLE = {
+    "avoid": "bold white on red",
+    "major": "bold red",
+    "moderate": "yellow",
+    "minor": "cyan",
+    "info": "dim",
+}
+CLOSING = f"Not advice: discuss these findings with a clinician. {DISCLAIMER}"
+
+
+def findings_table(result: CheckResult) -> Table:
+    """One row per finding, most serious first, coloured by severity."""
+    table = Table(title="Risk findings (most serious first)", title_justify="left", show_lines=True)
+    for col in ("severity", "rule", "finding", "grade", "sources", "discuss with a clinician"):
+        table.add_column(col, overflow="fold")
+    for f in result.findings:
+        finding = Text(f.title, style="bold")
+        finding.append(f"\n{f.what}\n")
+        finding.append(f"Why: {f.why}", style="dim")
+        if f.escalated:
+            finding.append(f"\nSeverity: {f.escalated}", style="italic")
+        discuss = Text(f.discuss)
+        if f.watch:
+            discuss.append(f"\nWatch for: {f.watch}", style="italic")
+        table.add_row(
+            Text(f"{f.severity}\n({f.category})", style=SEVERITY_STYLE[f.severity]),
+            f.rule_id,
+            finding,
+            ", ".join(f.grades),
+            Text(", ".join(f.sources)),
+            discuss,
+        )
+    return table
+
+
+def _inputs_line(result: CheckResult) -> Text:
+    parts = []
+    if result.medications:
+        parts.append("medicines: " + ", ".join(m.name for m in result.medications))
+    if result.conditions:
+        parts.append("conditions: " + ", ".join(c.describe() for c in result.conditions))
+    if result.regimen is not None:
+        parts.append(f"regimen: {result.regimen.description}")
+    if result.product is not None:
+        p = result.product
+        parts.append(
+            f"product: {p.product.id} ({p.mg_per_g:g} mg/g mitragynine, "
+            f"{p.oh7_mg_per_g:g} mg/g 7-OH)"
+        )
+    return Text("Checked " + "; ".join(parts))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+
+    @app.command("check")
+    def check_cmd(
+        meds: Annotated[
+            str | None,
+            typer.Option(
+                "--meds", help="Medicines, comma-separated, e.g. 'alprazolam, sertraline'."
+            ),
+        ] = None,
+        conditions: Annotated[
+            str | None,
+            typer.Option("--conditions", help="Conditions, comma-separated, e.g. 'fatty liver'."),
+        ] = None,
+        regimen: Annotated[
+            str | None,
+            typer.Option("--regimen", help="Kratom use, e.g. '3 g three times daily'."),
+        ] = None,
+        product: ProductOpt = None,
+        mg_per_g: MgOpt = None,
+        oh7_mg_per_g: OhOpt = None,
+        fmt: Annotated[
+            Format, typer.Option("--format", "-f", help="table or json.")
+        ] = Format.table,
+    ) -> None:
+        """Risk findings for medicines, conditions and kratom use: what, why, how sure, sources.
+
+        Findings are evidence-graded statements to discuss with a clinician, never a dose.
+        """
+        if meds is None and conditions is None and regimen is None:
+            raise KratomsimError(
+                bad_value(
+                    "Nothing to check",
+                    "no --meds, --conditions or --regimen",
+                    "Give at least one, e.g. --meds 'alprazolam' --conditions 'fatty liver'.",
+                )
+            )
+        if fmt is Format.csv:
+            raise KratomsimError(bad_value("check has no CSV output", "csv", "Use --format json."))
+        result = check(
+            parse_medication_list(meds) if meds is not None else (),
+            parse_conditions(conditions) if conditions is not None else (),
+            regimen,
+            product=product,
+            mg_per_g=mg_per_g,
+            oh7_mg_per_g=oh7_mg_per_g,
+        )
+        if fmt is Format.json:
+            payload = {**result.to_dict(), "disclaimer": CLOSING}
+            sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+            return
+        out.print(_inputs_line(result))
+        if result.findings:
+            out.print(findings_table(result))
+        else:
+            out.print("No rule fired for these inputs.")
+        for caveat in result.caveats[:-1]:
+            out.print(Text(f"- {caveat}", style="dim"))
+        out.print(Text(CLOSING, style="bold"))
