@@ -1,0 +1,179 @@
+"""The dynamic interaction model: limits it must reach, turnover it must follow, and its trends."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from kratomsim.evidence import CitedValue
+from kratomsim.evidence.medication_schema import Medication
+from kratomsim.risk.ddi import predict_interactions
+from kratomsim.risk.ddi_constants import ddi_values
+from kratomsim.risk.ddi_dynamic import (
+    VictimKinetics,
+    enzyme_course,
+    inhibition_course,
+    time_grid,
+    victim_exposure,
+    victim_ratios,
+)
+from kratomsim.risk.ddi_static import mechanistic_static_aucr
+
+
+def _fraction(name: str, value: float, low: float, high: float) -> CitedValue:
+    return CitedValue(
+        name=name,
+        value=value,
+        unit="1",
+        low=low,
+        high=high,
+        kind="reported",
+        source="med_hohmann2015",
+        locator="test input",
+        species="human",
+        grade="A",
+    )
+
+
+#: Oral midazolam as the brief gives it (fm 0.93, Fg 0.51-0.57, Fh 0.56-0.75).
+MIDAZOLAM = Medication(
+    id="midazolam",
+    name="Midazolam",
+    drug_class="benzodiazepine",
+    cyp3a4_substrate=True,
+    fm_cyp3a4=_fraction("fm", 0.93, 0.87, 0.98),
+    fg=_fraction("fg", 0.54, 0.51, 0.57),
+    fh=_fraction("fh", 0.6, 0.56, 0.75),
+    sources=("allonen1981",),
+    grade="A",
+)
+
+VICTIMS = {
+    "cyp3a-sensitive": VictimKinetics(0.93, 0.0, 0.54, 0.6, 3.0, 2.4),
+    "cyp2d6": VictimKinetics(0.0, 0.93, 1.0, 0.3, 1.5, 2.0),
+    "mixed-slow": VictimKinetics(0.5, 0.3, 0.7, 0.8, 0.8, 20.0),
+}
+
+
+def _constant_course(i_gut: float, i_hep: float, draws: int = 3):
+    """Constant unbound inhibitor for 1,000 h (enzymes at steady state), then a victim dose."""
+    values = ddi_values(draws, seed=3)
+    grid = time_grid(1300.0, events_h=[1000.0], fine_windows=[(1000.0, 1100.0)])
+    steps = grid.size - 1
+    gut = np.full((draws, steps), i_gut)
+    hep = np.full((draws, steps), i_hep)
+    return values, inhibition_course(grid, gut, hep, values)
+
+
+@pytest.mark.parametrize("name", sorted(VICTIMS))
+@pytest.mark.parametrize(("i_gut", "i_hep"), [(2.0, 0.05), (20.0, 0.5), (0.3, 0.0)])
+def test_constant_exposure_reduces_to_mechanistic_static(
+    name: str, i_gut: float, i_hep: float
+) -> None:
+    values, course = _constant_course(i_gut, i_hep)
+    victim = VICTIMS[name]
+    aucr, _ = victim_ratios(course, victim, [1000.0])
+    static = mechanistic_static_aucr(
+        fg=victim.fg,
+        fm_cyp3a=victim.fm_cyp3a,
+        fm_cyp2d6=victim.fm_cyp2d6,
+        i_gut_um=i_gut,
+        i_hep_um=i_hep,
+        v=values,
+    )
+    np.testing.assert_allclose(aucr, static, rtol=0.01)
+    assert np.all(aucr >= 1.0 - 1e-12)
+
+
+def test_cyp2d6_competitive_limit_is_the_textbook_ratio() -> None:
+    i_hep, fm = 0.8, 0.9
+    values, course = _constant_course(0.0, i_hep, draws=1)
+    aucr, _ = victim_ratios(course, VictimKinetics(0.0, fm, 1.0, 0.4, 2.0, 3.0), [1000.0])
+    ki = values["ki_cyp2d6"][0]
+    assert aucr[0] == pytest.approx(1.0 / (fm / (1.0 + i_hep / ki) + 1.0 - fm), rel=1e-3)
+
+
+def test_enzyme_reaches_the_inactivation_steady_state() -> None:
+    grid = np.linspace(0.0, 1500.0, 3001)
+    conc = np.full((1, grid.size - 1), 0.7)
+    nodes, _ = enzyme_course(grid, conc, kinact_per_h=4.0, ki_um=4.0, kdeg_per_h=0.02)
+    k_in = 4.0 * 0.7 / 4.7
+    assert nodes[0, -1] == pytest.approx(0.02 / (0.02 + k_in), rel=1e-9)
+
+
+@pytest.mark.parametrize("kdeg", [0.0048, 0.019, 0.03])
+def test_recovery_after_stopping_follows_kdeg(kdeg: float) -> None:
+    grid = np.arange(0.0, 400.0 + 1e-9, 0.25)
+    mids = 0.5 * (grid[1:] + grid[:-1])
+    conc = np.where(mids < 100.0, 3.0, 0.0)[None, :]
+    nodes, _ = enzyme_course(grid, conc, kinact_per_h=4.08, ki_um=4.1, kdeg_per_h=kdeg)
+    after = grid >= 120.0
+    slope = np.polyfit(grid[after], np.log(1.0 - nodes[0, after]), 1)[0]
+    assert -slope == pytest.approx(kdeg, rel=0.01)
+
+
+def test_exact_step_scheme_matches_an_independent_solver() -> None:
+    """Decaying gut-like exposure: the per-step solution agrees with LSODA to 0.1 %."""
+    kinact, ki, kdeg, ka = 4.74, 4.2, 0.03, 2.5
+    grid = time_grid(48.0, fine_windows=[(0.0, 48.0)])
+    mids = 0.5 * (grid[1:] + grid[:-1])
+    nodes, _ = enzyme_course(
+        grid, 13.0 * np.exp(-ka * mids)[None, :], kinact_per_h=kinact, ki_um=ki, kdeg_per_h=kdeg
+    )
+
+    def rhs(t: float, e: np.ndarray) -> np.ndarray:
+        i = 13.0 * np.exp(-ka * t)
+        return kdeg * (1.0 - e) - kinact * i / (ki + i) * e
+
+    ref = solve_ivp(rhs, (0.0, 48.0), [1.0], method="LSODA", t_eval=grid, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(nodes[0], ref.y[0], rtol=1e-3)
+    assert nodes[0].min() < 0.2  # the gut wall loses most of its CYP3A during absorption
+
+
+def test_uninhibited_victim_auc_is_the_closed_form() -> None:
+    values, course = _constant_course(0.0, 0.0, draws=1)
+    victim = VICTIMS["cyp3a-sensitive"]
+    doses = np.zeros((1, course.time_h.size))
+    doses[0, np.searchsorted(course.time_h, 1000.0)] = 1.0
+    auc, _ = victim_exposure(course.baseline(), victim, doses)
+    k0 = np.log(2.0) / 2.4
+    assert auc[0, 0] == pytest.approx(0.54 * 0.6 / k0, rel=1e-9)
+    assert values["kdeg_cyp3a_hep"][0] > 0
+
+
+def _midazolam(regimen: str, draws: int = 6):
+    return predict_interactions(
+        regimen, product="tea", mg_per_g=19.5, victims=[MIDAZOLAM], n_draws=draws
+    )[0]
+
+
+def test_auc_ratio_is_at_least_one_and_rises_with_the_kratom_dose() -> None:
+    ratios = [_midazolam(f"{g:g} g once").auc_ratio for g in (0.5, 1.0, 2.0, 4.0, 8.0)]
+    assert all(r is not None and r >= 1.0 for r in ratios)
+    assert all(b is not None and a is not None and b > a for a, b in itertools.pairwise(ratios))
+
+
+def test_seven_days_three_times_daily_inhibits_more_than_one_dose() -> None:
+    once = _midazolam("2 g once")
+    repeated = _midazolam("2 g three times daily for 7 days")
+    assert once.auc_ratio is not None and repeated.auc_ratio is not None
+    assert repeated.auc_ratio > once.auc_ratio * 1.3
+    assert once.auc_ratio_interval is not None and repeated.auc_ratio_interval is not None
+    assert repeated.auc_ratio_interval[1] > once.auc_ratio_interval[1]
+    # Lost enzyme takes longer to come back after a week of doses.
+    r_once, r_rep = once.recovery_h["1.1"], repeated.recovery_h["1.1"]
+    assert r_once is not None and r_rep is not None and r_rep > r_once > 0.0
+    assert once.recovery_h["1.25"] is not None and once.recovery_h["1.25"] <= r_once
+
+
+def test_interval_comes_from_the_draws_and_central_is_draw_zero() -> None:
+    pred = _midazolam("2 g once", draws=40)
+    assert pred.auc_ratio_interval is not None and pred.cmax_ratio_interval is not None
+    lo, hi = pred.auc_ratio_interval
+    assert 1.0 <= lo < hi
+    assert pred.cmax_ratio is not None and pred.cmax_ratio > 1.0
+    again = _midazolam("2 g once", draws=40)
+    assert again.auc_ratio == pred.auc_ratio and again.auc_ratio_interval == pred.auc_ratio_interval
