@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.reports.summary import DISCLAIMER
 from kratomsim.risk.check import CheckResult, check
 from kratomsim.risk.conditions import parse_conditions
+from kratomsim.risk.ddi import InteractionPrediction, interactions_for_use, ratio_map
 
 SEVERITY_STYLE = {
     "avoid": "bold white on red",
@@ -48,6 +50,24 @@ def findings_table(result: CheckResult) -> Table:
             ", ".join(f.grades),
             Text(", ".join(f.sources)),
             discuss,
+        )
+    return table
+
+
+def interactions_table(predictions: Sequence[InteractionPrediction]) -> Table:
+    """Predicted exposure changes of the person's medicines (dynamic model, static beside)."""
+    table = Table(title="Predicted exposure change of your medicines with kratom (PK)")
+    for col in ("medicine", "AUC ratio (90 % interval)", "Cmax ratio", "static mechanistic"):
+        table.add_column(col)
+    for p in predictions:
+        lo, hi = p.auc_ratio_interval or (None, None)
+        span = f" ({lo:.2f}-{hi:.2f})" if lo is not None and hi is not None else ""
+        static = p.static_mechanistic_auc_ratio
+        table.add_row(
+            p.name,
+            f"{p.auc_ratio:.2f}{span}" if p.auc_ratio is not None else "-",
+            f"{p.cmax_ratio:.2f}" if p.cmax_ratio is not None else "-",
+            f"{static:.2f}" if static is not None else "-",
         )
     return table
 
@@ -109,16 +129,34 @@ def register(app: typer.Typer) -> None:
             )
         if fmt is Format.csv:
             raise KratomsimError(bad_value("check has no CSV output", "csv", "Use --format json."))
+        medications = parse_medication_list(meds) if meds is not None else ()
+        conds = parse_conditions(conditions) if conditions is not None else ()
+        predictions = (
+            interactions_for_use(
+                regimen,
+                product=product,
+                mg_per_g=mg_per_g,
+                oh7_mg_per_g=oh7_mg_per_g,
+                victims=medications,
+            )
+            if regimen is not None and medications
+            else []
+        )
         result = check(
-            parse_medication_list(meds) if meds is not None else (),
-            parse_conditions(conditions) if conditions is not None else (),
+            medications,
+            conds,
             regimen,
             product=product,
             mg_per_g=mg_per_g,
             oh7_mg_per_g=oh7_mg_per_g,
+            pk_predictions=ratio_map(predictions),
         )
         if fmt is Format.json:
-            payload = {**result.to_dict(), "disclaimer": CLOSING}
+            payload = {
+                **result.to_dict(),
+                "interactions": [p.to_dict() for p in predictions],
+                "disclaimer": CLOSING,
+            }
             sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
             return
         out.print(_inputs_line(result))
@@ -126,6 +164,9 @@ def register(app: typer.Typer) -> None:
             out.print(findings_table(result))
         else:
             out.print("No rule fired for these inputs.")
+        quantified = [p for p in predictions if p.auc_ratio is not None]
+        if quantified:
+            out.print(interactions_table(quantified))
         for caveat in result.caveats[:-1]:
             out.print(Text(f"- {caveat}", style="dim"))
         out.print(Text(CLOSING, style="bold"))

@@ -134,6 +134,25 @@ class Regimen:
         """True when some record repeats until the end of observation."""
         return any(r.addl is None for r in self.records)
 
+    def bounded(self, horizon_h: float) -> Regimen:
+        """This regimen with every open-ended record stopped at ``horizon_h`` (h, inclusive).
+
+        >>> r = Regimen((DoseRecord(0.0, 2.0, ii_h=8.0, addl=None),), text="2 g every 8 h")
+        >>> r.bounded(24.0).expand().times_h.tolist()
+        [0.0, 8.0, 16.0, 24.0]
+        """
+        if not self.open_ended:
+            return self
+        records = tuple(
+            r
+            if r.addl is not None
+            else DoseRecord(r.time_h, r.amount_g, r.ii_h, max(r.n_doses(horizon_h), 1) - 1)
+            for r in self.records
+        )
+        days = horizon_h / 24.0
+        text = f"{self.text} for {days:g} days" if self.text else ""
+        return Regimen(records, self.missed, self.late_h, text)
+
     def expand(self, horizon_h: float | None = None) -> DoseEvents:
         """Expand ADDL/II into explicit dose events, then apply missed and late doses.
 

@@ -11,6 +11,9 @@ NONMEM-style dose records (``doses:``), never both, plus the product and optiona
     duration: 21 d
     missed: [5]
     late: {9: 2 h}
+    medications: [alprazolam, sertraline]   # optional: for check and report
+    conditions: [fatty liver]
+    baseline_pain: 6
 
 Dose records: ``doses: [{time: 0 h, amount: 2 g, ii: 8 h, addl: 41}]`` (``time_h: 0`` for plain
 hours; ``addl: null`` repeats until the end of observation). ``late`` maps dose numbers to delays; a
@@ -173,6 +176,12 @@ class Scenario(BaseModel):
     duration: str | None = None
     missed: list[Annotated[StrictInt, Field(ge=1)]] = Field(default_factory=list)
     late: dict[Annotated[int, Field(ge=1)], str] = Field(default_factory=dict)
+    #: The person's other medications and pre-existing conditions, as names; the risk layer
+    #: resolves them (``kratomsim check``, ``kratomsim report``).
+    medications: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    #: Usual pain on the 0-10 NRS, for the relief estimate in reports.
+    baseline_pain: float | None = Field(default=None, ge=0.0, le=10.0)
 
     def __init__(self, **data: Any) -> None:
         try:

@@ -325,3 +325,44 @@ def _has_numbers(med: Medication) -> bool:
 def constants_used() -> tuple[CitedValue, ...]:
     """The cited perpetrator constants every quantitative prediction rests on."""
     return cited(PERPETRATOR)
+
+
+#: Window over which open-ended use ("3 g three times daily") is evaluated for interactions (h):
+#: about nine half-lives of hepatic CYP3A turnover, so inhibition has reached its plateau.
+OPEN_ENDED_HORIZON_H = 14 * 24.0
+
+
+def interactions_for_use(
+    regimen: str | os.PathLike[str] | Regimen,
+    *,
+    product: str | None = None,
+    mg_per_g: float | None = None,
+    oh7_mg_per_g: float | None = None,
+    victims: Sequence[Medication],
+    n_draws: int = 100,
+    seed: int = 0,
+) -> list[InteractionPrediction]:
+    """:func:`predict_interactions` for a person's use; open-ended use runs for 14 days.
+
+    The other drug is taken with the last kratom dose of the window (the default of
+    :func:`predict_interactions`), i.e. at the plateau of inhibition.
+    """
+    reg = regimen if isinstance(regimen, Regimen) else parse_regimen(os.fspath(regimen))
+    if reg.open_ended:
+        reg = reg.bounded(OPEN_ENDED_HORIZON_H)
+    return predict_interactions(
+        reg,
+        product=product,
+        mg_per_g=mg_per_g,
+        oh7_mg_per_g=oh7_mg_per_g,
+        victims=victims,
+        n_draws=n_draws,
+        seed=seed,
+    )
+
+
+def ratio_map(
+    predictions: Sequence[InteractionPrediction],
+) -> dict[str, tuple[float | None, float | None]]:
+    """Drug id → (AUC ratio, Cmax ratio), the form :func:`kratomsim.risk.check.check` quotes."""
+    return {p.id: (p.auc_ratio, p.cmax_ratio) for p in predictions}

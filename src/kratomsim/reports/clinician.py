@@ -1,0 +1,262 @@
+"""The clinician report's content: one JSON-ready mapping, rendered by :mod:`clinician_render`.
+
+What a clinician reads in a minute: the person's regimen and product, predicted exposure and relief
+with intervals, the tolerance and withdrawal outlook, findings sorted by severity, medication
+interactions with predicted exposure changes, the article's unsupported claims, and the caveats.
+An appendix carries the raw series and the bibliography. Nothing here suggests an amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+
+from kratomsim.engine.outcomes import Outcomes, simulate_outcomes
+from kratomsim.engine.simulate import read_scenario
+from kratomsim.engine.subjects import (
+    central_values,
+    dosing_for,
+    simulate_subjects,
+    subject_summaries,
+    uncertain_parameters,
+)
+from kratomsim.engine.uncertainty import sample_values
+from kratomsim.evidence import load_references, unsupported_claims
+from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.models.regimen_text import format_regimen
+from kratomsim.models.scenario import Scenario
+from kratomsim.reports.summary import CAVEATS, DISCLAIMER, content_used
+from kratomsim.risk.check import check
+from kratomsim.risk.conditions import parse_conditions
+from kratomsim.risk.ddi import interactions_for_use, ratio_map
+
+#: Interval reported everywhere in the report.
+LEVEL = 0.90
+#: Largest number of rows of the appendix's series table.
+MAX_SERIES_ROWS = 120
+
+
+def _band(values: np.ndarray, central: float) -> dict[str, float]:
+    tail = 100 * (1 - LEVEL) / 2
+    lo, hi = np.percentile(values, [tail, 100 - tail])
+    return {"central": float(central), "low": float(lo), "high": float(hi)}
+
+
+def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, float]]:
+    """Cmax and AUC of both alkaloids over the window, central and over the parameter draws."""
+    sim = res.exposure
+    dosing = dosing_for(
+        sim.regimen,
+        product=sim.product.id,
+        mg_per_g=sim.mg_per_g,
+        oh7_mg_per_g=sim.oh7_mg_per_g,
+        duration=float(sim.time_h[-1]),
+    )
+    values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
+    values.update(sample_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
+    sums = subject_summaries(simulate_subjects(values, dosing, respiratory=False))
+    labels = {
+        "cmax_mg_nm": "Mitragynine Cmax (nM)",
+        "auc_mg_nm_h": "Mitragynine AUC, window (nM·h)",
+        "cmax_7oh_nm": "7-OH Cmax (nM)",
+        "auc_7oh_nm_h": "7-OH AUC, window (nM·h)",
+    }
+    return {label: _band(sums[key], float(sums[key][0])) for key, label in labels.items()}
+
+
+def _steady_state_mean(res: Outcomes, name: str) -> dict[str, float]:
+    """Mean of an outcome over the last 24 h of dosing (central and interval bounds)."""
+    s = res.get(name)
+    last = float(res.exposure.dose_times_h[-1])
+    mask = (res.time_h > last - 24.0) & (res.time_h <= last)
+    if not mask.any():
+        mask = res.time_h <= last
+    return {
+        "central": float(s.central[mask].mean()),
+        "low": float(s.low[mask].mean()),
+        "high": float(s.high[mask].mean()),
+    }
+
+
+#: Appendix series columns and their printed labels.
+SERIES_COLUMNS = {
+    "time_h": "time (h)",
+    "mitragynine": "MG (ng/mL)",
+    "7-hydroxymitragynine": "7-OH (ng/mL)",
+    "tolerance": "tolerance",
+    "withdrawal_score": "withdrawal score",
+    "relief_nrs_points": "relief (NRS)",
+    "relief_nrs_points_low": "relief low",
+    "relief_nrs_points_high": "relief high",
+}
+#: Candidate steps (h) of the appendix table; the smallest that keeps it short is used.
+SERIES_STEPS_H = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 168.0)
+
+
+def _series_rows(res: Outcomes) -> list[dict[str, float]]:
+    """The series on an even grid of whole hours (interpolated), at most ``MAX_SERIES_ROWS``."""
+    frame = res.to_frame()
+    end = float(frame["time_h"].iloc[-1])
+    step = next((h for h in SERIES_STEPS_H if end / h < MAX_SERIES_ROWS), SERIES_STEPS_H[-1])
+    grid = np.arange(0.0, end + 1e-9, step)
+    t = frame["time_h"].to_numpy()
+    return [
+        {key: float(np.interp(g, t, frame[key].to_numpy())) for key in SERIES_COLUMNS} for g in grid
+    ]
+
+
+def report_data(
+    regimen: str | os.PathLike[str] | Scenario,
+    *,
+    product: str | None = None,
+    mg_per_g: float | None = None,
+    oh7_mg_per_g: float | None = None,
+    medications: Sequence[str] | str = (),
+    conditions: Sequence[str] | str = (),
+    baseline_pain: float | None = None,
+    n_draws: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Everything the clinician report shows, as JSON-ready data.
+
+    ``regimen`` is a regimen text, a scenario file or a :class:`Scenario`; a scenario's
+    ``medications``, ``conditions`` and ``baseline_pain`` are used unless given here.
+    """
+    scenario = _scenario(regimen)
+    if scenario is not None:
+        medications = medications or scenario.medications
+        conditions = conditions or scenario.conditions
+        baseline_pain = baseline_pain if baseline_pain is not None else scenario.baseline_pain
+    pain = 6.0 if baseline_pain is None else float(baseline_pain)
+    source = scenario if scenario is not None else regimen
+    res = simulate_outcomes(
+        source,
+        product=product,
+        mg_per_g=mg_per_g,
+        oh7_mg_per_g=oh7_mg_per_g,
+        pain="chronic",
+        baseline_pain=pain,
+        n_draws=n_draws,
+        seed=seed,
+    )
+    sim = res.exposure
+    meds = parse_medication_list(_text(medications)) if _text(medications) else ()
+    conds = parse_conditions(_text(conditions)) if _text(conditions) else ()
+    predictions = (
+        interactions_for_use(
+            sim.regimen,
+            product=sim.product.id,
+            mg_per_g=sim.mg_per_g,
+            oh7_mg_per_g=sim.oh7_mg_per_g,
+            victims=meds,
+            n_draws=min(n_draws, 100),
+            seed=seed,
+        )
+        if meds
+        else []
+    )
+    result = check(
+        meds,
+        conds,
+        sim.regimen,
+        product=sim.product.id,
+        mg_per_g=sim.mg_per_g,
+        oh7_mg_per_g=sim.oh7_mg_per_g,
+        pk_predictions=ratio_map(predictions),
+    )
+    content = content_used(sim)
+    withdrawal = res.withdrawal
+    peak = res.get("withdrawal_score")
+    after = float(sim.dose_times_h[-1])
+    post = res.time_h >= after
+    keys = set(result.bibliography_keys)
+    keys |= {v.source for v in res.used}
+    for p in predictions:
+        keys |= set(p.sources)
+    claims = unsupported_claims()
+    for c in claims:
+        keys |= set(c.sources)
+    refs = load_references()
+    return {
+        "title": "kratomsim clinician report",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": version("kratomsim"),
+        "disclaimer": DISCLAIMER,
+        "person": {
+            "name": scenario.name if scenario is not None and scenario.name else None,
+            "regimen": format_regimen(sim.regimen),
+            "product": sim.product.name,
+            "product_id": sim.product.id,
+            "content_mg_per_g": {
+                analyte: {
+                    "value": v.value,
+                    "grade": v.grade,
+                    "source": v.source,
+                    "assumption": v.is_assumption,
+                }
+                for analyte, v in content.items()
+            },
+            "medications": [m.name for m in meds],
+            "conditions": [c.name for c in conds],
+            "baseline_pain_nrs": pain,
+            "window_h": float(sim.time_h[-1]),
+        },
+        "exposure": _exposure(res, n_draws, seed),
+        "relief": {
+            "steady_state_nrs_points": _steady_state_mean(res, "relief_nrs_points"),
+            "chronic_pain": res.pain,
+            "grade": "weak (see claims: chronic pain relief)",
+        },
+        "outlook": {
+            "tolerance_at_last_dose": _at(res, "tolerance", after),
+            "withdrawal_after_stopping": {
+                "after_last_dose_h": after,
+                "onset_h_after_last_dose": (
+                    None if withdrawal["onset_h"] is None else withdrawal["onset_h"] - after
+                ),
+                "peak_score": {
+                    "central": float(peak.central[post].max()),
+                    "low": float(peak.low[post].max()),
+                    "high": float(peak.high[post].max()),
+                },
+                "scale": "SOWS-like 0-64 (model of homeostatic dependence; assumption-graded)",
+            },
+        },
+        "findings": [f.to_dict() for f in result.findings],
+        "interactions": [p.to_dict() for p in predictions],
+        "unsupported_claims": [
+            {"id": c.id, "claim": c.claim, "grade": c.grade, "summary": c.summary} for c in claims
+        ],
+        "caveats": list(CAVEATS),
+        "appendix": {
+            "series": _series_rows(res),
+            "series_labels": SERIES_COLUMNS,
+            "bibliography": [refs[k].plain() for k in sorted(keys) if k in refs],
+        },
+    }
+
+
+def _at(res: Outcomes, name: str, t: float) -> dict[str, float]:
+    s = res.get(name)
+    return {
+        "central": float(np.interp(t, res.time_h, s.central)),
+        "low": float(np.interp(t, res.time_h, s.low)),
+        "high": float(np.interp(t, res.time_h, s.high)),
+    }
+
+
+def _text(items: Sequence[str] | str) -> str:
+    return items if isinstance(items, str) else ", ".join(items)
+
+
+def _scenario(regimen: object) -> Scenario | None:
+    if isinstance(regimen, Scenario):
+        return regimen
+    if isinstance(regimen, str | os.PathLike) and str(regimen).endswith((".yaml", ".yml", ".toml")):
+        return read_scenario(regimen)
+    return None

@@ -1,0 +1,99 @@
+"""Render the clinician report (:func:`kratomsim.reports.clinician.report_data`) as HTML and PDF.
+
+HTML comes from a Jinja2 template with print CSS (A4, one page before the appendix); the PDF is
+that same HTML laid out by WeasyPrint, so both always show the same content.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from kratomsim.reports.plots import FOOTER
+
+_ENV = Environment(
+    loader=PackageLoader("kratomsim.reports", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _num(x: float) -> str:
+    """Three significant figures without exponents: 0.0123, 4.56, 78.9, 18,800."""
+    if x == 0 or abs(x) >= 1000:
+        return f"{float(f'{x:.3g}'):,.0f}"
+    return f"{x:.3g}"
+
+
+_ENV.filters["num"] = _num
+
+
+def report_figure(data: dict[str, Any]) -> str:
+    """Base64 PNG: plasma mitragynine, relief and withdrawal score over the appendix series."""
+    rows = data["appendix"]["series"]
+    t = [r["time_h"] / 24.0 for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 2.6), dpi=130, layout="constrained")
+    ax1.plot(t, [r["mitragynine"] for r in rows], color="#1f4e79", label="mitragynine")
+    ax1.plot(t, [r["7-hydroxymitragynine"] for r in rows], color="#b45309", label="7-OH")
+    ax1.set(xlabel="day", ylabel="plasma (ng/mL)", title="Predicted plasma concentrations")
+    ax1.legend(frameon=False, fontsize=7)
+    ax2.plot(
+        t, [r["relief_nrs_points"] for r in rows], color="#166534", label="relief (NRS points)"
+    )
+    ax2.fill_between(
+        t,
+        [r.get("relief_nrs_points_low", r["relief_nrs_points"]) for r in rows],
+        [r.get("relief_nrs_points_high", r["relief_nrs_points"]) for r in rows],
+        color="#166534",
+        alpha=0.15,
+    )
+    ax3 = ax2.twinx()
+    ax3.plot(t, [r["withdrawal_score"] for r in rows], color="#9b1c1c", label="withdrawal score")
+    ax2.set(xlabel="day", ylabel="relief (NRS points)", title="Relief and withdrawal (central)")
+    ax3.set_ylabel("withdrawal score (0-64)", color="#9b1c1c")
+    for ax in (ax1, ax2, ax3):
+        ax.tick_params(labelsize=7)
+    fig.text(0.5, -0.02, FOOTER, ha="center", fontsize=6, color="#666")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_report_html(data: dict[str, Any], *, figure: bool = True) -> str:
+    """The report as one self-contained HTML page (no external resources)."""
+    return _ENV.get_template("clinician.html.j2").render(
+        d=data, figure=report_figure(data) if figure else None
+    )
+
+
+def render_report_pdf(data: dict[str, Any]) -> bytes:
+    """The report as PDF bytes (WeasyPrint)."""
+    from weasyprint import HTML
+
+    pdf = HTML(string=render_report_html(data)).write_pdf()
+    if pdf is None:  # pragma: no cover - write_pdf returns bytes when no target is given
+        raise RuntimeError("WeasyPrint returned no PDF")
+    return pdf
+
+
+def write_report(data: dict[str, Any], path: str | Path) -> list[Path]:
+    """Write the report to ``path`` (.html or .pdf) and its JSON beside it; return the files."""
+    out = Path(path)
+    if out.suffix.lower() == ".pdf":
+        out.write_bytes(render_report_pdf(data))
+    else:
+        out.write_text(render_report_html(data), encoding="utf-8")
+    data_file = out.with_suffix(".json")
+    data_file.write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
+    return [out, data_file]

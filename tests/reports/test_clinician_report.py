@@ -1,0 +1,140 @@
+"""The clinician report: content, ordering, HTML and PDF rendering, CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from kratomsim.interfaces.cli import run
+from kratomsim.reports.clinician import report_data
+from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
+from kratomsim.risk.findings import SEVERITY_ORDER
+
+SCENARIO = """\
+name: test person
+regimen: 3 g three times daily for 14 days
+product: leaf-powder
+medications: [alprazolam, sertraline, atorvastatin]
+conditions: [fatty liver]
+baseline_pain: 6
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "scenario.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def data(scenario_file: Path) -> dict:
+    return report_data(scenario_file, n_draws=40, seed=1)
+
+
+def test_person_and_inputs_come_from_the_scenario(data: dict) -> None:
+    person = data["person"]
+    assert person["name"] == "test person"
+    assert person["product_id"] == "leaf-powder"
+    assert len(person["medications"]) == 3
+    assert person["conditions"]
+    assert person["baseline_pain_nrs"] == 6
+
+
+def test_exposure_and_outlook_have_ordered_intervals(data: dict) -> None:
+    for label, band in data["exposure"].items():
+        assert band["low"] <= band["high"], label
+        assert band["central"] > 0, label
+    relief = data["relief"]["steady_state_nrs_points"]
+    assert relief["low"] <= relief["high"]
+    tol = data["outlook"]["tolerance_at_last_dose"]
+    assert 0 <= tol["low"] <= tol["high"] < 1
+    peak = data["outlook"]["withdrawal_after_stopping"]["peak_score"]
+    assert 0 <= peak["low"] <= peak["high"] <= 64
+
+
+def test_findings_are_sorted_by_severity_and_cover_the_inputs(data: dict) -> None:
+    ranks = [SEVERITY_ORDER.index(f["severity"]) for f in data["findings"]]
+    assert ranks == sorted(ranks)
+    rules = {f["rule_id"] for f in data["findings"]}
+    assert "R3" in rules  # benzodiazepine
+    assert "R14" in rules  # serotonergic
+    assert "R17" in rules  # liver disease
+    for f in data["findings"]:
+        assert f["why"] and f["discuss"] and f["sources"] and f["grades"]
+
+
+def test_interactions_quote_predicted_exposure_changes(data: dict) -> None:
+    by_id = {i["id"]: i for i in data["interactions"]}
+    assert set(by_id) == {"alprazolam", "sertraline", "atorvastatin"}
+    assert by_id["alprazolam"]["auc_ratio"] is not None
+    assert by_id["alprazolam"]["auc_ratio"] > 1.0
+
+
+def test_unsupported_claims_and_bibliography(data: dict) -> None:
+    ids = {c["id"] for c in data["unsupported_claims"]}
+    assert any("endocannabinoid" in i or "ecs" in i for i in ids)
+    assert len(data["appendix"]["bibliography"]) >= 10
+    assert len(data["appendix"]["series"]) <= 120
+
+
+def test_json_is_strict(data: dict) -> None:
+    json.loads(json.dumps(data, allow_nan=False))
+
+
+def test_no_dose_advice_anywhere(data: dict) -> None:
+    text = json.dumps({k: v for k, v in data.items() if k != "appendix"}).lower()
+    for pattern in (r"\btake \d", r"\breduce (?:it |your dose )?to \d", r"\bsafe dose\b"):
+        assert not re.search(pattern, text), pattern
+
+
+def test_html_shows_every_section_and_is_self_contained(data: dict) -> None:
+    page = render_report_html(data)
+    for heading in (
+        "Regimen and product",
+        "Predicted exposure",
+        "Relief",
+        "Tolerance and withdrawal outlook",
+        "Findings, most serious first",
+        "Medication exposure changes",
+        "Claims of the article with no support",
+        "Caveats",
+        "Appendix A",
+        "Appendix B",
+        "Appendix C",
+    ):
+        assert heading in page, heading
+    for f in data["findings"]:
+        assert f["title"].replace("&", "&amp;") in page or f["title"] in page
+    assert not re.search(r"(?:src|href)=\"https?://", page)
+    assert "data:image/png;base64," in page
+
+
+def test_pdf_has_one_page_before_the_appendix(data: dict) -> None:
+    pdf = render_report_pdf(data)
+    reader = PdfReader(__import__("io").BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    first = reader.pages[0].extract_text().lower()
+    for heading in ("findings, most serious first", "predicted exposure", "caveats", "no support"):
+        assert heading in first, heading
+    assert "appendix a. findings in full" not in first
+    rest = "".join(p.extract_text() for p in reader.pages[1:]).lower()
+    assert "appendix a. findings in full" in rest and "bibliography" in rest
+
+
+def test_cli_writes_pdf_and_json(scenario_file: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    assert run(["report", str(scenario_file), "-o", str(target), "--draws", "20"]) == 0
+    assert target.read_bytes()[:4] == b"%PDF"
+    data = json.loads(target.with_suffix(".json").read_text())
+    assert data["findings"]
+
+
+def test_cli_rejects_an_unknown_suffix(scenario_file: Path, tmp_path: Path, capsys) -> None:
+    assert run(["report", str(scenario_file), "-o", str(tmp_path / "r.docx")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "r.docx" in err and "Traceback" not in err
