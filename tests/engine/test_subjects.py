@@ -28,7 +28,7 @@ def central_run():
 
 
 def test_matches_outcome_simulation_at_central_values(central_run) -> None:
-    dosing, out = central_run
+    _, out = central_run
     ref = simulate_outcomes(REGIMEN, product="tea", n_draws=1)
     np.testing.assert_allclose(out.withdrawal_score[0], ref.get("withdrawal_score").central)
     np.testing.assert_allclose(out.tolerance[1], ref.get("tolerance").central)

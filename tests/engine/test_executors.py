@@ -1,0 +1,102 @@
+"""Executors: serial, local processes and Dask give bit-identical results; errors stop the run."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from kratomsim.engine.executors import run_population
+from kratomsim.engine.population import PopulationResult, PopulationSpec
+from kratomsim.errors import PopulationError
+
+SPEC = PopulationSpec(
+    "2 g every 8 h for 2 days",
+    n_subjects=90,
+    n_trials=2,
+    seed=5,
+    chunk_size=30,
+    duration="3 d",
+    thresholds=("cmax_mg_nm>40",),
+)
+
+
+def _arrays(res: PopulationResult) -> list[np.ndarray]:
+    out = [v for b in res.bands.values() for v in b.values()]
+    out.append(np.array([[s.mean, s.sd, *s.percentiles.values()] for s in res.scalars.values()]))
+    out.append(np.array([[*t.medians.values(), *t.means.values()] for t in res.trials]))
+    out.append(np.array([e.count for e in res.exceedances]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def serial() -> PopulationResult:
+    return run_population(SPEC)
+
+
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    """One local Dask cluster for the module (startup takes seconds)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,  # pyright: ignore[reportArgumentType]
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_processes_equal_serial_bit_for_bit(serial: PopulationResult) -> None:
+    res = run_population(SPEC, executor="processes", workers=2)
+    assert res.metadata["executor"] == "processes" and res.metadata["workers"] == 2
+    for a, b in zip(_arrays(serial), _arrays(res), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_dask_cluster_equals_serial_bit_for_bit(
+    serial: PopulationResult, dask_address: str
+) -> None:
+    res = run_population(SPEC, executor="dask", scheduler=dask_address)
+    for a, b in zip(_arrays(serial), _arrays(res), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_progress_is_reported_per_chunk_in_order() -> None:
+    seen: list[tuple[int, int]] = []
+    run_population(SPEC, chunk_size=45, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(45, 180), (90, 180), (135, 180), (180, 180)]
+
+
+def test_unreachable_scheduler_stops_the_run() -> None:
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    start = time.perf_counter()
+    with pytest.raises(
+        PopulationError, match=rf"Cannot reach the Dask scheduler.*{re.escape(address)}"
+    ):
+        run_population(SPEC, executor="dask", scheduler=address, scheduler_timeout_s=1.0)
+    assert time.perf_counter() - start < 30
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"executor": "threads"}, "Unknown executor"),
+        ({"scheduler": "tcp://127.0.0.1:8786"}, "needs the dask executor"),
+        ({"executor": "processes", "workers": 0}, "Workers"),
+    ],
+)
+def test_bad_executor_settings(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(PopulationError, match=match):
+        run_population(SPEC, **kwargs)  # type: ignore[arg-type]
