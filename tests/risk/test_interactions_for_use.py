@@ -68,3 +68,14 @@ def test_check_json_lists_interactions(capsys: pytest.CaptureFixture[str]) -> No
     by_id = {i["id"]: i for i in data["interactions"]}
     assert by_id["midazolam"]["auc_ratio"] > 1.0
     assert by_id["sertraline"]["auc_ratio"] is None  # no cited fm: flagged, not quantified
+
+
+def test_regimen_can_be_given_as_an_option(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--product", "tea", "--mg-per-g", "19.5", "--drug", "midazolam", "--draws", "8"]
+    assert run(["interactions", "--regimen", "2 g once", *args, "--format", "json"]) == 0
+    by_option = json.loads(capsys.readouterr().out)["interactions"][0]["auc_ratio"]
+    assert run(["interactions", "2 g once", *args, "--format", "json"]) == 0
+    positional = json.loads(capsys.readouterr().out)["interactions"][0]["auc_ratio"]
+    assert by_option == positional > 1.0
+    assert run(["interactions", "2 g once", "--regimen", "3 g once", *args]) == 2
+    assert "Two different regimens" in capsys.readouterr().err

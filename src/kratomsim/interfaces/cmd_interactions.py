@@ -142,6 +142,10 @@ def interactions_cmd(
             metavar="REGIMEN", help="Kratom regimen, e.g. '2 g three times daily for 7 days'."
         ),
     ] = None,
+    regimen_opt: Annotated[
+        str | None,
+        typer.Option("--regimen", "-r", help="The same as REGIMEN, given as an option."),
+    ] = None,
     product: ProductOpt = None,
     mg_per_g: MgOpt = None,
     oh7_mg_per_g: OhOpt = None,
@@ -167,6 +171,15 @@ def interactions_cmd(
     if list_drugs:
         _list_drugs()
         return
+    if regimen is not None and regimen_opt is not None and regimen != regimen_opt:
+        raise MedicationError(
+            bad_value(
+                "Two different regimens given",
+                (regimen, regimen_opt),
+                "Give the regimen once, as REGIMEN or --regimen.",
+            )
+        )
+    regimen = regimen if regimen is not None else regimen_opt
     if regimen is None:
         raise MedicationError(
             bad_value(
