@@ -29,6 +29,7 @@ from kratomsim.engine.simulate import simulate
 from kratomsim.engine.taper import compare_tapers
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
+from kratomsim.interfaces.cmd_interop import simulate_events
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -93,7 +94,14 @@ def _run(
 
 @app.command("simulate", context_settings=ARGS_AS_TEXT)
 def simulate_cmd(
-    regimen: RegimenArg,
+    regimen: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[REGIMEN]",
+            help="Regimen text, e.g. '2 g every 8 h for 14 days', or a .yaml/.yml/.toml scenario "
+            "(omit with --events).",
+        ),
+    ] = None,
     product: ProductOpt = None,
     mg_per_g: MgOpt = None,
     oh7_mg_per_g: OhOpt = None,
@@ -123,10 +131,34 @@ def simulate_cmd(
     baseline_pain: Annotated[
         float, typer.Option("--baseline-pain", min=0, max=10, help="Chronic pain NRS 0-10.")
     ] = 6.0,
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="Simulate the IDs of a NONMEM-style event dataset (CSV)."),
+    ] = None,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
     if plot is not None:
         check_plot_path(plot)  # fail before the work
+    if (events is None) == (regimen is None):
+        raise KratomsimError(
+            bad_value(
+                "simulate needs either a REGIMEN or --events",
+                regimen if events is None else f"{regimen} and --events {events}",
+                "Give e.g. '2 g every 8 h for 14 days', or --events events.csv alone.",
+            )
+        )
+    if events is not None:
+        if outcomes or hypothesis is not None or pain is not None or plot is not None:
+            raise KratomsimError(
+                bad_value(
+                    "--events gives exposure only",
+                    "--outcomes/--hypothesis/--pain/--plot",
+                    "Run those options with a REGIMEN.",
+                )
+            )
+        simulate_events(events, product, mg_per_g, oh7_mg_per_g, duration, fmt, unit)
+        return
+    assert regimen is not None
     if outcomes or hypothesis is not None or pain is not None:
         res = _outcomes_cmd(
             regimen,
@@ -398,8 +430,7 @@ def run(argv: list[str] | None = None) -> int:
     except KratomsimError as exc:
         return _fail(str(exc))
     except UsageError as exc:
-        where = f"kratomsim {exc.ctx.info_name} --help" if exc.ctx else "kratomsim --help"
-        where = where.replace("kratomsim kratomsim", "kratomsim")
+        where = f"{exc.ctx.command_path} --help" if exc.ctx else "kratomsim --help"
         message = exc.format_message().rstrip()
         return _fail(f"{message}{'' if message.endswith('.') else '.'} See '{where}'.")
     except ClickException as exc:
@@ -419,6 +450,7 @@ def _register_command_modules() -> None:
         cmd_interactions,
         cmd_interop,
         cmd_journal,
+        cmd_journal_fit,
         cmd_population,
         cmd_report,
         cmd_risk,
@@ -431,6 +463,7 @@ def _register_command_modules() -> None:
         cmd_report,
         cmd_population,
         cmd_interop,
+        cmd_journal_fit,
         cmd_journal,
         cmd_serve,
     )

@@ -1,11 +1,15 @@
-"""SBML Level 3 export of the PK model, generated from the declarative spec in :mod:`.pk`.
+"""SBML Level 3 export of the model, generated from the declarative specs in :mod:`.pk`.
 
-Everything — species, parameters, reactions, kinetic laws and the observed concentrations — is
-derived from ``STATES``, ``FLOWS``, ``OUTPUTS`` and ``PARAMETERS``, so the export cannot drift from
-the kernels. Species are amounts in nmol (``hasOnlySubstanceUnits``) in one compartment of volume
-1 L; each flow becomes an irreversible reaction with mass-action law ``rate * source``; each plasma
-concentration (nM) is an assignment rule ``amount / volume``. Doses are not part of the document:
-add them as state increments (or events) in the simulator.
+PK part: everything — species, parameters, reactions, kinetic laws and the observed concentrations —
+is derived from ``STATES``, ``FLOWS``, ``OUTPUTS`` and ``PARAMETERS``, so the export cannot drift
+from the kernels. Species are amounts in nmol (``hasOnlySubstanceUnits``) in one compartment of
+volume 1 L; each flow becomes an irreversible reaction with mass-action law ``rate * source``; each
+plasma concentration (nM) is an assignment rule ``amount / volume``.
+
+With ``full=True`` the pain-response layer is added (:mod:`.sbml_pd`): effect sites as rate rules,
+the receptor layer as assignment rules and the adaptation states as rate rules. Doses, when given,
+become one SBML event per dose time (a dose at time 0 is an initial assignment, because simulators
+do not fire events at the start time); otherwise add them as state increments in the simulator.
 """
 
 from __future__ import annotations
@@ -17,9 +21,18 @@ from typing import Final
 
 import libsbml
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kratomsim.errors import ModelSpecError
-from kratomsim.models.pk import FLOWS, OUTPUTS, PARAMETERS, STATES, Flow, as_subject_arrays
+from kratomsim.models.pk import (
+    DOSE_INPUTS,
+    FLOWS,
+    OUTPUTS,
+    PARAMETERS,
+    STATES,
+    Flow,
+    as_subject_arrays,
+)
 
 COMPARTMENT: Final = "body"
 _BINARY: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
@@ -47,8 +60,33 @@ def reaction_id(flow: Flow) -> str:
     return _valid_id(f"{flow.source}__to__{flow.target}")
 
 
-def to_sbml(params: Mapping[str, float], *, name: str = "kratomsim_pk") -> str:
+def to_sbml(
+    params: Mapping[str, float],
+    *,
+    name: str = "kratomsim_pk",
+    full: bool = False,
+    ecs_hypothesis: bool = False,
+    dose_times_h: ArrayLike | None = None,
+    alkaloid_mg: Mapping[str, ArrayLike] | None = None,
+) -> str:
     """Return the model as an SBML Level 3 Version 2 document (a string) with ``params`` as values.
+
+    Main arguments
+    --------------
+    params
+        PK model parameters (:data:`~kratomsim.models.pk.PARAMETERS`, one float each); with
+        ``full=True`` also :data:`~kratomsim.models.sbml_pd.PD_PARAMETERS` (receptor-layer names,
+        adaptation names as in ``adaptation.toml`` and ``mor_reserve_factor``).
+    full
+        Add effect sites, receptor layer and adaptation (tolerance, dependence, withdrawal score).
+
+    Other arguments
+    ---------------
+    ecs_hypothesis
+        With ``full``, include the endocannabinoid HYPOTHESIS term in the analgesic drive.
+    dose_times_h, alkaloid_mg
+        Doses as in :func:`kratomsim.engine.core.simulate_concentrations`: times (h) and mg of each
+        alkaloid per dose (keys ``mitragynine``, ``7-hydroxymitragynine``), written as events.
 
     Raises :class:`~kratomsim.errors.ModelSpecError` for missing or out-of-bounds parameters, an
     invalid ``name``, a spec formula outside plain arithmetic, or a document libsbml rejects.
@@ -57,7 +95,8 @@ def to_sbml(params: Mapping[str, float], *, name: str = "kratomsim_pk") -> str:
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
     _check(model.setId(_valid_id(name)), "model id")
-    model.setName("kratomsim PK model (amounts in nmol, time in hours)")
+    what = "PK and pain-response model" if full else "PK model"
+    model.setName(f"kratomsim {what} (amounts in nmol, time in hours)")
     for uid, parts in _UNITS.items():
         _unit_definition(model, uid, parts)
     for attr, unit in (
@@ -118,11 +157,70 @@ def to_sbml(params: Mapping[str, float], *, name: str = "kratomsim_pk") -> str:
         _check(rule.setVariable(oid), f"rule {oid}")
         _check(rule.setMath(_math(model, f"{state} / ({_l3(volume)})")), f"rule {oid}")
 
+    if full:
+        # Imported here: sbml_pd builds on the helpers of this module.
+        from kratomsim.models.sbml_pd import add_pain_response
+
+        add_pain_response(model, params, ecs_hypothesis=ecs_hypothesis)
+    if dose_times_h is not None:
+        _add_doses(model, dose_times_h, alkaloid_mg or {})
     _raise_on_errors(doc)
     return libsbml.writeSBMLToString(doc)
 
 
+def _add_doses(
+    model: libsbml.Model, dose_times_h: ArrayLike, alkaloid_mg: Mapping[str, ArrayLike]
+) -> None:
+    """One event per distinct dose time adding ``mg · 1e6 / mw`` nmol to each depot.
+
+    Doses at time 0 become initial assignments: an SBML trigger that is already true at the start
+    does not fire (``initialValue = true``), so a dose there would be lost.
+    """
+    times = np.atleast_1d(np.asarray(dose_times_h, dtype=np.float64))
+    unknown = [k for k in alkaloid_mg if k not in DOSE_INPUTS]
+    if unknown:
+        raise ModelSpecError(f"Unknown dose inputs {unknown}; use {', '.join(DOSE_INPUTS)}.")
+    amounts = {
+        k: np.broadcast_to(np.asarray(v, dtype=np.float64), times.shape)
+        for k, v in alkaloid_mg.items()
+    }
+    if times.ndim != 1 or not np.all(np.isfinite(times)) or np.any(times < 0):
+        raise ModelSpecError(f"Dose times must be finite hours >= 0; got {times!r}.")
+    if any(np.any(~np.isfinite(a) | (a < 0)) for a in amounts.values()):
+        raise ModelSpecError("Dose amounts must be finite mg >= 0.")
+    for k, t in enumerate(np.unique(times)):
+        at = times == t
+        terms = [
+            (state, f"{float(amounts[analyte][at].sum())!r} * 1000000.0 / {mw}")
+            for analyte, (state, mw) in DOSE_INPUTS.items()
+            if analyte in amounts and amounts[analyte][at].sum() > 0
+        ]
+        if not terms:
+            continue
+        if t == 0.0:
+            for state, dose in terms:
+                ia = model.createInitialAssignment()
+                _check(ia.setSymbol(state), f"initial dose {state}")
+                _check(ia.setMath(_math(model, dose)), f"initial dose {state}")
+            continue
+        ev = model.createEvent()
+        for result in (ev.setId(f"dose_{k}"), ev.setUseValuesFromTriggerTime(True)):
+            _check(result, f"event dose_{k}")
+        trig = ev.createTrigger()
+        for result in (
+            trig.setInitialValue(True),
+            trig.setPersistent(True),
+            trig.setMath(_math(model, f"time >= {float(t)!r}")),
+        ):
+            _check(result, f"event dose_{k}")
+        for state, dose in terms:
+            assign = ev.createEventAssignment()
+            _check(assign.setVariable(state), f"event dose_{k}")
+            _check(assign.setMath(_math(model, f"{state} + {dose}")), f"event dose_{k}")
+
+
 def _scalar_params(params: Mapping[str, float]) -> dict[str, float]:
+    """PK parameters as checked floats (one subject)."""
     arrays = as_subject_arrays({k: params[k] for k in PARAMETERS if k in params})
     if any(a.size != 1 for a in arrays.values()):
         raise ModelSpecError("to_sbml takes one value per parameter (one subject), not arrays.")

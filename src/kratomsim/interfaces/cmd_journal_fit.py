@@ -1,0 +1,120 @@
+"""``kratomsim journal fit``: personal parameters from the journal, and a forecast under a plan."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from kratomsim.errors import JournalError, bad_value
+from kratomsim.interfaces.cmd_journal import ShowFormat, _journal, _since, journal_app
+from kratomsim.interfaces.options import out
+from kratomsim.journal.fit import fit_person
+from kratomsim.journal.fit_data import FitData
+from kratomsim.reports.forecast_plot import plot_forecast
+from kratomsim.reports.plots import check_plot_path
+from kratomsim.reports.summary import DISCLAIMER
+
+
+@journal_app.command("fit")
+def fit_cmd(
+    last: Annotated[
+        str | None, typer.Option("--last", help="Fit only the last span, e.g. 28d (default: all).")
+    ] = None,
+    plan: Annotated[
+        str,
+        typer.Option(
+            "--plan",
+            help="What to forecast: 'continue' (the last week's pattern), 'stop', or a regimen.",
+        ),
+    ] = "continue",
+    horizon: Annotated[str, typer.Option("--horizon", help="How far ahead, e.g. '7 d'.")] = "7 d",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the posterior sampling.")] = 0,
+    plot: Annotated[
+        str | None, typer.Option("--plot", help="Write the forecast plot (PNG/SVG/PDF).")
+    ] = None,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="table or json.")] = (
+        ShowFormat.table
+    ),
+) -> None:
+    """Fit your journal (population model as prior) and forecast relief and withdrawal.
+
+    Shows each personal parameter with its 90 % credible interval beside the prior's, and says
+    which ones the journal could not narrow. A forecast under a plan you choose is a simulation,
+    not a recommendation.
+    """
+    if plot is not None:
+        check_plot_path(plot)
+    with _journal(readonly=True) as journal:
+        entries = [] if journal is None else journal.entries(_since(last))
+    if not entries:
+        raise JournalError(
+            bad_value("The journal is empty", "no entries", "Log doses and pain ratings first.")
+        )
+    fit = fit_person(FitData.from_entries(entries), seed=seed)
+    forecast = fit.forecast(plan, horizon, seed=seed)
+    if plot is not None:
+        plot_forecast(forecast, plot)
+    if fmt is ShowFormat.json:
+        payload = {
+            "generated": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "counts": fit.counts,
+            "effective_sample_size": fit.ess,
+            "level": fit.level,
+            "summary": fit.summary(),
+            "estimates": [
+                {
+                    "name": e.name,
+                    "unit": e.unit,
+                    "median": e.median,
+                    "low": e.low,
+                    "high": e.high,
+                    "prior_low": e.prior_low,
+                    "prior_high": e.prior_high,
+                    "informative": e.informative,
+                    "prior_source": e.prior.source,
+                    "prior_grade": e.prior.grade,
+                }
+                for e in fit.estimates
+            ],
+            "forecast": {"plan": forecast.plan, **forecast.to_frame().to_dict(orient="list")},
+            "disclaimer": DISCLAIMER,
+        }
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return
+    table = Table(title=f"Personal parameters ({fit.level:.0%} credible interval)")
+    for col in ("parameter", "median", "interval", "prior interval", "narrowed", "prior source"):
+        table.add_column(col)
+    for e in fit.estimates:
+        table.add_row(
+            e.name,
+            f"{e.median:.3g} {e.unit}",
+            f"{e.low:.3g}-{e.high:.3g}",
+            f"{e.prior_low:.3g}-{e.prior_high:.3g}",
+            "yes" if e.informative else "no (prior)",
+            f"{e.prior.source} ({e.prior.grade})",
+        )
+    out.print(table)
+    out.print(Text(fit.summary()))
+    ahead = Table(title=f"Forecast, plan: {forecast.plan}")
+    for col in ("days ahead", "relief (NRS points)", "withdrawal score (0-64)"):
+        ahead.add_column(col)
+    relief, wd = forecast.get("relief_nrs"), forecast.get("withdrawal_score")
+    hours = forecast.hours_ahead
+    for i in range(0, hours.size, max(1, round(24.0 / max(hours[1] - hours[0], 1e-9)))):
+        ahead.add_row(
+            f"{hours[i] / 24:.0f}",
+            f"{relief.median[i]:.1f} ({relief.low[i]:.1f}-{relief.high[i]:.1f})",
+            f"{wd.median[i]:.1f} ({wd.low[i]:.1f}-{wd.high[i]:.1f})",
+        )
+    out.print(ahead)
+    out.print(Text(DISCLAIMER, style="dim"))
+
+
+def register(app: typer.Typer) -> None:
+    """``journal fit`` is added to the journal group on import; nothing else to register."""
