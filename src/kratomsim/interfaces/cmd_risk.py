@@ -15,9 +15,9 @@ from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence.medications import parse_medication_list
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.reports.summary import DISCLAIMER
-from kratomsim.risk.check import CheckResult, check
+from kratomsim.risk.check import CheckResult
 from kratomsim.risk.conditions import parse_conditions
-from kratomsim.risk.ddi import InteractionPrediction, interactions_for_use, ratio_map
+from kratomsim.risk.ddi import InteractionPrediction, check_use
 
 SEVERITY_STYLE = {
     "avoid": "bold white on red",
@@ -131,25 +131,13 @@ def register(app: typer.Typer) -> None:
             raise KratomsimError(bad_value("check has no CSV output", "csv", "Use --format json."))
         medications = parse_medication_list(meds) if meds is not None else ()
         conds = parse_conditions(conditions) if conditions is not None else ()
-        predictions = (
-            interactions_for_use(
-                regimen,
-                product=product,
-                mg_per_g=mg_per_g,
-                oh7_mg_per_g=oh7_mg_per_g,
-                victims=medications,
-            )
-            if regimen is not None and medications
-            else []
-        )
-        result = check(
+        result, predictions = check_use(
             medications,
             conds,
             regimen,
             product=product,
             mg_per_g=mg_per_g,
             oh7_mg_per_g=oh7_mg_per_g,
-            pk_predictions=ratio_map(predictions),
         )
         if fmt is Format.json:
             payload = {

@@ -31,9 +31,8 @@ from kratomsim.evidence.medications import parse_medication_list
 from kratomsim.models.regimen_text import format_regimen
 from kratomsim.models.scenario import Scenario
 from kratomsim.reports.summary import CAVEATS, DISCLAIMER, content_used
-from kratomsim.risk.check import check
 from kratomsim.risk.conditions import parse_conditions
-from kratomsim.risk.ddi import interactions_for_use, ratio_map
+from kratomsim.risk.ddi import check_use
 
 #: Interval reported everywhere in the report.
 LEVEL = 0.90
@@ -147,27 +146,15 @@ def report_data(
     sim = res.exposure
     meds = parse_medication_list(_text(medications)) if _text(medications) else ()
     conds = parse_conditions(_text(conditions)) if _text(conditions) else ()
-    predictions = (
-        interactions_for_use(
-            sim.regimen,
-            product=sim.product.id,
-            mg_per_g=sim.mg_per_g,
-            oh7_mg_per_g=sim.oh7_mg_per_g,
-            victims=meds,
-            n_draws=min(n_draws, 100),
-            seed=seed,
-        )
-        if meds
-        else []
-    )
-    result = check(
+    result, predictions = check_use(
         meds,
         conds,
         sim.regimen,
         product=sim.product.id,
         mg_per_g=sim.mg_per_g,
         oh7_mg_per_g=sim.oh7_mg_per_g,
-        pk_predictions=ratio_map(predictions),
+        n_draws=min(n_draws, 100),
+        seed=seed,
     )
     content = content_used(sim)
     withdrawal = res.withdrawal

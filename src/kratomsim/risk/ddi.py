@@ -22,6 +22,8 @@ from kratomsim.evidence import CitedValue
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import parse_regimen
+from kratomsim.risk.check import CheckResult, check
+from kratomsim.risk.conditions import Condition
 from kratomsim.risk.ddi_constants import PERPETRATOR, cited, ddi_values
 from kratomsim.risk.ddi_dynamic import (
     InhibitionCourse,
@@ -366,3 +368,43 @@ def ratio_map(
 ) -> dict[str, tuple[float | None, float | None]]:
     """Drug id → (AUC ratio, Cmax ratio), the form :func:`kratomsim.risk.check.check` quotes."""
     return {p.id: (p.auc_ratio, p.cmax_ratio) for p in predictions}
+
+
+def check_use(
+    medications: Sequence[Medication],
+    conditions: Sequence[Condition],
+    regimen: str | os.PathLike[str] | Regimen | None,
+    *,
+    product: str | None = None,
+    mg_per_g: float | None = None,
+    oh7_mg_per_g: float | None = None,
+    n_draws: int = 100,
+    seed: int = 0,
+) -> tuple[CheckResult, list[InteractionPrediction]]:
+    """:func:`~kratomsim.risk.check.check` with the predicted PK ratios quoted in its findings.
+
+    The one place the CLI, the web app and the report combine the rules with the DDI model.
+    """
+    predictions = (
+        interactions_for_use(
+            regimen,
+            product=product,
+            mg_per_g=mg_per_g,
+            oh7_mg_per_g=oh7_mg_per_g,
+            victims=medications,
+            n_draws=n_draws,
+            seed=seed,
+        )
+        if regimen is not None and medications
+        else []
+    )
+    result = check(
+        medications,
+        conditions,
+        regimen,
+        product=product,
+        mg_per_g=mg_per_g,
+        oh7_mg_per_g=oh7_mg_per_g,
+        pk_predictions=ratio_map(predictions),
+    )
+    return result, predictions

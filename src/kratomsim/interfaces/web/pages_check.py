@@ -18,9 +18,8 @@ from kratomsim.evidence.medications import parse_medication_list
 from kratomsim.interfaces.web.rendering import error_text, optional_float, product_choices, render
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.check import DISCLAIMER as CHECK_DISCLAIMER
-from kratomsim.risk.check import check
 from kratomsim.risk.conditions import parse_conditions
-from kratomsim.risk.ddi import InteractionPrediction, predict_interactions
+from kratomsim.risk.ddi import InteractionPrediction, check_use
 
 router = APIRouter()
 
@@ -56,15 +55,9 @@ def check_view(form: dict[str, str]) -> dict[str, Any]:
     regimen = parse_regimen(form["regimen"]) if form["regimen"].strip() else None
     product = form["product"] or None
     mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
-    predictions = (
-        predict_interactions(
-            regimen, product=product, mg_per_g=mg, victims=meds, n_draws=DDI_DRAWS, seed=0
-        )
-        if meds and regimen is not None
-        else []
+    result, predictions = check_use(
+        meds, conds, regimen, product=product, mg_per_g=mg, n_draws=DDI_DRAWS, seed=0
     )
-    pk = {p.id: (p.auc_ratio, p.cmax_ratio) for p in predictions if p.quantitative}
-    result = check(meds, conds, regimen, product=product, mg_per_g=mg, pk_predictions=pk)
     return {
         "findings": result.findings,
         "medications": [m.name for m in result.medications],
