@@ -105,7 +105,7 @@ def markdown(out: dict[str, object], command: str, mark_start: str, mark_end: st
         )
     lines += [
         "- Neither limit binds: the kernels are latency-bound scalar/SIMD code on small "
-        "matrices (7×7 propagators, a 5×5 collocation system per step with divisions), far from "
+        "matrices (7×7 propagators, a small collocation system per step with divisions), far from "
         "BLAS-3 arithmetic intensity; writing the outputs needs a few % of the bandwidth.",
     ]
     if "compile_s" in ex:

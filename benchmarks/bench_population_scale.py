@@ -16,7 +16,6 @@ import contextlib
 import ctypes
 import dataclasses
 import json
-import os
 import re
 import subprocess
 import sys
@@ -155,27 +154,19 @@ def dask_scaling(n: int, chunk: int, days: int, workers: tuple[int, ...]) -> lis
         seed=1,
     )
     points = []
-    old = os.environ.get("NUMBA_NUM_THREADS")
-    os.environ["NUMBA_NUM_THREADS"] = "1"  # worker processes inherit it: one thread per worker
-    try:
-        for k in workers:
-            with LocalCluster(
-                n_workers=k,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,  # pyright: ignore[reportArgumentType]
-            ) as cluster:
-                address = cluster.scheduler_address
-                warm = dataclasses.replace(spec, n_subjects=2 * k * 64)
-                run_population(warm, executor="dask", scheduler=address, chunk_size=64)
-                t0 = time.perf_counter()
-                run_population(spec, executor="dask", scheduler=address)
-                points.append(DaskPoint(k, n, time.perf_counter() - t0))
-    finally:
-        if old is None:
-            os.environ.pop("NUMBA_NUM_THREADS", None)
-        else:
-            os.environ["NUMBA_NUM_THREADS"] = old
+    for k in workers:  # run_population gives each worker's kernel one thread
+        with LocalCluster(
+            n_workers=k,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,  # pyright: ignore[reportArgumentType]
+        ) as cluster:
+            address = cluster.scheduler_address
+            warm = dataclasses.replace(spec, n_subjects=2 * k * 64)
+            run_population(warm, executor="dask", scheduler=address, chunk_size=64)
+            t0 = time.perf_counter()
+            run_population(spec, executor="dask", scheduler=address)
+            points.append(DaskPoint(k, n, time.perf_counter() - t0))
     return points
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kratomsim.engine import variability
 from kratomsim.engine.population import (
     OBSERVED,
     PopulationResult,
@@ -158,6 +159,14 @@ def test_subject_streams_depend_only_on_seed_trial_and_index() -> None:
     assert not np.allclose(whole, subject_normals(8, 2, 0, 30, 5))
     assert not np.allclose(whole, subject_normals(7, 3, 0, 30, 5))
     assert abs(np.corrcoef(whole[:-1, 0], whole[1:, 0])[0, 1]) < 0.5
+
+
+def test_subject_stream_is_a_fresh_philox_keyed_by_subject() -> None:
+    # the rewound generator gives each subject exactly the stream of its own fresh Philox
+    rows = subject_normals(7, 2, 40, 45, 9)
+    for k, i in enumerate(range(40, 45)):
+        bits = np.random.Philox(key=7, counter=[0, i, 2, variability._TAG])
+        assert np.array_equal(rows[k], np.random.Generator(bits).standard_normal(9))
 
 
 def test_same_seed_same_result_different_seed_different() -> None:

@@ -13,7 +13,7 @@ from kratomsim.engine.streaming import (
     Moments,
     ScalarState,
     Threshold,
-    band_indices,
+    band_counts,
     clopper_pearson,
 )
 
@@ -46,7 +46,7 @@ def test_band_percentiles_within_half_percent(rng: np.random.Generator) -> None:
     series[:, 0] = 0.0
     band = BandState(50)
     for part in np.array_split(series, 4):
-        band.add_indices(*band_indices(part))
+        band.add_counts(band_counts(part))
     got = band.percentiles(PCTS)
     exact = np.percentile(series, PCTS, axis=0)
     for j, p in enumerate(PCTS):
@@ -86,7 +86,7 @@ def test_state_size_does_not_grow_with_subjects(rng: np.random.Generator) -> Non
         state, band = ScalarState(["a", "b"]), BandState(24)
         for part in np.array_split(_lognormal(rng, (n, 24)), max(1, n // 2000)):
             state.add({"a": part[:, 0], "b": part[:, 1]})
-            band.add_indices(*band_indices(part))
+            band.add_counts(band_counts(part))
         sizes.append(state.counts.nbytes + band.counts.nbytes + band.top.nbytes)
         assert int(band.counts[0].sum()) == n
     assert sizes[0] == sizes[1]
@@ -105,3 +105,17 @@ def test_exceedance_counts_and_exact_interval(rng: np.random.Generator) -> None:
     assert (lo, hi) == (pytest.approx(ref.low, rel=1e-9), pytest.approx(ref.high, rel=1e-9))
     assert clopper_pearson(0, 10)[0] == 0.0 and clopper_pearson(10, 10)[1] == 1.0
     assert Threshold("x", "<", 1.0).hits(np.array([0.5, 2.0])) == 1
+
+
+def test_band_counts_are_the_histograms_of_the_bin_index(rng: np.random.Generator) -> None:
+    series = _lognormal(rng, (700, 30))
+    series[:5, 3] = [0.0, np.nan, 1e-9, 5e6, -1.0]  # below, NaN, below, above the range, negative
+    part = band_counts(series)
+    idx = BAND_BINS.index(series) + np.arange(30) * BAND_BINS.size
+    want = np.bincount(idx.ravel(), minlength=30 * BAND_BINS.size)
+    assert np.array_equal(part.flat, np.flatnonzero(want))
+    assert np.array_equal(part.counts, want[want > 0])
+    assert part.counts.dtype == np.uint16  # 700 subjects fit: compact to send between processes
+    band = BandState(30)
+    band.add_counts(part)
+    assert np.array_equal(band.counts.ravel(), want)

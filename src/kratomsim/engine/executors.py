@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -61,6 +62,13 @@ def _serial(prep: Prepared, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
         yield simulate_chunk(prep, c)
 
 
+def _one_thread_chunk(prep: Prepared, chunk: Chunk) -> ChunkResult:
+    """A chunk in a worker: the workers are the parallelism, so the kernel uses one thread
+    (more would only compete for the same cores; results do not depend on the thread count)."""
+    numba.set_num_threads(1)
+    return simulate_chunk(prep, chunk)
+
+
 def _windowed(
     submit: Callable[[Chunk], Any], chunks: Sequence[Chunk], window: int
 ) -> Iterator[Any]:
@@ -87,7 +95,7 @@ def _init_worker(prep: Prepared) -> None:
 
 
 def _worker_chunk(chunk: Chunk) -> ChunkResult:
-    return simulate_chunk(_WORKER_PREP[0], chunk)
+    return _one_thread_chunk(_WORKER_PREP[0], chunk)
 
 
 def _processes(prep: Prepared, chunks: Sequence[Chunk], workers: int) -> Iterator[ChunkResult]:
@@ -140,7 +148,7 @@ def _dask(
         shared = client.scatter(prep, broadcast=True)
 
         def submit(c: Chunk) -> Any:
-            return client.submit(simulate_chunk, shared, c, pure=False)
+            return client.submit(_one_thread_chunk, shared, c, pure=False)
 
         yield from _windowed(submit, chunks, 2 * n)
 
@@ -165,8 +173,8 @@ class _Merger:
         assert self.trial is not None
         self.pooled.add(res.scalars)
         self.trial.add(res.scalars)
-        for k, (idx, top) in res.bands.items():
-            self.bands[k].add_indices(idx, top)
+        for k, part in res.bands.items():
+            self.bands[k].add_counts(part)
         if res.chunk.stop == self.prep.n_subjects:
             self._close_trial(res.chunk.trial, self.trial)
 

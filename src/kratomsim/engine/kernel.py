@@ -60,7 +60,7 @@ from kratomsim.engine.kernel_layout import BLOCK, NODES, OUTPUT_ROWS, PD_COLUMNS
 __all__ = ["BLOCK", "NODES", "OUTPUT_ROWS", "PD_COLUMNS", "full_model_kernel", "linear_kernel"]
 
 
-@njit(parallel=True, cache=True, fastmath=False)
+@njit(parallel=True, cache=True, fastmath=False, error_model="numpy")
 def full_model_kernel(
     a: np.ndarray,
     hi: np.ndarray,
@@ -77,6 +77,7 @@ def full_model_kernel(
     fronts: np.ndarray,
     max_step_h: float,
     rate_step: float,
+    order: np.ndarray,
     ecs: bool,
     respiratory: bool,
     out: np.ndarray,
@@ -89,8 +90,10 @@ def full_model_kernel(
     mg_central and oh_central; ``pd`` (n, len(PD_COLUMNS)); ``doses`` (1 or n, dose slots, 2) nmol
     into the two gut depots; per schedule node ``node_dose``/``node_out`` (slot or −1); per
     interval between nodes ``interval_len`` (index into ``lengths``, the distinct interval lengths
-    in h, with ``fronts`` marking those that start at a dose); ``out`` (len(OUTPUT_ROWS), n,
-    output slots).
+    in h, with ``fronts`` marking those that start at a dose); ``order`` (n,) a permutation of
+    the subjects: block ``k`` runs subjects ``order[k·BLOCK:(k + 1)·BLOCK]`` (subjects with the
+    same sub-steps side by side waste no lockstep iterations; results do not depend on it);
+    ``out`` (len(OUTPUT_ROWS), n, output slots).
 
     Per sub-step of length h from x₀, (T₀, H₀): drives E_j at t₀ + c_j·h from the exact effect
     sites; T at the nodes from the collocation system (I + h·𝒜·diag(k_on·E + k_off))·T =
@@ -115,8 +118,9 @@ def full_model_kernel(
         ob = np.zeros((2, L.BLOCK))
         dose_row = np.zeros(L.BLOCK, dtype=np.int64)
         hn = np.zeros(L.BLOCK)
+        lane = order[i0 : i0 + nb]
         for b in range(nb):
-            i = i0 + b
+            i = int(lane[b])
             B.setup_lane(
                 a[i], hi, lo, lengths, fronts, rate[i], front[i], max_step_h, rate_step, pd[i], b,
                 nsub, step, full, rows, ew, eh,
@@ -173,10 +177,10 @@ def full_model_kernel(
                     x[1, b] += doses[dose_row[b], d, 1]
             o = node_out[g]
             if o >= 0:
-                B.write_outputs(x, tol, hcount, pb, ob, hn, i0, nb, o, ecs, respiratory, out)
+                B.write_outputs(x, tol, hcount, pb, ob, hn, lane, o, ecs, respiratory, out)
 
 
-@njit(parallel=True, cache=True, fastmath=False)
+@njit(parallel=True, cache=True, fastmath=False, error_model="numpy")
 def linear_kernel(
     a: np.ndarray,
     hi: np.ndarray,

@@ -13,7 +13,7 @@ from kratomsim.engine import kernel_layout as L
 from kratomsim.engine.kernel_expm import expm_from_powers, norm1, powers
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def power(x: float, n: float) -> float:  # pragma: no cover - jit
     """``x**n`` for x ≥ 0, with the common exponents 1 and 2 as plain products (exact as well)."""
     if n == 2.0:
@@ -23,7 +23,7 @@ def power(x: float, n: float) -> float:  # pragma: no cover - jit
     return x**n
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def drive_block(
     c0: np.ndarray, c1: np.ndarray, pb: np.ndarray, ecs: bool, out: np.ndarray
 ) -> None:  # pragma: no cover - jit
@@ -44,7 +44,7 @@ def drive_block(
         out[b] = min(max(d, 0.0), L.DRIVE_CEILING)
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def substeps(
     length: float, rate: float, max_step_h: float, rate_step: float, slow: float, front: float
 ) -> int:  # pragma: no cover - jit
@@ -62,7 +62,7 @@ def substeps(
     return max(1, int(np.ceil(length / h - 1e-9)))
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def setup_lane(
     a: np.ndarray,
     hi: np.ndarray,
@@ -111,7 +111,7 @@ def setup_lane(
             ew[k, j, b] = L.GL_B_ARR[j] * np.exp(-kh * h * (1.0 - L.GL_C_ARR[j]))
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def collocation_step(
     e: np.ndarray,
     pb: np.ndarray,
@@ -174,7 +174,7 @@ def collocation_step(
         hcount[b] = new_h if active[b] else hcount[b]
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def write_outputs(
     x: np.ndarray,
     tol: np.ndarray,
@@ -182,16 +182,15 @@ def write_outputs(
     pb: np.ndarray,
     ob: np.ndarray,
     hn: np.ndarray,
-    i0: int,
-    nb: int,
+    lane: np.ndarray,
     o: int,
     ecs: bool,
     respiratory: bool,
     out: np.ndarray,
 ) -> None:  # pragma: no cover - jit
-    """Outputs of the block's first ``nb`` lanes at output slot ``o``."""
-    for b in range(nb):
-        i = i0 + b
+    """Outputs of the block's lanes at output slot ``o``; lane ``b`` holds subject ``lane[b]``."""
+    for b in range(lane.size):
+        i = int(lane[b])
         cm = max(x[5, b], 0.0)
         co = max(x[6, b], 0.0)
         xmg = cm * pb[L.XMG, b]

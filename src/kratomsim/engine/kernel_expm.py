@@ -43,7 +43,7 @@ def band(a: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return hi, lo
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def band_matmul(
     x: np.ndarray, y: np.ndarray, hi: np.ndarray, lo: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover - jit
@@ -60,7 +60,7 @@ def band_matmul(
             out[i, j] = acc
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def powers(
     a: np.ndarray, hi: np.ndarray, lo: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover - jit
@@ -74,7 +74,7 @@ def powers(
         band_matmul(out[k - 1], a, hi, lo, out[k])
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def expm_from_powers(
     pw: np.ndarray, norm1: float, tau: float, hi: np.ndarray, lo: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover - jit
@@ -113,7 +113,7 @@ def expm_from_powers(
         out[:, :] = tmp
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def norm1(a: np.ndarray) -> float:  # pragma: no cover - jit
     """Largest absolute column sum."""
     best = 0.0
@@ -125,7 +125,7 @@ def norm1(a: np.ndarray) -> float:  # pragma: no cover - jit
     return best
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def expm_banded(a: np.ndarray, tau: float, out: np.ndarray) -> None:  # pragma: no cover - jit
     """``out = expm(a·tau)`` for one matrix, any pattern (band taken as the whole matrix)."""
     n = a.shape[0]

@@ -198,6 +198,7 @@ def simulate_subjects(
     respiratory: bool = True,
     max_step_h: float = DEFAULT_STEP_H,
     rate_step: float = DEFAULT_RATE_STEP,
+    out: FloatArray | None = None,
 ) -> SubjectOutputs:
     """Run the full model for every subject in ``values`` (each array shape ``(subjects,)``).
 
@@ -205,7 +206,9 @@ def simulate_subjects(
     exactly, tolerance and counter-adaptation by Gauss–Legendre collocation on sub-steps of at
     most ``max_step_h`` and ``rate_step/λ`` (λ the subject's fastest rate; steps end at doses and
     outputs); ≤ 1e-6 relative error against a tight ODE reference at the defaults. The output grid
-    only sets where results are reported, not their accuracy.
+    only sets where results are reported, not their accuracy. ``out``: an array of shape
+    ``(len(OUTPUT_ROWS), subjects, times)`` to write into (reused across chunks by the population
+    engine); the outputs are views of it.
     """
     v = _subject_values(values)
     n = next(iter(v.values())).size
@@ -230,6 +233,7 @@ def simulate_subjects(
         rate_step=rate_step,
         ecs_hypothesis=ecs_hypothesis,
         respiratory=respiratory,
+        out=out,
     )
     rows = dict(zip(OUTPUT_ROWS, res, strict=True))
     return SubjectOutputs(
