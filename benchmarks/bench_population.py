@@ -69,6 +69,7 @@ def repeated(fn, repeats: int) -> tuple[float, float, object]:
     """Median wall time, median CPU time (all threads) and the last result of ``repeats`` runs."""
     walls, cpus, out = [], [], None
     for _ in range(repeats):
+        out = None  # free the last result first: runs write to recycled memory, as in a session
         c0, t0 = cpu_now(), time.perf_counter()
         out = fn()
         walls.append(time.perf_counter() - t0)
@@ -191,7 +192,7 @@ def run_full(a: argparse.Namespace, res: Results) -> parts.FullWorkload:
     t0 = time.perf_counter()
     ref = parts.full_reference(w, n_ref)
     log(f"full reference ({n_ref} subjects, DOP853 1e-13) in {time.perf_counter() - t0:.1f} s")
-    parts.kernel_full(w, 1)  # warm-up
+    parts.kernel_full(w, w.n)  # warm-up at full size (cache load, first touch of the memory)
     wall, cpu, out = repeated(lambda: parts.kernel_full(w, w.n), a.repeats)
     err, at = parts.full_error(out, ref)  # type: ignore[arg-type]
     cfg = f"simulate_subjects, {numba.get_num_threads()} threads; median of {a.repeats}"
