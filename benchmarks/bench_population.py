@@ -117,7 +117,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeats", type=int, default=None, help="kernel runs (5; quick 1)")
     ap.add_argument("--scale", default=None, help="N for the scaling curve (1e2…1e6; 'none')")
     ap.add_argument("--chunk", type=int, default=1024, help="streaming chunk (subjects)")
-    ap.add_argument("--dask-subjects", type=int, default=60_000)
+    ap.add_argument("--dask-subjects", type=int, default=200_000)
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("--out", type=Path, default=None, help="write/replace a section in this file")

@@ -174,14 +174,22 @@ def _dask(ex: dict[str, object]) -> list[str]:
         "### Dask (population engine's executor, LocalCluster, 1 thread and 1 Numba thread per "
         "worker process)",
         "",
-        "| Workers | Subjects | Wall (s) | Subjects/s | Speed-up |",
-        "|---:|---:|---:|---:|---:|",
+        "| Workers | Subjects | Wall (s) | Subjects/s | Speed-up | Workers' CPU-s | Parent CPU-s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in pts:  # type: ignore[attr-defined]
         out.append(
             f"| {p.workers} | {p.subjects:,} | {p.seconds:.2f} | {p.rate:,.0f} | "
-            f"{p.rate / one:.2f}× |"
+            f"{p.rate / one:.2f}× | {p.worker_cpu_s:.1f} | {p.parent_cpu_s:.1f} |"
         )
+    first, last = pts[0], pts[-1]  # type: ignore[index]
+    out += [
+        "",
+        f"Workers' CPU-s: all worker processes together (the nannies included); parent: the "
+        f"process that runs the client, the scheduler and the merge. With {last.workers} workers "
+        f"the workers spent {last.worker_cpu_s / first.worker_cpu_s:.2f}× the CPU time of one "
+        "worker on the same subjects (1.00× would mean no contention between them).",
+    ]
     return [*out, ""]
 
 

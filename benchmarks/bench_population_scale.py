@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -131,17 +132,24 @@ class DaskPoint:
     workers: int
     subjects: int
     seconds: float
+    parent_cpu_s: float = float("nan")  # this process: client, scheduler, merging
+    worker_cpu_s: float = float("nan")  # all worker processes together
 
     @property
     def rate(self) -> float:
         return self.subjects / self.seconds
 
 
+def _cpu(p: Any) -> float:  # a psutil.Process
+    t = p.cpu_times()
+    return t.user + t.system
+
+
 def dask_scaling(n: int, chunk: int, days: int, workers: tuple[int, ...]) -> list[DaskPoint]:
     """run_population with the dask executor on a warmed-up LocalCluster per worker count."""
-    from dask.distributed import LocalCluster
+    import psutil  # not at the top: the scaling subprocess imports this file and stays lean
 
-    from kratomsim.engine.executors import run_population
+    from kratomsim.engine.executors import local_cluster, run_population
     from kratomsim.engine.population import PopulationSpec
 
     spec = PopulationSpec(
@@ -155,18 +163,17 @@ def dask_scaling(n: int, chunk: int, days: int, workers: tuple[int, ...]) -> lis
     )
     points = []
     for k in workers:  # run_population gives each worker's kernel one thread
-        with LocalCluster(
-            n_workers=k,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,  # pyright: ignore[reportArgumentType]
-        ) as cluster:
+        with local_cluster(k) as cluster:
             address = cluster.scheduler_address
             warm = dataclasses.replace(spec, n_subjects=2 * k * 64)
             run_population(warm, executor="dask", scheduler=address, chunk_size=64)
-            t0 = time.perf_counter()
+            kids = psutil.Process().children(recursive=True)
+            before = [_cpu(p) for p in kids]
+            c0, t0 = time.process_time(), time.perf_counter()
             run_population(spec, executor="dask", scheduler=address)
-            points.append(DaskPoint(k, n, time.perf_counter() - t0))
+            wall, parent = time.perf_counter() - t0, time.process_time() - c0
+            workers_cpu = sum(_cpu(p) - b for p, b in zip(kids, before, strict=True))
+            points.append(DaskPoint(k, n, wall, parent, workers_cpu))
     return points
 
 

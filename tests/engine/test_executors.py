@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from kratomsim.engine.executors import run_population
-from kratomsim.engine.population import PopulationResult, PopulationSpec
+from kratomsim.engine.executors import _batches, local_cluster, run_population
+from kratomsim.engine.population import PopulationResult, PopulationSpec, plan_chunks
 from kratomsim.errors import PopulationError
 
 SPEC = PopulationSpec(
@@ -19,7 +19,7 @@ SPEC = PopulationSpec(
     n_subjects=90,
     n_trials=2,
     seed=5,
-    chunk_size=30,
+    chunk_size=5,  # 36 chunks: workers get batches of 4 (their histograms pooled in the worker)
     duration="3 d",
     thresholds=("cmax_mg_nm>40",),
 )
@@ -41,14 +41,7 @@ def serial() -> PopulationResult:
 @pytest.fixture(scope="module")
 def dask_address() -> Iterator[str]:
     """One local Dask cluster for the module (startup takes seconds)."""
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,  # pyright: ignore[reportArgumentType]
-    ) as cluster:
+    with local_cluster(2) as cluster:
         yield cluster.scheduler_address
 
 
@@ -71,6 +64,14 @@ def test_dask_cluster_equals_serial_bit_for_bit(
     res = run_population(SPEC, executor="dask", scheduler=dask_address)
     for a, b in zip(_arrays(serial), _arrays(res), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_workers_get_consecutive_batches_of_chunks() -> None:
+    chunks = plan_chunks(90, 2, 5)
+    batches = _batches(chunks, 2)
+    assert [len(b) for b in batches] == [4] * 8 + [1] * 4  # single chunks at the end
+    assert [c for b in batches for c in b] == chunks  # every chunk once, in order
+    assert [len(b) for b in _batches(chunks[:6], 2)] == [1] * 6  # few chunks: one per task
 
 
 def test_progress_is_reported_per_chunk_in_order() -> None:
@@ -100,3 +101,18 @@ def test_unreachable_scheduler_stops_the_run() -> None:
 def test_bad_executor_settings(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(PopulationError, match=match):
         run_population(SPEC, **kwargs)  # type: ignore[arg-type]
+
+
+def _worker_environ() -> str | None:
+    import os
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_cluster_workers_keep_glibc_adaptive_allocation(dask_address: str) -> None:
+    # Dask's default MALLOC_TRIM_THRESHOLD_ makes every large array page-fault afresh per chunk
+    from dask.distributed import Client
+
+    with Client(dask_address) as client:
+        seen = client.run(_worker_environ)
+    assert len(seen) == 2 and set(seen.values()) == {None}

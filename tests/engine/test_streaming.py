@@ -15,6 +15,7 @@ from kratomsim.engine.streaming import (
     Threshold,
     band_counts,
     clopper_pearson,
+    merge_band_counts,
 )
 
 PCTS = (1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0)
@@ -115,7 +116,16 @@ def test_band_counts_are_the_histograms_of_the_bin_index(rng: np.random.Generato
     want = np.bincount(idx.ravel(), minlength=30 * BAND_BINS.size)
     assert np.array_equal(part.flat, np.flatnonzero(want))
     assert np.array_equal(part.counts, want[want > 0])
-    assert part.counts.dtype == np.uint16  # 700 subjects fit: compact to send between processes
+    assert part.counts.dtype == np.min_scalar_type(want.max())  # compact between processes
     band = BandState(30)
     band.add_counts(part)
     assert np.array_equal(band.counts.ravel(), want)
+
+
+def test_merged_band_counts_equal_those_of_the_whole(rng: np.random.Generator) -> None:
+    series = _lognormal(rng, (900, 12))
+    whole = band_counts(series)
+    merged = merge_band_counts([band_counts(p) for p in np.array_split(series, 4)])
+    assert np.array_equal(merged.flat, whole.flat)
+    assert np.array_equal(merged.counts, whole.counts)
+    assert np.array_equal(merged.top, whole.top)

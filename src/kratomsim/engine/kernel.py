@@ -60,7 +60,7 @@ from kratomsim.engine.kernel_layout import BLOCK, NODES, OUTPUT_ROWS, PD_COLUMNS
 __all__ = ["BLOCK", "NODES", "OUTPUT_ROWS", "PD_COLUMNS", "full_model_kernel", "linear_kernel"]
 
 
-@njit(parallel=True, cache=True, fastmath=False, error_model="numpy")
+@njit(parallel=True, nogil=True, cache=True, fastmath=False, error_model="numpy")
 def full_model_kernel(
     a: np.ndarray,
     hi: np.ndarray,
@@ -180,7 +180,7 @@ def full_model_kernel(
                 B.write_outputs(x, tol, hcount, pb, ob, hn, lane, o, ecs, respiratory, out)
 
 
-@njit(parallel=True, cache=True, fastmath=False, error_model="numpy")
+@njit(parallel=True, nogil=True, cache=True, fastmath=False, error_model="numpy")
 def linear_kernel(
     a: np.ndarray,
     hi: np.ndarray,

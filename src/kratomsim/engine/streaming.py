@@ -235,14 +235,28 @@ def band_counts(series: FloatArray, scratch: FloatArray | None = None) -> BandCo
     flat, counts = _sparse_histograms(
         x, logs, BAND_BINS.lo, BAND_BINS.hi, math.log(BAND_BINS.ratio), BAND_BINS.n
     )
-    # the smallest exact integer types: a worker sends about 6 bytes per non-empty bin
-    index_type = np.uint32 if x.shape[1] * BAND_BINS.size <= np.iinfo(np.uint32).max else np.int64
-    return BandCounts(
-        flat.astype(index_type), counts.astype(np.min_scalar_type(x.shape[0])), np.max(x, axis=0)
-    )
+    return _compact(flat, counts, np.max(x, axis=0))
 
 
-@njit(cache=True, error_model="numpy")
+def merge_band_counts(parts: Sequence[BandCounts]) -> BandCounts:
+    """One :class:`BandCounts` for several chunks of the same time grid (counts add exactly)."""
+    if len(parts) == 1:
+        return parts[0]
+    dense = np.zeros(parts[0].top.size * BAND_BINS.size, dtype=np.int64)
+    for p in parts:
+        dense[p.flat] += p.counts.astype(np.int64)  # each (time, bin) once per part
+    flat = np.flatnonzero(dense)
+    return _compact(flat, dense[flat], np.maximum.reduce([p.top for p in parts]))
+
+
+def _compact(flat: IntArray, counts: IntArray, top: FloatArray) -> BandCounts:
+    """The smallest exact integer types: about 6 bytes per non-empty bin between processes."""
+    index_type = np.uint32 if top.size * BAND_BINS.size <= np.iinfo(np.uint32).max else np.int64
+    largest = int(counts.max()) if counts.size else 0
+    return BandCounts(flat.astype(index_type), counts.astype(np.min_scalar_type(largest)), top)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sparse_histograms(
     x: FloatArray, logs: FloatArray, lo: float, hi: float, log_ratio: float, n: int
 ) -> tuple[IntArray, IntArray]:  # pragma: no cover - jit
