@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +51,7 @@ from kratomsim.engine.variability import (
     residual_error,
     subject_normals,
 )
+from kratomsim.engine.workspace import reused
 from kratomsim.errors import PopulationError, bad_value
 from kratomsim.evidence import CitedValue
 from kratomsim.models.dosing import Regimen
@@ -268,23 +268,6 @@ class ChunkResult:
         )
 
 
-_REUSED = threading.local()
-
-
-def _reused(name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """This thread's array ``name`` of ``shape``, kept from chunk to chunk.
-
-    A chunk's time courses take tens of MB; fresh arrays of that size come from the OS page by
-    page on every chunk (page faults cost about 15 % of a chunk). A chunk's result never refers
-    to these arrays, so the next chunk may overwrite them.
-    """
-    arrays: dict[str, np.ndarray] = _REUSED.__dict__.setdefault("arrays", {})
-    a = arrays.get(name)
-    if a is None or a.shape != shape:
-        a = arrays[name] = np.empty(shape)
-    return a
-
-
 def simulate_chunk(prep: Prepared, chunk: Chunk) -> ChunkResult:
     """Simulate the subjects of ``chunk`` (vectorised) and reduce them to what the summaries need."""
     n_times = prep.dosing.time_h.size
@@ -306,7 +289,7 @@ def simulate_chunk(prep: Prepared, chunk: Chunk) -> ChunkResult:
         mg_factor = factors[0]
         dosing = dosing.with_content(factors[0], factors[1])
     out = simulate_subjects(
-        draws.values, dosing, out=_reused("outputs", (len(OUTPUT_ROWS), n, n_times))
+        draws.values, dosing, out=reused("outputs", (len(OUTPUT_ROWS), n, n_times))
     )
     series = {
         "mg_nm": out.mg_nm,
@@ -318,7 +301,7 @@ def simulate_chunk(prep: Prepared, chunk: Chunk) -> ChunkResult:
     if prep.residual_error:
         zr = z[:, STREAM_WIDTH:]
         series[OBSERVED] = residual_error(out.mg_nm, zr[:, :n_times], zr[:, n_times:])
-    scratch = _reused("scratch", (n, n_times))
+    scratch = reused("scratch", (n, n_times))
     bands = {k: band_counts(np.asarray(series[k]), scratch) for k in prep.bands}
     return ChunkResult(
         chunk, subject_summaries(out), bands, draws.weight_kg, draws.female, mg_factor

@@ -24,6 +24,8 @@ from numba import njit
 from numpy.typing import NDArray
 from scipy.special import betaincinv
 
+from kratomsim.engine.workspace import reused_zeros
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -233,20 +235,36 @@ def band_counts(series: FloatArray, scratch: FloatArray | None = None) -> BandCo
         np.divide(x, BAND_BINS.lo, out=logs)
         np.log(logs, out=logs)  # NumPy's vectorised log; the binning is compiled
     flat, counts = _sparse_histograms(
-        x, logs, BAND_BINS.lo, BAND_BINS.hi, math.log(BAND_BINS.ratio), BAND_BINS.n
+        x,
+        logs,
+        BAND_BINS.lo,
+        BAND_BINS.hi,
+        math.log(BAND_BINS.ratio),
+        BAND_BINS.n,
+        _hist(x.shape[1]),
     )
     return _compact(flat, counts, np.max(x, axis=0))
 
 
 def merge_band_counts(parts: Sequence[BandCounts]) -> BandCounts:
-    """One :class:`BandCounts` for several chunks of the same time grid (counts add exactly)."""
+    """One :class:`BandCounts` for several chunks of the same time grid (counts add exactly).
+
+    The merged bins come in no particular order (each once).
+    """
     if len(parts) == 1:
         return parts[0]
-    dense = np.zeros(parts[0].top.size * BAND_BINS.size, dtype=np.int64)
-    for p in parts:
-        dense[p.flat] += p.counts.astype(np.int64)  # each (time, bin) once per part
-    flat = np.flatnonzero(dense)
-    return _compact(flat, dense[flat], np.maximum.reduce([p.top for p in parts]))
+    flat, counts = _merge_sparse(
+        np.concatenate([p.flat.astype(np.int64) for p in parts]),
+        np.concatenate([p.counts.astype(np.int64) for p in parts]),
+        _hist(parts[0].top.size).reshape(-1),
+    )
+    return _compact(flat, counts, np.maximum.reduce([p.top for p in parts]))
+
+
+def _hist(n_times: int) -> NDArray[np.int32]:
+    """This thread's all-zero (times, bins) counting array; the compiled users re-zero what they
+    touch, so its cost does not grow with the bins nobody uses."""
+    return reused_zeros("band histogram", (n_times, BAND_BINS.size), np.int32)
 
 
 def _compact(flat: IntArray, counts: IntArray, top: FloatArray) -> BandCounts:
@@ -258,10 +276,18 @@ def _compact(flat: IntArray, counts: IntArray, top: FloatArray) -> BandCounts:
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _sparse_histograms(
-    x: FloatArray, logs: FloatArray, lo: float, hi: float, log_ratio: float, n: int
+    x: FloatArray,
+    logs: FloatArray,
+    lo: float,
+    hi: float,
+    log_ratio: float,
+    n: int,
+    hist: NDArray[np.int32],
 ) -> tuple[IntArray, IntArray]:  # pragma: no cover - jit
+    """Count into ``hist`` (all zeros on entry and on return), return the non-empty bins."""
     n_times, size = x.shape[1], n + 2
-    hist = np.zeros((n_times, size), dtype=np.int32)  # chunks hold < 2**31 subjects
+    first = np.full(n_times, size, dtype=np.int64)
+    last = np.full(n_times, -1, dtype=np.int64)
     for i in range(x.shape[0]):
         for t in range(n_times):
             v = x[i, t]
@@ -272,16 +298,41 @@ def _sparse_histograms(
             else:  # below the range, zeros and NaN
                 k = 0
             hist[t, k] += 1
-    flat_hist = hist.ravel()
+            first[t] = min(first[t], k)
+            last[t] = max(last[t], k)
     m = 0
-    for q in range(flat_hist.size):
-        m += flat_hist[q] > 0
+    for t in range(n_times):
+        for k in range(first[t], last[t] + 1):
+            m += hist[t, k] > 0
     flat = np.empty(m, dtype=np.int64)
     counts = np.empty(m, dtype=np.int64)
     j = 0
-    for q in range(flat_hist.size):
-        if flat_hist[q] > 0:
-            flat[j] = q
-            counts[j] = flat_hist[q]
-            j += 1
+    for t in range(n_times):
+        for k in range(first[t], last[t] + 1):
+            if hist[t, k] > 0:
+                flat[j] = t * size + k
+                counts[j] = hist[t, k]
+                hist[t, k] = 0
+                j += 1
     return flat, counts
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _merge_sparse(
+    flat: IntArray, counts: IntArray, hist: NDArray[np.int32]
+) -> tuple[IntArray, IntArray]:  # pragma: no cover - jit
+    """Sum sparse counts (the parts one after another) through ``hist`` (flat; all zeros on
+    entry and on return)."""
+    for j in range(flat.size):
+        hist[flat[j]] += counts[j]
+    out_flat = np.empty(flat.size, dtype=np.int64)
+    out_counts = np.empty(flat.size, dtype=np.int64)
+    m = 0
+    for j in range(flat.size):
+        q = flat[j]
+        if hist[q] > 0:  # first sighting of this bin: emit it once, then clear it
+            out_flat[m] = q
+            out_counts[m] = hist[q]
+            hist[q] = 0
+            m += 1
+    return out_flat[:m], out_counts[:m]
