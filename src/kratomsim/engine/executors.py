@@ -211,7 +211,8 @@ class _Merger:
     def __init__(self, prep: Prepared, n_times: int) -> None:
         self.prep = prep
         self.pooled = ScalarState(SCALAR_OUTPUTS, prep.thresholds)
-        self.bands = {k: BandState(n_times) for k in prep.bands}
+        total = prep.n_subjects * len(prep.typical)  # one typical set per trial
+        self.bands = {k: BandState(n_times, total) for k in prep.bands}
         self.trial: ScalarState | None = None
         self.trials: list[TrialSummary] = []
         self.next_index = 0

@@ -111,7 +111,7 @@ class PopulationSpec:
     correlations: Mapping[tuple[str, str], float] | None = None
     thresholds: Sequence[str | Threshold] = ()
     percentiles: Sequence[float] = (5.0, 50.0, 95.0)
-    chunk_size: int = 2000
+    chunk_size: int = 1000  # 1,000 subjects × 673 hourly times: a 54 MB output buffer
     step_h: float = 1.0
     content_variability: bool = True
     residual_error: bool = False

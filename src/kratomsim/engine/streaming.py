@@ -73,7 +73,7 @@ SCALAR_BINS = LogBins(1e-9, 1e9, 1.001)
 
 
 def _percentiles(
-    counts: IntArray, bins: LogBins, pcts: Sequence[float], top: FloatArray
+    counts: NDArray[np.integer], bins: LogBins, pcts: Sequence[float], top: FloatArray
 ) -> FloatArray:
     """Percentiles (rows of ``counts`` are separate distributions); shape (len(pcts), rows)."""
     counts = np.atleast_2d(counts)
@@ -90,11 +90,20 @@ def _percentiles(
         k1 = np.minimum(k0 + 1, n[rows] - 1)
         frac = h - k0
         # bin of the k-th order statistic (0-based): first bin whose cumulative count exceeds k
-        b0 = np.argmax(cum[rows] > k0[:, None], axis=1)
-        b1 = np.argmax(cum[rows] > k1[:, None], axis=1)
+        b0 = _first_above(cum, rows, k0)
+        b1 = _first_above(cum, rows, k1)
         v0, v1 = bins.value(b0, top[rows]), bins.value(b1, top[rows])
         out[j, rows] = v0 + frac * (v1 - v0)
     return out
+
+
+def _first_above(cum: NDArray[np.integer], rows: IntArray, k: IntArray) -> IntArray:
+    """Per row, the first column whose cumulative count exceeds ``k`` (one search per row: no
+    rows × bins temporaries, which are tens of MB for long time bands)."""
+    return np.array(
+        [np.searchsorted(cum[r], v, side="right") for r, v in zip(rows, k, strict=True)],
+        dtype=np.int64,
+    )
 
 
 @dataclass
@@ -193,14 +202,16 @@ class ScalarState:
 class BandState:
     """Per-time-point histograms of one output over subjects (percentile bands)."""
 
-    def __init__(self, n_times: int) -> None:
-        self.counts = np.zeros((n_times, BAND_BINS.size), dtype=np.int64)
+    def __init__(self, n_times: int, max_subjects: int = np.iinfo(np.int32).max) -> None:
+        # 32-bit counts while they cannot overflow: the state is 7.5 MB per band for 673 times
+        wide = max_subjects > np.iinfo(np.int32).max
+        self.counts = np.zeros((n_times, BAND_BINS.size), dtype=np.int64 if wide else np.int32)
         self.top = np.zeros(n_times)
 
     def add_counts(self, part: BandCounts) -> None:
         """Merge a chunk's sparse histograms (:func:`band_counts`)."""
         flat = self.counts.reshape(-1)  # a view: the counts are C-contiguous
-        flat[part.flat] += part.counts.astype(np.int64)  # each (time, bin) once: += is exact
+        flat[part.flat] += part.counts.astype(flat.dtype)  # each (time, bin) once: += is exact
         np.maximum(self.top, part.top, out=self.top)
 
     def percentiles(self, pcts: Sequence[float]) -> dict[float, FloatArray]:

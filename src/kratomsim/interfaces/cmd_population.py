@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[
             str | None, typer.Option("--scheduler", help="Dask scheduler, tcp://host:port.")
         ] = None,
-        chunk_size: Annotated[int, typer.Option("--chunk-size", help="Subjects per chunk.")] = 2000,
+        chunk_size: Annotated[int, typer.Option("--chunk-size", help="Subjects per chunk.")] = 1000,
         threshold: Annotated[
             list[str] | None,
             typer.Option("--threshold", help="NAME>VALUE, e.g. cmax_mg_nm>200 (repeatable)."),
