@@ -27,6 +27,10 @@ class EvidenceError(KratomsimError):
     """A parameter file is missing a field, a citation or a valid grade."""
 
 
+class SpecError(KratomsimError, ValueError):
+    """The model specification (spec/model.toml or a copy) is malformed or inconsistent."""
+
+
 class ModelSpecError(KratomsimError, ValueError):
     """Model parameters that make no physical sense (negative rates, fractions above one)."""
 

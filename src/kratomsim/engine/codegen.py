@@ -1,0 +1,503 @@
+"""Generate the fused Numba kernel of the whole model from the specification.
+
+The method
+----------
+The state splits into *exact* states ``x`` (drug amounts, effect sites) and *collocated* states
+``c`` (CYP3A inactivation, tolerance, counter-adaptation). The exact states obey
+``dx/dt = A0·x + f(x, c)``: ``A0`` (the rates with every collocated state at rest) is constant per
+subject and is propagated exactly with matrix exponentials; ``f`` is the forcing the collocated
+states cause (e.g. less clearance through inactivated CYP3A). Each step of length ``h`` is a
+Gauss–Legendre collocation step with ``s`` nodes ``c_i`` (order ``2s``): the exact states at the
+nodes and at the step end follow the variation-of-constants formula with the forcing interpolated
+at the nodes,
+
+    X_i = Φ(c_i·h)·x0 + h Σ_j Ā_ij f_j,      x1 = Φ(h)·x0 + h Σ_j B̄_j f_j,
+    Ā_ij = ∫_0^{c_i} Φ((c_i − σ)h) ℓ_j(σ) dσ,   B̄_j = ∫_0^1 Φ((1 − σ)h) ℓ_j(σ) dσ,
+
+(``Φ(τ) = expm(A0·τ)``, ``ℓ_j`` the Lagrange polynomials of the nodes; the integrals as power
+series in ``A0·h`` summed to round-off, see :func:`moments`), and the collocated states by classical
+collocation ``C_i = c0 + h Σ_j a_ij g_j``, ``c1 = c0 + h Σ_j b_j g_j``. A collocated state whose rate
+has a constant coefficient in itself and that no other rate reads (counter-adaptation) is updated
+with exponential weights instead: ``c1 = e^{βh}·c0 + h Σ_j b_j e^{βh(1 − c_j)} α_j``. The stage
+values are solved unit by unit in the order :mod:`kratomsim.spec.structure` works out
+(:mod:`.codegen_step`); a cycle of units (mitragynine ⇄ hepatic CYP3A) gets a fixed number of block
+Gauss–Seidel passes. Everything that depends on ``h`` is computed once per subject and distinct
+sub-step length.
+
+Generated code
+--------------
+:func:`kernel_source` writes the Python source of one self-contained module: the matrix-
+exponential helpers (copied from :mod:`.kernel_expm`), per-subject constants, the setup, and one
+kernel function with the step and the outputs inlined as straight-line code in loops over the lanes
+of a block (so that they vectorise). :mod:`.compiled` stores the text under the SHA-256 of the text
+itself and imports it; Numba caches the compiled code next to it, so a changed specification or
+generator can never meet an old compiled kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+from kratomsim.engine.codegen_step import NodeCtx, StepGen, forcing_exprs, step_body
+from kratomsim.engine.codegen_text import Hoist, Names, py
+from kratomsim.spec.structure import Structure
+from kratomsim.spec.units import base_factor
+
+#: Terms of the power series for the Ā and B̄ integrals (at most; summed until they vanish).
+SERIES = 60
+
+
+def gauss_legendre(s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes c, weights b and collocation matrix a_ij = ∫₀^{c_i} ℓ_j of Gauss–Legendre on [0, 1]."""
+    x, w = np.polynomial.legendre.leggauss(s)
+    c, b = (x + 1.0) / 2.0, w / 2.0
+    k = np.arange(s)
+    a = (c[:, None] ** (k + 1) / (k + 1)) @ np.linalg.inv(c[:, None] ** k)
+    return c, b, a
+
+
+def lagrange(nodes: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """ℓ_j(x) for the Lagrange basis of ``nodes``: shape (len(x), len(nodes))."""
+    out = np.ones((x.size, nodes.size))
+    for j, cj in enumerate(nodes):
+        for m, cm in enumerate(nodes):
+            if m != j:
+                out[:, j] *= (x - cm) / (cj - cm)
+    return out
+
+
+def moments(c: np.ndarray, terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """γ[i, j, m] = ∫_0^{c_i} (c_i − σ)^m/m! ℓ_j(σ) dσ and β[j, m] = ∫_0^1 (1 − σ)^m/m! ℓ_j(σ) dσ.
+
+    With ``Φ((c − σ)h) = Σ_m (A0·h)^m (c − σ)^m/m!`` these turn Ā and B̄ into power series. The
+    integrands are polynomials, so Gauss–Legendre quadrature with enough points is exact.
+    """
+    s = c.size
+    x, w = np.polynomial.legendre.leggauss(terms // 2 + s + 2)
+    x, w = (x + 1.0) / 2.0, w / 2.0
+    fact = np.cumprod(np.concatenate([[1.0], np.arange(1.0, terms)]))
+    gamma = np.zeros((s, s, terms))
+    for i, ci in enumerate(c):
+        sig = ci * x
+        lag = lagrange(c, sig)
+        for m in range(terms):
+            gamma[i, :, m] = ci * (w * (ci - sig) ** m / fact[m]) @ lag
+    lag = lagrange(c, x)
+    beta = np.zeros((s, terms))
+    for m in range(terms):
+        beta[:, m] = (w * (1.0 - x) ** m / fact[m]) @ lag
+    return gamma, beta
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The arrays of a generated kernel: columns of the parameter matrix, states, outputs."""
+
+    params: tuple[str, ...]
+    exact: tuple[str, ...]
+    collocated: tuple[str, ...]
+    outputs: tuple[str, ...]
+    dose_states: tuple[int, ...]
+    dose_molar_mass: tuple[str, ...]
+
+
+def _coefficients(st: Structure, s: int, passive: tuple[str, ...]) -> dict[tuple, int]:
+    """Index of every per-lane, per-length number the step reads (entry 0 is the step h)."""
+    ix = {x: i for i, x in enumerate(st.exact)}
+    n = len(st.exact)
+    keys: list[tuple] = [("h",)]
+    keys += [
+        ("phi", q, p) for q in range(n) for p in range(n) if st.exact[q] in st.reach[st.exact[p]]
+    ]
+    for i in range(s):
+        for r in st.needed:
+            keys += [("row", i, ix[r], p) for p in range(n) if r in st.reach[st.exact[p]]]
+    for e in st.forced:
+        for r in st.needed:
+            if r in st.reach[e]:
+                keys += [("abar", i, j, ix[r], ix[e]) for i in range(s) for j in range(s)]
+        keys += [("bbar", j, ix[q], ix[e]) for q in st.reach[e] for j in range(s)]
+    keys += [("hA", i, j) for i in range(s) for j in range(s)]
+    keys += [("hB", j) for j in range(s)]
+    for q, c in enumerate(st.collocated):
+        if c in passive:
+            keys += [("pe", q), *[("pw", q, j) for j in range(s)]]
+    return {k: i for i, k in enumerate(dict.fromkeys(keys))}
+
+
+def _passive(st: Structure, params: set[str]) -> tuple[str, ...]:
+    """Collocated states no other rate reads whose rate has a constant coefficient in themselves."""
+    read: set[str] = set()
+    for name in (*st.collocated, *st.forced):
+        expr = st.sym.rhs[name] if name in st.collocated else st.forcing[name]
+        read |= {str(v) for v in expr.free_symbols} - {name}
+    out = []
+    for c in st.collocated:
+        aff = st.affine[c]
+        if c in read or aff is None:
+            continue
+        if {str(v) for v in aff[1].free_symbols} <= params:
+            out.append(c)
+    return tuple(out)
+
+
+def _tables(index: dict[tuple, int]) -> dict[str, list[list[int]]]:
+    tabs: dict[str, list[list[int]]] = {k: [] for k in ("phi", "row", "abar", "bbar", "hA", "hB")}
+    tabs |= {"pe": [], "pw": []}
+    for key, idx in index.items():
+        if key[0] in tabs:
+            tabs[key[0]].append([idx, *key[1:]])
+    return tabs
+
+
+HEADER = '''"""GENERATED by kratomsim.engine.codegen from the model specification — do not edit.
+
+Specification digest {digest}; outputs: {outputs}.
+"""
+import numpy as np
+from numba import njit
+
+BLOCK = {block}
+NODES = {nodes}
+N_EXACT = {n_exact}
+N_COLL = {n_coll}
+N_PARAMS = {n_params}
+N_DERIVED = {n_derived}
+N_COEF = {n_coef}
+N_OUT = {n_out}
+N_PASSIVE = {n_passive}
+GL_C = np.array({gl_c!r})
+GL_A = np.array({gl_a!r}).reshape({nodes}, {nodes})
+GL_B = np.array({gl_b!r})
+BAND_HI = np.array({band_hi!r}, dtype=np.int64)
+BAND_LO = np.array({band_lo!r}, dtype=np.int64)
+DOSE_STATES = np.array({dose_states!r}, dtype=np.int64)
+#: Where each coefficient goes: [index, ...key] rows (see kratomsim.engine.codegen)
+PHI_TAB = np.array({phi!r}, dtype=np.int64).reshape(-1, 3)
+ROW_TAB = np.array({row!r}, dtype=np.int64).reshape(-1, 4)
+ABAR_TAB = np.array({abar!r}, dtype=np.int64).reshape(-1, 5)
+BBAR_TAB = np.array({bbar!r}, dtype=np.int64).reshape(-1, 4)
+HA_TAB = np.array({hA!r}, dtype=np.int64).reshape(-1, 3)
+HB_TAB = np.array({hB!r}, dtype=np.int64).reshape(-1, 2)
+PE_TAB = np.array({pe!r}, dtype=np.int64).reshape(-1, 2)
+PW_TAB = np.array({pw!r}, dtype=np.int64).reshape(-1, 3)
+#: forced exact states (columns of the integrals) and, per table row, which of them it uses
+FORCED = np.array({forced!r}, dtype=np.int64)
+ABAR_COL = np.array({abar_col!r}, dtype=np.int64)
+BBAR_COL = np.array({bbar_col!r}, dtype=np.int64)
+SERIES = {series}
+#: GAMMA[i, j, m] = ∫_0^{{c_i}} (c_i − σ)^m/m! ℓ_j(σ) dσ;  BETA[j, m] = ∫_0^1 (1 − σ)^m/m! ℓ_j(σ) dσ
+GAMMA = np.array({gamma!r}).reshape({nodes}, {nodes}, {series})
+BETA = np.array({beta!r}).reshape({nodes}, {series})
+#: a bound on the coefficients from term m on (stopping test)
+GAMMA_TAIL = np.array({tail!r})
+'''
+
+SETUP = '''
+
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
+    """Per length class of lane b: the step h, Φ(h), rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b,
+    and the exponential weights of passive states.
+
+    Φ by scaling and squaring (:func:`expm_from_powers`); the integrals Ā and B̄ as power series
+    in M = A0·h applied to the forced columns only, Ā_ij = Σ_m γ_ijm M^m, B̄_j = Σ_m β_jm M^m,
+    summed until the terms vanish.
+    """
+    a = np.zeros((N_EXACT, N_EXACT))
+    fill_a0(p, d, a)
+    pw = np.empty((5, N_EXACT, N_EXACT))
+    powers(a, BAND_HI, BAND_LO, pw)
+    nrm = norm1(a)
+    ph = np.empty((N_EXACT, N_EXACT))
+    v = np.zeros((max(FORCED.size, 1), N_EXACT))
+    w = np.zeros(N_EXACT)
+    beta = np.zeros(max(N_COLL, 1))
+    passive_beta(p, d, beta)
+    for k in range(lengths.size):
+        h = lengths[k] / nsub[k]
+        co[k, 0, b] = h
+        expm_from_powers(pw, nrm, h, BAND_HI, BAND_LO, ph)
+        for t in range(PHI_TAB.shape[0]):
+            co[k, PHI_TAB[t, 0], b] = ph[PHI_TAB[t, 1], PHI_TAB[t, 2]]
+        for i in range(NODES):
+            expm_from_powers(pw, nrm, GL_C[i] * h, BAND_HI, BAND_LO, ph)
+            for t in range(ROW_TAB.shape[0]):
+                if ROW_TAB[t, 1] == i:
+                    co[k, ROW_TAB[t, 0], b] = ph[ROW_TAB[t, 2], ROW_TAB[t, 3]]
+        for t in range(HA_TAB.shape[0]):
+            co[k, HA_TAB[t, 0], b] = h * GL_A[HA_TAB[t, 1], HA_TAB[t, 2]]
+        for t in range(HB_TAB.shape[0]):
+            co[k, HB_TAB[t, 0], b] = h * GL_B[HB_TAB[t, 1]]
+        for t in range(PE_TAB.shape[0]):
+            co[k, PE_TAB[t, 0], b] = np.exp(beta[PE_TAB[t, 1]] * h)
+        for t in range(PW_TAB.shape[0]):
+            j = PW_TAB[t, 2]
+            co[k, PW_TAB[t, 0], b] = h * GL_B[j] * np.exp(beta[PW_TAB[t, 1]] * h * (1.0 - GL_C[j]))
+        for t in range(ABAR_TAB.shape[0]):
+            co[k, ABAR_TAB[t, 0], b] = 0.0
+        for t in range(BBAR_TAB.shape[0]):
+            co[k, BBAR_TAB[t, 0], b] = 0.0
+        for f in range(FORCED.size):
+            for q in range(N_EXACT):
+                v[f, q] = 0.0
+            v[f, FORCED[f]] = h
+        for m in range(SERIES):
+            for t in range(ABAR_TAB.shape[0]):
+                f = ABAR_COL[t]
+                co[k, ABAR_TAB[t, 0], b] += GAMMA[ABAR_TAB[t, 1], ABAR_TAB[t, 2], m] * v[f, ABAR_TAB[t, 3]]
+            for t in range(BBAR_TAB.shape[0]):
+                f = BBAR_COL[t]
+                co[k, BBAR_TAB[t, 0], b] += BETA[BBAR_TAB[t, 1], m] * v[f, BBAR_TAB[t, 2]]
+            big = 0.0
+            for f in range(FORCED.size):
+                for q in range(N_EXACT):
+                    acc = 0.0
+                    for r in range(N_EXACT):
+                        acc += a[q, r] * v[f, r]
+                    w[q] = acc * h
+                for q in range(N_EXACT):
+                    v[f, q] = w[q]
+                    big = max(big, abs(w[q]))
+            if m + 1 < SERIES and big * GAMMA_TAIL[m + 1] < 1e-17 * h:
+                break
+'''
+
+DRIVER = '''
+
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
+def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, first, last, out):
+    """Run blocks ``first … last − 1`` of subjects (rows of ``pm``; block ``k`` holds subjects
+    ``order[k·BLOCK:(k + 1)·BLOCK]``) through the schedule; write ``out[row, subject, slot]``.
+
+    Releases the GIL: threads may run disjoint block ranges at once. Each lane does its own
+    arithmetic in the same order whatever its block, so results do not depend on the blocks.
+    """
+    n = order.size
+    n_len = lengths.size
+    pb = np.zeros((N_PARAMS + N_DERIVED, BLOCK))
+    co = np.zeros((max(n_len, 1), N_COEF, BLOCK))
+    ns = np.zeros((max(n_len, 1), BLOCK), dtype=np.int64)
+    dose_row = np.zeros(BLOCK, dtype=np.int64)
+    d = np.zeros(max(N_DERIVED, 1))
+    xs = np.zeros((max(N_EXACT, 1), BLOCK))
+    cs = np.zeros((max(N_COLL, 1), BLOCK))
+    act = np.zeros(BLOCK, dtype=np.bool_)
+    most = np.zeros(max(n_len, 1), dtype=np.int64)
+    for blk in range(first, last):
+        i0 = blk * BLOCK
+        nb = min(BLOCK, n - i0)
+        lane = order[i0:i0 + nb]
+        for b in range(BLOCK):
+            i = int(lane[b]) if b < nb else int(lane[0])
+            p = pm[i]
+            derived(p, d)
+            for q in range(N_PARAMS):
+                pb[q, b] = p[q]
+            for q in range(N_DERIVED):
+                pb[N_PARAMS + q, b] = d[q]
+            for k in range(n_len):
+                ns[k, b] = nsub[i, k]
+            setup_lane(p, d, lengths, ns[:, b], co, b)
+            dose_row[b] = 0 if doses.shape[0] == 1 else i
+        for k in range(n_len):
+            most[k] = ns[k].max()
+        xs[:, :] = 0.0
+        cs[:, :] = 0.0
+        for g in range(node_dose.size):
+            if g > 0:
+                k = interval_len[g - 1]
+                for sub in range(most[k]):
+                    for b in range(BLOCK):
+                        act[b] = sub < ns[k, b]
+                    for b in range(BLOCK):
+{STEP}
+            dslot = node_dose[g]
+            if dslot >= 0:
+                for j in range(DOSE_STATES.size):
+                    for b in range(BLOCK):
+                        xs[DOSE_STATES[j], b] += doses[dose_row[b], dslot, j]
+            o = node_out[g]
+            if o >= 0:
+                for b in range(nb):
+{OUTPUTS}
+'''
+
+AUX = '''
+
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def a0_all(pm, out):
+    """A0 of every subject: ``out`` (n, N_EXACT, N_EXACT)."""
+    d = np.zeros(max(N_DERIVED, 1))
+    for i in range(pm.shape[0]):
+        derived(pm[i], d)
+        fill_a0(pm[i], d, out[i])
+
+
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def coll_rates_all(pm, x, out):
+    """|β| of the collocated states of every subject at exact states ``x`` (n, N_EXACT), c = 0."""
+    d = np.zeros(max(N_DERIVED, 1))
+    c = np.zeros(max(N_COLL, 1))
+    for i in range(pm.shape[0]):
+        derived(pm[i], d)
+        coll_rates(pm[i], d, x[i], c, out[i])
+'''
+
+
+def _names_p_d(gen: StepGen) -> dict[sp.Symbol, str]:
+    sym = gen.st.sym.symbols
+    names = {sym[p]: f"p[{i}]" for i, p in enumerate(gen.params)}
+    for d_idx, (dsym, _) in enumerate(gen.hoist.order):
+        names[dsym] = f"d[{d_idx}]"
+    return names
+
+
+def _fn(name: str, args: str, lines: list[str]) -> str:
+    jit = '@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")'
+    body = "\n".join("    " + line for line in lines) if lines else "    pass"
+    return f"\n\n{jit}\ndef {name}({args}):  # pragma: no cover - jit\n{body}"
+
+
+def _cse_assign(exprs: list[sp.Expr], targets: list[str], names: dict[sp.Symbol, str]) -> list[str]:
+    """``targets[k] = exprs[k]`` with common subexpressions as locals."""
+    reps, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_cse"), optimizations="basic")
+    local = dict(names)
+    lines = []
+    fresh = Names()
+    for sym, sub in reps:
+        name = fresh("t")
+        lines.append(f"{name} = {py(sub, local)}")
+        local[sym] = name
+    for tgt, ex in zip(targets, reduced, strict=True):
+        lines.append(f"{tgt} = {py(ex, local)}")
+    return lines
+
+
+def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout]:
+    """Python source of the kernel module for ``st``, and its array layout."""
+    c, b, a = gauss_legendre(nodes)
+    params = st.spec.numeric_names
+    sym = st.sym.symbols
+    hoist = Hoist({sym[p] for p in params})
+    passive = _passive(st, set(params))
+    index = _coefficients(st, nodes, passive)
+    ix = {x: i for i, x in enumerate(st.exact)}
+    gen = StepGen(st, nodes, params, hoist, index, ix, passive, forcing_exprs(st))
+    step_lines = step_body(gen)
+    # outputs from the states at a step end, intermediates shared
+    out_lines: list[str] = []
+    values = {x: f"xs[{q}, b]" for q, x in enumerate(st.exact)}
+    values |= {x: f"cs[{q}, b]" for q, x in enumerate(st.collocated)}
+    ctx = NodeCtx(gen, out_lines, "", values)
+    for r, name in enumerate(st.outputs):
+        v = ctx.value(st.sym.outputs[name], "y")
+        fac = 1.0 / base_factor(st.spec.output(name).unit)
+        out_lines.append(f"out[{r}, lane[b], o] = {v}" + ("" if fac == 1.0 else f" * {fac!r}"))
+    # A0, collocated rates at a state, passive β: parameter-only parts are hoisted into `derived`
+    a0_lines = [
+        f"a[{i}, {j}] = {py(gen.constants(st.a0[i, j]), _names_p_d(gen))}"
+        for i in range(len(st.exact))
+        for j in range(len(st.exact))
+        if st.a0[i, j] != 0
+    ]
+    rate_names = {**{sym[x]: f"x[{q}]" for q, x in enumerate(st.exact)}}
+    rate_names |= {sym[x]: f"c[{q}]" for q, x in enumerate(st.collocated)}
+    betas = [gen.constants(st.affine[x][1]) for x in st.collocated if st.affine[x] is not None]
+    targets = [f"r[{q}]" for q, x in enumerate(st.collocated) if st.affine[x] is not None]
+    rate_lines = _cse_assign(betas, targets, {**_names_p_d(gen), **rate_names}) if betas else []
+    rate_lines += [f"{t} = abs({t})" for t in targets]
+    pbeta = [gen.constants(st.affine[x][1]) for x in passive]  # type: ignore[index]
+    passive_lines = [
+        f"out[{st.collocated.index(x)}] = {py(e, _names_p_d(gen))}"
+        for x, e in zip(passive, pbeta, strict=True)
+    ]
+    derived_lines = _cse_assign(
+        [e for _, e in hoist.order],
+        [f"d[{i}]" for i in range(len(hoist.order))],
+        {sym[p]: f"p[{i}]" for i, p in enumerate(params)} | {
+            dsym: f"d[{i}]" for i, (dsym, _) in enumerate(hoist.order)
+        },
+    ) if hoist.order else []  # fmt: skip
+    gamma, beta = moments(c, SERIES)
+    tail = np.maximum.accumulate(
+        np.maximum(np.abs(gamma).max(axis=(0, 1)), np.abs(beta).max(axis=0))[::-1]
+    )[::-1]
+    from kratomsim.engine.kernel_expm import band
+
+    n = len(st.exact)
+    pattern = np.array([[float(st.a0[i, j] != 0) for j in range(n)] for i in range(n)])
+    hi, lo = band(pattern if n else np.zeros((1, 1)))
+    dose_states = tuple(ix[d.state] for d in st.spec.doses if d.state in ix)
+    tabs = _tables(index)
+    header = HEADER.format(
+        digest=st.spec.digest,
+        outputs=", ".join(st.outputs),
+        block=block,
+        nodes=nodes,
+        n_exact=n,
+        n_coll=len(st.collocated),
+        n_params=len(params),
+        n_derived=len(hoist.order),
+        n_coef=len(index),
+        n_out=len(st.outputs),
+        n_passive=len(passive),
+        gl_c=c.tolist(),
+        gl_a=a.ravel().tolist(),
+        gl_b=b.tolist(),
+        band_hi=hi.tolist(),
+        band_lo=lo.tolist(),
+        dose_states=list(dose_states),
+        forced=[ix[e] for e in st.forced],
+        abar_col=[st.forced.index(st.exact[row[4]]) for row in tabs["abar"]],
+        bbar_col=[st.forced.index(st.exact[row[3]]) for row in tabs["bbar"]],
+        series=SERIES,
+        gamma=gamma.ravel().tolist(),
+        beta=beta.ravel().tolist(),
+        tail=tail.tolist(),
+        **{k: v for k, v in tabs.items()},
+    )
+    body = " " * 24
+    parts = [
+        header,
+        _helpers_source(),
+        _fn("derived", "p, d", derived_lines),
+        _fn("fill_a0", "p, d, a", a0_lines),
+        _fn("coll_rates", "p, d, x, c, r", rate_lines),
+        _fn("passive_beta", "p, d, out", passive_lines),
+        SETUP,
+        DRIVER.replace("{STEP}", "\n".join(body + line for line in step_lines)).replace(
+            "{OUTPUTS}", "\n".join(" " * 20 + line for line in out_lines)
+        ),
+        AUX,
+    ]
+    layout = Layout(
+        params=params,
+        exact=st.exact,
+        collocated=st.collocated,
+        outputs=st.outputs,
+        dose_states=dose_states,
+        dose_molar_mass=tuple(d.molar_mass for d in st.spec.doses if d.state in ix),
+    )
+    return "\n".join(parts) + "\n", layout
+
+
+def _helpers_source() -> str:
+    """The matrix-exponential helpers, copied in so that the module depends on nothing else."""
+    from kratomsim.engine import kernel_expm
+
+    text = Path(kernel_expm.__file__).read_text(encoding="utf-8")
+    body = text[text.index("#: ‖Aτ/2^s‖₁ bound after scaling.") :]
+    out, skip = [], False
+    for line in body.splitlines():
+        if line.startswith("def band("):
+            skip = True
+        elif skip and (line.startswith("@njit") or line.startswith("#:")):
+            skip = False
+        if not skip:
+            out.append(line.replace("@njit(cache=True,", "@njit(cache=True, nogil=True,"))
+    return "\nfrom typing import Final\n" + "\n".join(out)

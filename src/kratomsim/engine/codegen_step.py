@@ -1,0 +1,318 @@
+"""The straight-line code of one collocation step (see :mod:`kratomsim.engine.codegen`).
+
+Node values are computed unit by unit in the order of :attr:`Structure.stages`. Every quantity at a
+node is a fresh local name (single assignment), and each of the specification's intermediates is
+computed at most once per node for each combination of the state values it reads: the analgesic
+drive at a node serves tolerance, counter-adaptation and the outputs alike. A unit's rate is
+affine in its own state, so it is evaluated twice — with the state at 0 (``α``) and at 1
+(``α + β``) — and the node values solve ``(I − h·W·diag β)·N = base + h·W·α`` (``W`` the
+collocation weights: Gauss–Legendre ``a_ij`` for collocated states, the exponential ``Ā_ij`` for
+forced exact states).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from kratomsim.engine.codegen_text import Hoist, Names, py, solve_lines
+from kratomsim.spec.structure import Structure
+
+
+@dataclass
+class StepGen:
+    """Shared state of one kernel's generation: coefficient table, hoisted constants, names."""
+
+    st: Structure
+    s: int
+    params: tuple[str, ...]
+    hoist: Hoist
+    coef_index: dict[tuple, int]
+    #: exact state → index among the exact states
+    ix: dict[str, int]
+    #: collocated states updated with exponential weights (β constant, not read by any rate)
+    passive: tuple[str, ...]
+    #: forced exact state → its forcing with intermediates kept (flows minus their values at rest)
+    forcing: dict[str, sp.Expr]
+    fresh: Names = field(default_factory=Names)
+
+    def co(self, key: tuple) -> str:
+        return f"co[k, {self.coef_index[key]}, b]"
+
+    def constants(self, e: sp.Expr) -> sp.Expr:
+        spec = self.st.spec
+        values = {self.st.sym.symbols[c.name]: c.value for c in spec.constants}
+        return self.hoist(e.xreplace(values))
+
+    def base_names(self) -> dict[sp.Symbol, str]:
+        sym = self.st.sym.symbols
+        out = {sym[p]: f"pb[{i}, b]" for i, p in enumerate(self.params)}
+        for d_idx, (dsym, _) in enumerate(self.hoist.order):
+            out[dsym] = f"pb[{len(self.params) + d_idx}, b]"
+        return out
+
+
+class NodeCtx:
+    """Current values of the states at one node, and the intermediates already computed there."""
+
+    def __init__(self, gen: StepGen, lines: list[str], ind: str, values: dict[str, str]) -> None:
+        self.gen = gen
+        self.lines = lines
+        self.ind = ind
+        self.val = dict(values)
+        self.cache: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.deps = _intermediate_state_deps(gen.st)
+
+    def set(self, state: str, text: str) -> None:
+        self.val[state] = text
+
+    def _names(self, expr: sp.Expr) -> dict[sp.Symbol, str]:
+        st = self.gen.st
+        names = self.gen.base_names()
+        inter = {e.name for e in st.spec.intermediates}
+        for s_ in expr.free_symbols:
+            name = str(s_)
+            if name in self.val:
+                names[s_] = self.val[name]
+            elif name in inter:
+                names[s_] = self.intermediate(name)
+        for d_idx, (dsym, _) in enumerate(self.gen.hoist.order):
+            names[dsym] = f"pb[{len(self.gen.params) + d_idx}, b]"
+        return names
+
+    def intermediate(self, name: str) -> str:
+        key = (name, tuple(self.val.get(s, "") for s in self.deps[name]))
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        expr = self.gen.constants(self.gen.st.sym.intermediates[name])
+        local = self.gen.fresh("q")
+        text = py(expr, self._names(expr))
+        self.lines.append(f"{self.ind}{local} = {text}")
+        self.cache[key] = local
+        return local
+
+    def value(self, expr: sp.Expr, stem: str = "v") -> str:
+        """Emit ``expr`` at this node; return the local name holding it."""
+        e = self.gen.constants(expr)
+        if e.is_Symbol and str(e) in self.val:
+            return self.val[str(e)]
+        local = self.gen.fresh(stem)
+        self.lines.append(f"{self.ind}{local} = {py(e, self._names(e))}")
+        return local
+
+    def affine(self, expr: sp.Expr, state: str) -> tuple[str, str]:
+        """(α, β) of ``expr = α + β·state`` at this node (two evaluations)."""
+        keep = self.val[state]
+        self.set(state, "0.0")
+        alpha = self.value(expr, "al")
+        self.set(state, "1.0")
+        one = self.value(expr, "ao")
+        self.set(state, keep)
+        beta = self.gen.fresh("be")
+        self.lines.append(f"{self.ind}{beta} = {one} - {alpha}")
+        return alpha, beta
+
+
+def _intermediate_state_deps(st: Structure) -> dict[str, tuple[str, ...]]:
+    """intermediate → the states it reads, directly or through earlier intermediates."""
+    states = {s.name for s in st.spec.states}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, expr in st.sym.intermediates.items():
+        deps: set[str] = set()
+        for s_ in expr.free_symbols:
+            n = str(s_)
+            if n in states:
+                deps.add(n)
+            elif n in out:
+                deps |= set(out[n])
+        out[name] = tuple(sorted(deps))
+    return out
+
+
+def forcing_exprs(st: Structure) -> dict[str, sp.Expr]:
+    """For each forced exact state, f = Σ ±(flow − flow at rest) with intermediates kept.
+
+    A flow's value at rest is linear in its source state with a parameter-only coefficient (the
+    entry of A0), so ``flow − k0·source`` vanishes when the collocated states are at rest.
+    """
+    sym = st.sym
+    coll = [sym.symbols[c] for c in st.collocated]
+    rest = {c: 0 for c in coll}
+    out: dict[str, sp.Expr] = {e: sp.Integer(0) for e in st.forced}
+    for source, target, flow in sym.flows:
+        inlined = sym.inline(flow)
+        if not (inlined.free_symbols & set(coll)):
+            continue
+        k0 = sp.diff(inlined, sym.symbols[source]).xreplace(rest)
+        term = flow - k0 * sym.symbols[source]
+        if target in out:
+            out[target] = out[target] + term
+        if source in out:
+            out[source] = out[source] - term
+    for s in st.spec.states:
+        if s.name in out and s.rate is not None:
+            row = st.exact.index(s.name)
+            linear = sum(
+                (st.a0[row, j] * sym.symbols[x] for j, x in enumerate(st.exact)), sp.Integer(0)
+            )
+            out[s.name] = out[s.name] + sym.rates[s.name] - linear
+    return out
+
+
+def step_body(gen: StepGen) -> list[str]:
+    """Code of one step for lane ``b`` (indented for the kernel's lane loop)."""
+    st, s = gen.st, gen.s
+    ind = ""
+    lines: list[str] = []
+    n = len(st.exact)
+    lines.append("h = co[k, 0, b]")
+    for q in range(n):
+        lines.append(f"x0_{q} = xs[{q}, b]")
+    for q in range(len(st.collocated)):
+        lines.append(f"c0_{q} = cs[{q}, b]")
+    # base values of needed exact states at the nodes
+    start: list[dict[str, str]] = [{} for _ in range(s)]
+    for i in range(s):
+        for q, name in enumerate(st.exact):
+            start[i][name] = f"x0_{q}"
+        for r in st.needed:
+            ri = gen.ix[r]
+            terms = [
+                f"{gen.co(('row', i, ri, p))} * x0_{p}"
+                for p in range(n)
+                if r in st.reach[st.exact[p]]
+            ]
+            v = f"B_{ri}_{i}"
+            lines.append(f"{v} = " + " + ".join(terms))
+            start[i][r] = v
+        for q, c in enumerate(st.collocated):
+            start[i][c] = f"c0_{q}"
+    ctx = [NodeCtx(gen, lines, ind, start[i]) for i in range(s)]
+    forcing_at: dict[str, list[str]] = {e: ["0.0"] * s for e in st.forced}
+    rate_at: dict[str, list[str]] = {}
+    for stage in st.stages:
+        for _ in range(stage.passes):
+            for unit in stage.units:
+                if unit.state in gen.passive:
+                    continue
+                if unit.kind == "collocated":
+                    _collocated(gen, ctx, unit.state, rate_at, lines)
+                elif unit.kind == "forced":
+                    _forced(gen, ctx, unit.state, forcing_at, lines)
+                elif unit.kind == "forcing":
+                    f = gen.forcing[unit.state]
+                    forcing_at[unit.state] = [ctx[i].value(f, "fo") for i in range(s)]
+                elif unit.kind == "driven":
+                    r = unit.state
+                    ri = gen.ix[r]
+                    for i in range(s):
+                        parts = [start[i][r]]
+                        for e in st.forced:
+                            if r in st.reach[e]:
+                                parts += [
+                                    f"{gen.co(('abar', i, j, ri, gen.ix[e]))} * {forcing_at[e][j]}"
+                                    for j in range(s)
+                                ]
+                        v = gen.fresh("N")
+                        lines.append(f"{v} = " + " + ".join(parts))
+                        ctx[i].set(r, v)
+    # passive collocated states: rate at the nodes with everything final
+    for q, c in enumerate(st.collocated):
+        if c in gen.passive:
+            rate_at[c] = [ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)]
+    # step end
+    for q in range(n):
+        terms = [f"{gen.co(('phi', q, p))} * x0_{p}" for p in range(n) if st.exact[q] in st.reach[st.exact[p]]]
+        for e in st.forced:
+            if st.exact[q] in st.reach[e]:
+                ei = gen.ix[e]
+                terms += [f"{gen.co(('bbar', j, q, ei))} * {forcing_at[e][j]}" for j in range(s)]
+        lines.append(f"x1_{q} = " + (" + ".join(terms) if terms else "0.0"))
+    for q, c in enumerate(st.collocated):
+        if c in gen.passive:
+            acc = " + ".join(f"{gen.co(('pw', q, j))} * {rate_at[c][j]}" for j in range(s))
+            lines.append(f"c1_{q} = {gen.co(('pe', q))} * c0_{q} + {acc}")
+        else:
+            acc = " + ".join(f"{gen.co(('hB', j))} * {rate_at[c][j]}" for j in range(s))
+            lines.append(f"c1_{q} = c0_{q} + {acc}")
+    lines.append("if act[b]:")
+    for q in range(n):
+        lines.append(f"    xs[{q}, b] = x1_{q}")
+    for q in range(len(st.collocated)):
+        lines.append(f"    cs[{q}, b] = c1_{q}")
+    return lines
+
+
+def _collocated(
+    gen: StepGen, ctx: list[NodeCtx], c: str, rate_at: dict[str, list[str]], lines: list[str]
+) -> None:
+    st, s = gen.st, gen.s
+    q = st.collocated.index(c)
+    if st.affine[c] is None:
+        raise NotImplementedError(f"collocated state {c}: rate not affine in itself")
+    rate = st.sym.rates[c]
+    ab = [ctx[i].affine(rate, c) for i in range(s)]
+    mat = [
+        [
+            (f"(1.0 - {gen.co(('hA', i, j))} * {ab[j][1]})" if i == j
+             else f"(-{gen.co(('hA', i, j))} * {ab[j][1]})")
+            for j in range(s)
+        ]
+        for i in range(s)
+    ]  # fmt: skip
+    rhs = []
+    for i in range(s):
+        r = gen.fresh("rc")
+        acc = " + ".join(f"{gen.co(('hA', i, j))} * {ab[j][0]}" for j in range(s))
+        lines.append(f"{r} = c0_{q} + {acc}")
+        rhs.append(r)
+    outs = [gen.fresh("C") for _ in range(s)]
+    solve_lines(lines, mat, rhs, outs, gen.fresh, "")
+    rates = []
+    for i in range(s):
+        ctx[i].set(c, outs[i])
+        g = gen.fresh("G")
+        lines.append(f"{g} = {ab[i][0]} + {ab[i][1]} * {outs[i]}")
+        rates.append(g)
+    rate_at[c] = rates
+
+
+def _forced(
+    gen: StepGen, ctx: list[NodeCtx], e: str, forcing_at: dict[str, list[str]], lines: list[str]
+) -> None:
+    st, s = gen.st, gen.s
+    ei = gen.ix[e]
+    f = gen.forcing[e]
+    ab = [ctx[i].affine(f, e) for i in range(s)]
+    rhs = []
+    for i in range(s):
+        parts = [f"B_{ei}_{i}"]
+        for k2 in st.forced:
+            if k2 != e and e in st.reach[k2]:
+                parts += [
+                    f"{gen.co(('abar', i, j, ei, gen.ix[k2]))} * {forcing_at[k2][j]}"
+                    for j in range(s)
+                ]
+        parts += [f"{gen.co(('abar', i, j, ei, ei))} * {ab[j][0]}" for j in range(s)]
+        r = gen.fresh("rx")
+        lines.append(f"{r} = " + " + ".join(parts))
+        rhs.append(r)
+    mat = [
+        [
+            (f"(1.0 - {gen.co(('abar', i, j, ei, ei))} * {ab[j][1]})" if i == j
+             else f"(-{gen.co(('abar', i, j, ei, ei))} * {ab[j][1]})")
+            for j in range(s)
+        ]
+        for i in range(s)
+    ]  # fmt: skip
+    outs = [gen.fresh("X") for _ in range(s)]
+    solve_lines(lines, mat, rhs, outs, gen.fresh, "")
+    vals = []
+    for i in range(s):
+        ctx[i].set(e, outs[i])
+        fv = gen.fresh("F")
+        lines.append(f"{fv} = {ab[i][0]} + {ab[i][1]} * {outs[i]}")
+        vals.append(fv)
+    forcing_at[e] = vals

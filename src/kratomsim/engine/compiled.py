@@ -1,0 +1,400 @@
+"""Compiled kernels of the specification: generate once, cache on disk, run many subjects.
+
+:func:`load_kernel` returns the generated module for a specification and a set of outputs. The
+generated text is written to the kernel cache (``$KRATOMSIM_CACHE`` or the user cache directory)
+under the SHA-256 of the text itself, so a changed specification or generator can never meet an old
+compiled kernel; an index keyed on the specification's digest and the generator's own source lets a
+later process find the module without running SymPy again. :func:`run_kernel` prepares the event
+schedule and each subject's sub-steps and runs the kernel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kratomsim.errors import ModelSpecError, bad_value
+from kratomsim.spec import Spec
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Default largest sub-step (h).
+DEFAULT_STEP_H: Final = 1.0
+#: Default largest λ·h, λ the subject's fastest relevant rate.
+DEFAULT_RATE_STEP: Final = 3.0
+#: In an interval that starts at a dose, λ·h is at most this fraction of ``rate_step``: the drive
+#: and the gut-wall inactivation rise steeply right after a dose.
+FRONT_RATE_FRACTION: Final = 0.5
+#: Interval lengths equal to 12 decimals (h) share one propagator.
+_DECIMALS: Final = 12
+_GENERATOR_FILES: Final = (
+    "engine/codegen.py",
+    "engine/codegen_step.py",
+    "engine/codegen_text.py",
+    "engine/kernel_expm.py",
+    "spec/structure.py",
+    "spec/symbolic.py",
+    "spec/units.py",
+    "spec/schema.py",
+)
+
+
+def cache_dir() -> Path:
+    """Where generated kernels live: ``$KRATOMSIM_CACHE`` or the user cache directory."""
+    env = os.environ.get("KRATOMSIM_CACHE")
+    if env:
+        return Path(env) / "kernels"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kratomsim")) / "kernels"
+
+
+@cache
+def generator_digest() -> str:
+    """SHA-256 over the source of everything that shapes generated code."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for rel in _GENERATOR_FILES:
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A generated, imported kernel module and the layout of its arrays."""
+
+    module: ModuleType
+    params: tuple[str, ...]
+    exact: tuple[str, ...]
+    collocated: tuple[str, ...]
+    outputs: tuple[str, ...]
+    dose_states: tuple[int, ...]
+    dose_molar_mass: tuple[str, ...]
+    path: Path
+
+
+def _index_key(
+    spec: Spec, outputs: tuple[str, ...], switches: tuple[tuple[str, float], ...], nodes: int, block: int
+) -> str:
+    text = json.dumps([spec.digest, list(outputs), list(switches), nodes, block, generator_digest()])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _import(path: Path) -> ModuleType:
+    name = f"kratomsim_kernel_{path.stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    loader_spec = importlib.util.spec_from_file_location(name, path)
+    assert loader_spec is not None and loader_spec.loader is not None
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.modules[name] = module
+    loader_spec.loader.exec_module(module)
+    return module
+
+
+#: Kernel settings (kept here so that finding a cached kernel does not import the generator).
+NODES: Final = 4
+BLOCK: Final = 32
+
+
+def load_kernel(
+    spec: Spec,
+    outputs: Iterable[str],
+    *,
+    switches: dict[str, float] | None = None,
+    nodes: int = NODES,
+    block: int = BLOCK,
+) -> Kernel:
+    """The compiled kernel of ``spec`` for ``outputs`` (generated on first use, then cached).
+
+    ``switches`` fixes switch inputs (e.g. ``{"ecs_hypothesis": 1}``); the rest take their
+    defaults.
+    """
+    fixed = {i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch}
+    unknown = sorted(set(switches or {}) - set(fixed))
+    if unknown:
+        raise ModelSpecError(bad_value("Unknown switch", unknown, f"Use one of {sorted(fixed)}."))
+    return _load(spec, tuple(outputs), tuple(sorted(fixed.items())), nodes, block)
+
+
+@cache
+def _load(
+    spec: Spec,
+    outputs: tuple[str, ...],
+    switches: tuple[tuple[str, float], ...],
+    nodes: int,
+    block: int,
+) -> Kernel:
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / f"index-{_index_key(spec, outputs, switches, nodes, block)}.json"
+    if index.exists():
+        meta = json.loads(index.read_text(encoding="utf-8"))
+        path = folder / meta["file"]
+        if path.exists():
+            return _kernel(path, meta)
+    from kratomsim.engine.codegen import kernel_source
+    from kratomsim.spec.structure import analyse
+    from kratomsim.spec.symbolic import build
+    from kratomsim.spec.units import check_units
+
+    sym = build(spec)
+    check_units(spec, sym)
+    text, layout = kernel_source(
+        analyse(sym, outputs, switches=dict(switches)), nodes=nodes, block=block
+    )
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    path = folder / f"k{digest}.py"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    meta = {
+        "file": path.name,
+        "params": list(layout.params),
+        "exact": list(layout.exact),
+        "collocated": list(layout.collocated),
+        "outputs": list(layout.outputs),
+        "dose_states": list(layout.dose_states),
+        "dose_molar_mass": list(layout.dose_molar_mass),
+    }
+    tmp = index.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(meta), encoding="utf-8")
+    tmp.replace(index)
+    return _kernel(path, meta)
+
+
+def _kernel(path: Path, meta: dict) -> Kernel:
+    return Kernel(
+        module=_import(path),
+        params=tuple(meta["params"]),
+        exact=tuple(meta["exact"]),
+        collocated=tuple(meta["collocated"]),
+        outputs=tuple(meta["outputs"]),
+        dose_states=tuple(meta["dose_states"]),
+        dose_molar_mass=tuple(meta["dose_molar_mass"]),
+        path=path,
+    )
+
+
+# -- schedule -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Nodes (dose and output times, merged) shared by all subjects.
+
+    ``node_dose``/``node_out``: per node the dose slot / output slot or −1; ``interval_len``: per
+    interval between nodes the index into ``lengths`` (distinct interval lengths, h) and ``fronts``
+    (whether such intervals start at a dose); ``dose_slot``: the slot of each dose (doses may share
+    a time); ``out_slot``: the slot of each requested output time.
+    """
+
+    node_dose: IntArray
+    node_out: IntArray
+    interval_len: IntArray
+    lengths: FloatArray
+    fronts: NDArray[np.bool_]
+    dose_slot: IntArray
+    n_dose_slots: int
+    out_slot: IntArray
+    n_out_slots: int
+
+    def reorder(self, out: FloatArray, axis: int) -> FloatArray:
+        """Outputs per slot → outputs per requested time (differs only for repeated times)."""
+        if self.n_out_slots == self.out_slot.size and np.all(
+            self.out_slot == np.arange(self.n_out_slots)
+        ):
+            return out
+        return np.take(out, self.out_slot, axis=axis)
+
+
+def make_schedule(dose_times_h: FloatArray, t_out_h: FloatArray) -> Schedule:
+    """Merge dose and output times into one sorted set of nodes (0 included).
+
+    Doses after the last output time are dropped: they cannot change any output.
+
+    >>> s = make_schedule(np.array([0.0, 7.5]), np.arange(0.0, 25.0))
+    >>> s.lengths.tolist(), s.fronts.tolist(), int(s.node_dose.size)
+    ([0.5, 1.0, 0.5, 1.0], [False, False, True, True], 26)
+    """
+    t_out = np.asarray(t_out_h, dtype=np.float64).ravel()
+    doses = np.asarray(dose_times_h, dtype=np.float64).ravel()
+    if t_out.size == 0 or not np.all(np.isfinite(t_out)) or np.any(t_out < 0):
+        raise ModelSpecError(
+            bad_value("Output times must be finite hours ≥ 0", t_out, "E.g. 0…24.")
+        )
+    if not np.all(np.isfinite(doses)) or np.any(doses < 0):
+        raise ModelSpecError(bad_value("Dose times must be finite hours ≥ 0", doses, "E.g. 0, 8."))
+    end = t_out.max()
+    nodes = np.unique(np.concatenate([[0.0], doses[doses <= end], t_out]))
+    out_times, out_slot = np.unique(t_out, return_inverse=True)
+    dose_times, dose_slot = np.unique(doses, return_inverse=True)
+    node_out = np.full(nodes.size, -1, dtype=np.int64)
+    node_out[np.searchsorted(nodes, out_times)] = np.arange(out_times.size)
+    node_dose = np.full(nodes.size, -1, dtype=np.int64)
+    kept = dose_times <= end
+    node_dose[np.searchsorted(nodes, dose_times[kept])] = np.flatnonzero(kept)
+    span = np.diff(nodes)
+    after_dose = node_dose[:-1] >= 0
+    # one slot per (length, starts at a dose): the kernel may sub-step the two differently
+    key = np.round(span, _DECIMALS) + np.where(after_dose, 2.0 * span.max(initial=0.0) + 1.0, 0.0)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return Schedule(
+        node_dose=node_dose,
+        node_out=node_out,
+        interval_len=inverse.astype(np.int64).ravel(),
+        lengths=np.ascontiguousarray(span[first]),
+        fronts=np.ascontiguousarray(after_dose[first]),
+        dose_slot=dose_slot.astype(np.int64).ravel(),
+        n_dose_slots=int(dose_times.size),
+        out_slot=out_slot.astype(np.int64).ravel(),
+        n_out_slots=int(out_times.size),
+    )
+
+
+def slot_doses(doses: FloatArray, sched: Schedule) -> FloatArray:
+    """Sum doses (shape (1 or n, doses, inputs)) that share a time: (1 or n, dose slots, inputs)."""
+    d = np.asarray(doses, dtype=np.float64)
+    out = np.zeros((d.shape[0], max(sched.n_dose_slots, 1), d.shape[2]))
+    for j, slot in enumerate(sched.dose_slot.tolist()):
+        out[:, slot] += d[:, j]
+    return out
+
+
+def fastest_rate(a: FloatArray, doses: FloatArray, inputs: tuple[int, ...]) -> FloatArray:
+    """Per subject, the largest |A0_ss| over the states reachable from dosed depots (1/h)."""
+    pattern = np.any(a != 0.0, axis=0)
+    dosed = [s for j, s in enumerate(inputs) if np.any(np.asarray(doses)[..., j] > 0)]
+    reach = np.zeros(pattern.shape[0], dtype=bool)
+    reach[dosed] = True
+    for _ in range(pattern.shape[0]):  # a flow runs from column (source) to row (target)
+        reach = reach | np.any(pattern[:, reach], axis=1)
+    diag = np.abs(np.diagonal(a, axis1=1, axis2=2))
+    return np.ascontiguousarray(np.where(reach[None, :], diag, 0.0).max(axis=1))
+
+
+def substeps(
+    sched: Schedule, rate: FloatArray, rate_front: FloatArray, max_step_h: float, rate_step: float
+) -> IntArray:
+    """Sub-steps per subject and interval class: each ≤ max_step_h and ≤ rate_step/λ, with λ the
+    subject's fastest rate (after a dose: including the collocated states' rates right then)."""
+    cols = []
+    for length, front in zip(sched.lengths.tolist(), sched.fronts.tolist(), strict=True):
+        lam = rate_front if front else rate
+        step = rate_step * (FRONT_RATE_FRACTION if front else 1.0)
+        with np.errstate(divide="ignore"):
+            h = np.minimum(max_step_h, np.where(lam > 0, step / np.where(lam > 0, lam, 1), np.inf))
+        cols.append(np.maximum(1, np.ceil(length / h - 1e-9)).astype(np.int64))
+    if not cols:
+        return np.zeros((rate.size, 0), dtype=np.int64)
+    return np.ascontiguousarray(np.stack(cols, axis=1))
+
+
+def lane_order(sched: Schedule, nsub: IntArray, block: int) -> IntArray:
+    """Subjects sorted by their sub-step counts, so that a block's lanes step in lockstep; cheap and
+    costly blocks alternate so that each thread's run of blocks gets its share (results do not
+    depend on the order)."""
+    n = nsub.shape[0]
+    if nsub.shape[1] == 0:
+        return np.arange(n, dtype=np.int64)
+    counts = np.bincount(sched.interval_len, minlength=sched.lengths.size)
+    total = nsub @ counts
+    order = np.lexsort((*nsub.T[::-1], total)).astype(np.int64)
+    full = order.size // block
+    if full == 0:
+        return order
+    ends = np.empty(full, dtype=np.int64)
+    ends[0::2] = np.arange((full + 1) // 2)
+    ends[1::2] = np.arange(full - 1, (full + 1) // 2 - 1, -1)
+    blocks = order[: full * block].reshape(full, block)[ends].ravel()
+    return np.concatenate([blocks, order[full * block :]])
+
+
+def default_threads() -> int:
+    """Threads for a kernel call: ``$KRATOMSIM_THREADS``, else the CPUs this process may use."""
+    env = os.environ.get("KRATOMSIM_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run_kernel(
+    kernel: Kernel,
+    pm: FloatArray,
+    dose_times_h: FloatArray,
+    doses_nmol: FloatArray,
+    t_out_h: FloatArray,
+    *,
+    max_step_h: float = DEFAULT_STEP_H,
+    rate_step: float = DEFAULT_RATE_STEP,
+    out: FloatArray | None = None,
+    threads: int | None = None,
+) -> FloatArray:
+    """Outputs for every subject: array (len(kernel.outputs), n, times).
+
+    ``pm`` (n, len(kernel.params)): parameters and inputs in base units (nmol, L, h, ng);
+    ``doses_nmol`` (1 or n, doses, len(kernel.dose_states)) amounts into the dose states.
+    """
+    for what, value in (("max_step_h", max_step_h), ("rate_step", rate_step)):
+        if not (np.isfinite(value) and value > 0):
+            raise ModelSpecError(bad_value(f"The kernel's {what} must be > 0", value, "E.g. 1."))
+    mod = kernel.module
+    pm = np.ascontiguousarray(pm, dtype=np.float64)
+    n = pm.shape[0]
+    sched = make_schedule(dose_times_h, t_out_h)
+    doses = slot_doses(doses_nmol, sched)
+    a0 = np.zeros((n, len(kernel.exact), len(kernel.exact)))
+    mod.a0_all(pm, a0)
+    rate = fastest_rate(a0, doses, kernel.dose_states)
+    x_post = np.zeros((n, len(kernel.exact)))
+    largest = doses.max(axis=1)  # (1 or n, inputs)
+    for j, s in enumerate(kernel.dose_states):
+        x_post[:, s] = largest[:, j]
+    coll = np.zeros((n, max(len(kernel.collocated), 1)))
+    mod.coll_rates_all(pm, x_post, coll)
+    rate_front = np.maximum(rate, coll.max(axis=1))
+    nsub = substeps(sched, rate, rate_front, max_step_h, rate_step)
+    want = (len(kernel.outputs), n, sched.out_slot.size)
+    if out is not None and out.shape != want:
+        raise ValueError(f"out has shape {out.shape}, the kernel needs {want}")
+    direct = out is not None and sched.n_out_slots == sched.out_slot.size
+    result = out if direct and out is not None else np.empty((*want[:2], sched.n_out_slots))
+    order = lane_order(sched, nsub, mod.BLOCK)
+    args = (pm, doses, sched.node_dose, sched.node_out, sched.interval_len, sched.lengths, nsub, order)
+    n_blocks = (n + mod.BLOCK - 1) // mod.BLOCK
+    workers = max(1, min(threads if threads is not None else default_threads(), n_blocks))
+    if workers == 1:
+        mod.kernel(*args, 0, n_blocks, result)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        bounds = np.linspace(0, n_blocks, workers + 1).round().astype(int)
+        with ThreadPoolExecutor(workers) as pool:
+            jobs = [
+                pool.submit(mod.kernel, *args, int(lo), int(hi), result)
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+            ]
+            for job in jobs:
+                job.result()
+    ordered = sched.reorder(result, axis=2)
+    if out is not None and ordered is not out:
+        out[...] = ordered
+        return out
+    return ordered
