@@ -81,6 +81,7 @@ UNFINDABLE: dict[str, dict[str, str]] = {
     "mcintyre2015": {"authors": "the abstract read showed no author list"},
     "acg2023s3058": {"authors": "a meeting abstract read without its author list"},
     "pch2019neonatal": {"authors": "the PubMed copy read (30792593) did not show the author list"},
+    "smith2024dad": {"title": "no page with the title was found; DOI and findings are known"},
 }
 
 _PLACEHOLDER = re.compile(
@@ -166,11 +167,11 @@ def locator_problems(locator: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Citation:
-    """One place in a data file that cites a source: a ``source`` with its locator, or a list."""
+    """One place in a data file that cites: a ``source`` and/or a ``locator``, or a ``sources`` list."""
 
     file: str
     where: str
-    key: str
+    key: str | None
     locator: str | None
 
 
@@ -179,8 +180,14 @@ def citations(name: str, data: Mapping[str, Any]) -> Iterator[Citation]:
 
     def walk(node: Any, where: str) -> Iterator[Citation]:
         if isinstance(node, Mapping):
-            if isinstance(node.get("source"), str):
-                yield Citation(name, where, node["source"], str(node.get("locator", "")))
+            key, locator = node.get("source"), node.get("locator")
+            if isinstance(key, str) or isinstance(locator, str):
+                yield Citation(
+                    name,
+                    where,
+                    key if isinstance(key, str) else None,
+                    locator if isinstance(locator, str) else None,
+                )
             for key in node.get("sources", ()) if isinstance(node.get("sources"), list) else ():
                 yield Citation(name, where, key, None)
             for child, value in node.items():
@@ -211,7 +218,7 @@ def audit(references: Mapping[str, Reference], files: Mapping[str, Mapping[str, 
     ]
     for name, data in files.items():
         for cite in citations(name, data):
-            if cite.key not in references:
+            if cite.key is not None and cite.key not in references:
                 problems.append(f"{cite.file} {cite.where}: unknown source {cite.key!r}")
             if cite.locator is not None:
                 problems.extend(
