@@ -185,6 +185,20 @@ def test_cite_styles_and_user_values(capsys: pytest.CaptureFixture[str]) -> None
     assert "leaf-powder.mg_per_g = 12 mg/g" in user and "user_input" in user
 
 
+def test_cite_bibtex_parses_back_with_pybtex(capsys: pytest.CaptureFixture[str]) -> None:
+    from pybtex.database import parse_string
+
+    code, out, _ = run(capsys, "cite", DEMO, "--style", "bibtex")
+    assert code == 0
+    params, bib = out.split("\nBibTeX\n", 1)
+    entries = parse_string(bib, "bibtex").entries
+    assert {"tanna2022", "huestis2024"} <= set(entries)
+    assert all(f"; {key}, " in params for key in entries)  # exactly the sources used
+    tanna = entries["tanna2022"]
+    assert str(tanna.persons["author"][0]) == "Tanna, R. S."
+    assert tanna.fields["doi"] == "10.3390/pharmaceutics14030620"
+
+
 def test_products(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "products")
     assert code == 0

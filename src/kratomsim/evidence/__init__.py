@@ -1,4 +1,5 @@
-"""Cited data: parameter files, their schema and loader, and the bibliography of a run."""
+"""Cited data: parameter files, their schema and loader, the bibliography of a run, provenance
+checks, and the population-level outcome studies a calibration fits."""
 
 from kratomsim.evidence.bibliography import bibliography as bibliography
 from kratomsim.evidence.claims import CLAIM_GRADES as CLAIM_GRADES
@@ -22,3 +23,6 @@ from kratomsim.evidence.medications import resolve_medication as resolve_medicat
 from kratomsim.evidence.schema import CitedValue as CitedValue
 from kratomsim.evidence.schema import Product as Product
 from kratomsim.evidence.schema import Reference as Reference
+from kratomsim.evidence.studies import Study as Study
+from kratomsim.evidence.studies import load_studies as load_studies
+from kratomsim.evidence.studies import usable_observations as usable_observations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
+from kratomsim.evidence.bibtex import format_bibtex
 from kratomsim.evidence.loader import load_references
 from kratomsim.evidence.schema import CitedValue, Reference
 
@@ -17,8 +18,8 @@ def references_for(values: Iterable[CitedValue]) -> list[Reference]:
 
 
 def bibliography(values: Iterable[CitedValue], style: Literal["plain", "bibtex"] = "plain") -> str:
-    """Format the bibliography of ``values`` as plain text or BibTeX."""
+    """Format the bibliography of ``values`` as plain text or BibTeX (written by pybtex)."""
     used = references_for(values)
     if style == "bibtex":
-        return "\n\n".join(r.bibtex() for r in used)
+        return format_bibtex(used)
     return "\n".join(f"[{r.key}] {r.plain()}" for r in used)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kratomsim.errors import EvidenceError, bad_value
+from kratomsim.evidence.bibtex import format_bibtex
 from kratomsim.evidence.loader import load_references
 from kratomsim.evidence.schema import Grade, Reference
 
@@ -169,5 +170,5 @@ def claim_bibliography(claims: Iterable[Claim], style: Literal["plain", "bibtex"
     """
     used = claim_references(claims)
     if style == "bibtex":
-        return "\n\n".join(r.bibtex() for r in used)
+        return format_bibtex(used)
     return "\n".join(f"[{r.key}] {r.plain()}" for r in used)

@@ -70,12 +70,17 @@ class CitedValue(BaseModel):
 
 
 class Reference(BaseModel):
-    """One bibliography entry."""
+    """One bibliography entry: who, what, where, when, and a way to find it (DOI, PMID or URL).
+
+    ``journal`` is the venue: a journal, a publisher, an agency or a registry. ``note`` says what
+    was read of the source (abstract, a table, a record); it never replaces a missing field.
+    :mod:`kratomsim.evidence.provenance` checks that no field is a placeholder.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     key: str
-    type: str = "article"
+    type: Literal["article", "misc", "thesis"] = "article"
     authors: str
     title: str
     journal: str = ""
@@ -83,28 +88,27 @@ class Reference(BaseModel):
     volume: str = ""
     pages: str = ""
     doi: str = ""
+    pmid: str = ""
     url: str = ""
+    note: str = ""
 
     def plain(self) -> str:
         where = ", ".join(p for p in (self.journal, self.volume, self.pages) if p)
-        link = f" doi:{self.doi}" if self.doi else (f" {self.url}" if self.url else "")
-        return f"{self.authors.rstrip('.')}. {self.title}. {where} ({self.year}).{link}"
+        if self.doi:
+            link = f" doi:{self.doi}"
+        elif self.pmid:
+            link = f" PMID {self.pmid}"
+        elif self.url:
+            link = f" {self.url}"
+        else:
+            link = ""
+        return f"{self.authors.rstrip('.')}. {self.title.rstrip('.')}. {where} ({self.year}).{link}"
 
     def bibtex(self) -> str:
-        kind = {"article": "article", "thesis": "mastersthesis"}.get(self.type, "misc")
-        fields = {
-            "author": self.authors.replace(", ", " and "),
-            "title": self.title,
-            "journal" if kind == "article" else "howpublished": self.journal,
-            "year": str(self.year),
-            "volume": self.volume.split("(")[0],
-            "number": self.volume.split("(")[1].rstrip(")") if "(" in self.volume else "",
-            "pages": self.pages,
-            "doi": self.doi,
-            "url": self.url,
-        }
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
-        return f"@{kind}{{{self.key},\n{body}\n}}"
+        """This entry as BibTeX, written by pybtex (:mod:`kratomsim.evidence.bibtex`)."""
+        from kratomsim.evidence.bibtex import format_bibtex
+
+        return format_bibtex([self])
 
 
 Absorption = Literal["tea", "capsule"]

@@ -49,7 +49,7 @@ INTERVAL = (5.0, 95.0)
 CORE_SOURCES = ("tanna2021", "dmd2023review", "fda2020invitro", "fahmi2009")
 DYNAMIC_ASSUMPTIONS = (
     "Mitragynine is the only perpetrator modelled; 7-OH-mitragynine and the other alkaloids have "
-    "no measured CYP constants (safety.md §1) and are left out.",
+    "no measured CYP constants in the sources read and are left out.",
     "In vitro KI, kinact and Ki are taken as unbound; central values use the regulatory defaults "
     "fu,gut = Fa = Fg = 1 (conservative end of their ranges), so the central ratio can lie above "
     "the 5-95 % interval over the uncertain constants.",

@@ -33,7 +33,7 @@ HILL_NOTE = (
 )
 PGP_NOTE = (
     "P-gp inhibitor: mitragynine showed no significant P-gp efflux in Caco-2/MDR-MDCK cells "
-    "(Manda 2014, pk.md §2.6); an effect on mitragynine absorption is not expected but unproven "
+    "(Manda 2014, abstract); an effect on mitragynine absorption is not expected but unproven "
     "(grade D, not quantified)."
 )
 PXR_NOTE = (
