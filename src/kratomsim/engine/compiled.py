@@ -38,6 +38,11 @@ DEFAULT_RATE_STEP: Final = 3.0
 #: In an interval that starts at a dose, λ·h is at most this fraction of ``rate_step``: the drive
 #: and the gut-wall inactivation rise steeply right after a dose.
 FRONT_RATE_FRACTION: Final = 0.5
+#: Buckets of "time since the latest dose" that classify intervals (h), and the last bucket.
+SINCE_BUCKET_H: Final = 0.5
+SINCE_MAX_H: Final = 12.0
+#: A dose counts as being absorbed until its depot falls to this fraction.
+ABSORBED_FRACTION: Final = 0.01
 #: Interval lengths equal to 12 decimals (h) share one propagator.
 _DECIMALS: Final = 12
 _GENERATOR_FILES: Final = (
@@ -198,15 +203,19 @@ class Schedule:
     """Nodes (dose and output times, merged) shared by all subjects.
 
     ``node_dose``/``node_out``: per node the dose slot / output slot or −1; ``interval_len``: per
-    interval between nodes the index into ``lengths`` (distinct interval lengths, h) and ``fronts``
-    (whether such intervals start at a dose); ``dose_slot``: the slot of each dose (doses may share
-    a time); ``out_slot``: the slot of each requested output time.
+    interval between nodes the index of its class. A class is a distinct interval length
+    (``lengths``, h) together with how long after the latest dose the interval starts (``since``,
+    h, rounded up to :data:`SINCE_BUCKET_H`; 0 = it starts at a dose; ``inf`` = before any dose):
+    each subject sub-steps the classes differently, finer while a dose is being absorbed.
+    ``fronts`` marks the classes that start at a dose. ``dose_slot``: the slot of each dose (doses
+    may share a time); ``out_slot``: the slot of each requested output time.
     """
 
     node_dose: IntArray
     node_out: IntArray
     interval_len: IntArray
     lengths: FloatArray
+    since: FloatArray
     fronts: NDArray[np.bool_]
     dose_slot: IntArray
     n_dose_slots: int
@@ -250,14 +259,19 @@ def make_schedule(dose_times_h: FloatArray, t_out_h: FloatArray) -> Schedule:
     node_dose[np.searchsorted(nodes, dose_times[kept])] = np.flatnonzero(kept)
     span = np.diff(nodes)
     after_dose = node_dose[:-1] >= 0
-    # one slot per (length, starts at a dose): the kernel may sub-step the two differently
-    key = np.round(span, _DECIMALS) + np.where(after_dose, 2.0 * span.max(initial=0.0) + 1.0, 0.0)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    # time since the latest dose at each interval's start, in buckets (the last bucket is open)
+    dosed = np.maximum.accumulate(np.where(node_dose >= 0, nodes, -np.inf))[:-1]
+    since = np.ceil(np.round((nodes[:-1] - dosed) / SINCE_BUCKET_H, 9)) * SINCE_BUCKET_H
+    since = np.where(np.isfinite(since), np.minimum(since, SINCE_MAX_H), np.inf)
+    # one class per (length, bucket): the kernel may sub-step them differently
+    pairs = np.stack([np.round(span, _DECIMALS), np.where(np.isfinite(since), since, -1.0)], axis=1)
+    _, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
     return Schedule(
         node_dose=node_dose,
         node_out=node_out,
         interval_len=inverse.astype(np.int64).ravel(),
         lengths=np.ascontiguousarray(span[first]),
+        since=np.ascontiguousarray(since[first]),
         fronts=np.ascontiguousarray(after_dose[first]),
         dose_slot=dose_slot.astype(np.int64).ravel(),
         n_dose_slots=int(dose_times.size),
@@ -288,13 +302,23 @@ def fastest_rate(a: FloatArray, doses: FloatArray, inputs: tuple[int, ...]) -> F
 
 
 def substeps(
-    sched: Schedule, rate: FloatArray, rate_front: FloatArray, max_step_h: float, rate_step: float
+    sched: Schedule,
+    rate: FloatArray,
+    rate_front: FloatArray,
+    window: FloatArray,
+    max_step_h: float,
+    rate_step: float,
 ) -> IntArray:
     """Sub-steps per subject and interval class: each ≤ max_step_h and ≤ rate_step/λ, with λ the
-    subject's fastest rate (after a dose: including the collocated states' rates right then)."""
+    subject's fastest rate; while a dose is being absorbed (the interval starts less than
+    ``window`` h after a dose) λ includes the collocated states' rates right after a dose, and in
+    the interval that starts at a dose λ·h is at most FRONT_RATE_FRACTION·rate_step."""
     cols = []
-    for length, front in zip(sched.lengths.tolist(), sched.fronts.tolist(), strict=True):
-        lam = rate_front if front else rate
+    for length, since, front in zip(
+        sched.lengths.tolist(), sched.since.tolist(), sched.fronts.tolist(), strict=True
+    ):
+        absorbing = since < window
+        lam = np.where(absorbing, rate_front, rate)
         step = rate_step * (FRONT_RATE_FRACTION if front else 1.0)
         with np.errstate(divide="ignore"):
             h = np.minimum(max_step_h, np.where(lam > 0, step / np.where(lam > 0, lam, 1), np.inf))
@@ -370,7 +394,11 @@ def run_kernel(
     coll = np.zeros((n, max(len(kernel.collocated), 1)))
     mod.coll_rates_all(pm, x_post, coll)
     rate_front = np.maximum(rate, coll.max(axis=1))
-    nsub = substeps(sched, rate, rate_front, max_step_h, rate_step)
+    depot = np.abs(np.stack([a0[:, s, s] for s in kernel.dose_states], axis=1))
+    dosed = largest > 0
+    with np.errstate(divide="ignore"):
+        window = np.where(dosed, -np.log(ABSORBED_FRACTION) / depot, 0.0).max(axis=1)
+    nsub = substeps(sched, rate, rate_front, window, max_step_h, rate_step)
     want = (len(kernel.outputs), n, sched.out_slot.size)
     if out is not None and out.shape != want:
         raise ValueError(f"out has shape {out.shape}, the kernel needs {want}")

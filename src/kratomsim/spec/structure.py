@@ -198,7 +198,7 @@ def analyse(
     sym: Symbolic,
     outputs: Iterable[str],
     *,
-    passes: int = 2,
+    passes: int = 3,
     switches: dict[str, float] | None = None,
 ) -> Structure:
     """Work out the kernel structure of ``sym`` for ``outputs`` with the switches fixed."""
@@ -338,7 +338,7 @@ def structure(
     spec: Spec,
     outputs: Iterable[str],
     *,
-    passes: int = 2,
+    passes: int = 3,
     switches: dict[str, float] | None = None,
 ) -> Structure:
     """Parse ``spec`` and analyse it for ``outputs`` (no caching; see engine/compiled.py)."""
