@@ -35,7 +35,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_engine.py --out BENCHMARKS.md
 
 calibrate: setup
-	$(BIN)/kratomsim calibrate --write
+	$(BIN)/kratomsim calibrate --out src/kratomsim/evidence/data/pk_calibrated.toml
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

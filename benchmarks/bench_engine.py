@@ -28,10 +28,10 @@ import scipy
 from scipy.integrate import solve_ivp
 
 from kratomsim.engine.core import simulate_concentrations
-from kratomsim.engine.params import model_inputs
 from kratomsim.evidence import load_parameters, resolve_product
+from kratomsim.evidence.params import model_inputs
+from kratomsim.interop.sbml import output_id, to_sbml
 from kratomsim.models import pk
-from kratomsim.models.sbml import output_id, to_sbml
 
 OMEGA = 0.3
 VARIED = ("cl", "v1", "q", "v2", "ka_mg", "kme")

@@ -93,8 +93,11 @@ def cold_compile_seconds() -> float:
     """First call of the kernels in a fresh process with an empty Numba cache (compiles)."""
     code = (
         "import time, numpy as np; t=time.perf_counter();"
-        "from kratomsim.engine.subjects import central_values, dosing_for, simulate_subjects;"
-        "d=dosing_for('2 g once', product='tea', step_h=1.0);"
+        "from kratomsim.engine.subjects import dosing_for, simulate_subjects;"
+        "from kratomsim.evidence import cited_inputs, resolve_product;"
+        "from kratomsim.evidence.model_parameters import central_values;"
+        "from kratomsim.models.regimen_text import parse_regimen;"
+        "d=dosing_for(parse_regimen('2 g once'), cited_inputs(resolve_product('tea')), step_h=1.0);"
         "simulate_subjects({k: np.full(1, v) for k, v in central_values(d.absorption).items()}, d);"
         "print(time.perf_counter()-t)"
     )

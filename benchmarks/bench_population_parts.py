@@ -22,10 +22,10 @@ from kratomsim.engine.kernel_inputs import (
     run_full_model,
 )
 from kratomsim.engine.kernel_reference import full_model_ode
-from kratomsim.engine.params import derive_pk
 from kratomsim.engine.subjects import Dosing, simulate_subjects
+from kratomsim.evidence.params import derive_pk
+from kratomsim.interop.sbml import output_id, to_sbml
 from kratomsim.models import pk
-from kratomsim.models.sbml import output_id, to_sbml
 
 #: Outputs compared with the reference (SubjectOutputs attribute → SBML id).
 FULL_OUTPUTS = {

@@ -3,7 +3,7 @@
 * Scaling: the full model streamed in chunks into one reused output buffer; only per-subject
   summaries are kept, so memory stays flat as N grows. Peak RSS per N from ``VmHWM`` (reset
   through ``/proc/self/clear_refs``).
-* Dask: the population engine's executor (:func:`kratomsim.engine.executors.run_population`) on a
+* Dask: the population engine's executor (:func:`kratomsim.population.executors.run_population`) on a
   ``LocalCluster`` of 1 and of 2 worker processes with one thread each (Numba limited to one thread
   per worker), warmed up before timing.
 * Machine: memory bandwidth from a NumPy copy, arithmetic rate from a BLAS matmul, and the work
@@ -36,8 +36,8 @@ from kratomsim.engine.kernel_inputs import (
     pd_matrix,
     run_full_model,
 )
-from kratomsim.engine.params import derive_pk
 from kratomsim.engine.subjects import Dosing
+from kratomsim.evidence.params import derive_pk
 from kratomsim.models.pk import as_subject_arrays
 
 STATUS = Path("/proc/self/status")
@@ -149,13 +149,15 @@ def dask_scaling(n: int, chunk: int, days: int, workers: tuple[int, ...]) -> lis
     """run_population with the dask executor on a warmed-up LocalCluster per worker count."""
     import psutil  # not at the top: the scaling subprocess imports this file and stays lean
 
-    from kratomsim.engine.executors import local_cluster, run_population
-    from kratomsim.engine.population import PopulationSpec
+    from kratomsim.evidence import resolve_product
+    from kratomsim.models.regimen_text import parse_regimen
+    from kratomsim.population.executors import local_cluster, run_population
+    from kratomsim.population.population import PopulationSpec
 
     spec = PopulationSpec(
-        regimen=f"2 g every 8 h for {days} days",
-        product="leaf-powder",
-        duration=f"{days} d",
+        regimen=parse_regimen(f"2 g every 8 h for {days} days"),
+        product=resolve_product("leaf-powder"),
+        duration_h=24.0 * days,
         n_subjects=n,
         chunk_size=chunk,
         step_h=1.0,

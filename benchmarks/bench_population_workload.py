@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kratomsim.engine.subjects import Dosing, central_values
+from kratomsim.engine.subjects import Dosing
 from kratomsim.evidence import resolve_product
+from kratomsim.evidence.model_parameters import central_values
 
 PRODUCT, DOSE_G, INTERVAL_H, OMEGA = "leaf-powder", 2.0, 8.0, 0.3
 #: Rates with log-normal variability (``ka`` is the product's absorption-class rate).

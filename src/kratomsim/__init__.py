@@ -7,14 +7,16 @@ clinician. It never prescribes.
 >>> sim = kratomsim.simulate("2 g every 8 h for 3 days", product="tea")
 >>> sorted(sim.summary())
 ['7-hydroxymitragynine', 'mitragynine']
+
+This module re-exports the public API; the package's own modules never import from it.
 """
 
 from importlib.metadata import version as _version
 
 from kratomsim.engine.result import AnalyteSummary as AnalyteSummary
 from kratomsim.engine.result import Simulation as Simulation
-from kratomsim.engine.simulate import simulate as simulate
 from kratomsim.errors import KratomsimError as KratomsimError
+from kratomsim.interfaces.api import simulate as simulate
 from kratomsim.models.dosing import DoseRecord as DoseRecord
 from kratomsim.models.dosing import Regimen as Regimen
 from kratomsim.models.regimen_text import parse_regimen as parse_regimen

@@ -19,22 +19,24 @@ from kratomsim.engine.kernel import BLOCK
 from kratomsim.engine.kernel_expm import expm_banded
 from kratomsim.engine.kernel_inputs import make_schedule, pk_concentrations, propagate_linear
 from kratomsim.engine.kernel_reference import full_model_ode
-from kratomsim.engine.params import derive_pk
 from kratomsim.engine.subjects import (
     Dosing,
     SubjectOutputs,
-    central_values,
     dosing_for,
     simulate_subjects,
-    simulate_subjects_grid,
 )
 from kratomsim.errors import ModelSpecError
+from kratomsim.evidence import cited_inputs, resolve_product
+from kratomsim.evidence.model_parameters import central_values
+from kratomsim.evidence.params import derive_pk
 from kratomsim.models import pk
+from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.models.respiratory import (
     RESPIRATORY_PARAMETERS,
     respiratory_index_from_activation,
     respiratory_params_from_values,
 )
+from oracles.grid import simulate_subjects_grid
 
 COMPARED = (
     "mg_nm",
@@ -87,7 +89,12 @@ def assert_matches_reference(out: SubjectOutputs, refs: list[dict[str, np.ndarra
 
 def test_single_dose_off_the_output_grid_matches_dop853() -> None:
     # 7-OH product (both depots dosed); the dose at 0.3 h is not an output time
-    base = dosing_for("8 g once", product="7oh-concentrate", duration="2 d", step_h=1.0)
+    base = dosing_for(
+        parse_regimen("8 g once"),
+        cited_inputs(resolve_product("7oh-concentrate")),
+        duration_h=48.0,
+        step_h=1.0,
+    )
     dosing = dataclasses.replace(base, dose_times_h=np.array([0.3]))
     v = random_subjects(dosing.absorption, 3, seed=11)
     out = simulate_subjects(v, dosing)
@@ -96,7 +103,10 @@ def test_single_dose_off_the_output_grid_matches_dop853() -> None:
 
 def test_seven_day_regimen_with_withdrawal_matches_dop853() -> None:
     dosing = dosing_for(
-        "5 g every 6 h for 7 days", product="leaf-powder", duration="10 d", step_h=1.0
+        parse_regimen("5 g every 6 h for 7 days"),
+        cited_inputs(resolve_product("leaf-powder")),
+        duration_h=240.0,
+        step_h=1.0,
     )
     v = random_subjects(dosing.absorption, 3, seed=5)
     refs = [reference(v, dosing, i) for i in range(3)]
@@ -105,7 +115,11 @@ def test_seven_day_regimen_with_withdrawal_matches_dop853() -> None:
 
 
 def test_endocannabinoid_hypothesis_term_matches_dop853() -> None:
-    dosing = dosing_for("4 g every 8 h for 2 days", product="7oh-concentrate", step_h=1.0)
+    dosing = dosing_for(
+        parse_regimen("4 g every 8 h for 2 days"),
+        cited_inputs(resolve_product("7oh-concentrate")),
+        step_h=1.0,
+    )
     v = random_subjects(dosing.absorption, 1, seed=3)
     v["w_ecs_hyp"] = np.array([0.2])
     ref = reference(v, dosing, 0, ecs_hypothesis=True)
@@ -117,7 +131,11 @@ def test_endocannabinoid_hypothesis_term_matches_dop853() -> None:
 
 def test_error_falls_with_the_sub_step() -> None:
     # outputs every 4 h, so that the sub-step rule (not the output grid) sets the steps
-    dosing = dosing_for("5 g every 8 h for 3 days", product="leaf-powder", step_h=4.0)
+    dosing = dosing_for(
+        parse_regimen("5 g every 8 h for 3 days"),
+        cited_inputs(resolve_product("leaf-powder")),
+        step_h=4.0,
+    )
     v = random_subjects(dosing.absorption, 1, seed=2)
     ref = reference(v, dosing, 0)
     coarse, fine = (
@@ -135,7 +153,11 @@ def test_error_falls_with_the_sub_step() -> None:
 def test_converges_to_the_numpy_grid_path_at_second_order() -> None:
     # The NumPy path discretises the effect site and adaptation on the output grid (second order);
     # the kernel does not depend on the grid, so their gap shrinks 4× per halving of the grid.
-    base = dosing_for("4 g every 6 h for 4 days", product="leaf-powder", duration="6 d")
+    base = dosing_for(
+        parse_regimen("4 g every 6 h for 4 days"),
+        cited_inputs(resolve_product("leaf-powder")),
+        duration_h=144.0,
+    )
     v = {k: np.array([x]) for k, x in central_values(base.absorption).items()}
     gaps = []
     for step in (0.1, 0.05):
@@ -152,7 +174,11 @@ def test_converges_to_the_numpy_grid_path_at_second_order() -> None:
 
 
 def test_respiratory_index_is_the_documented_function_of_activation() -> None:
-    dosing = dosing_for("6 g every 8 h for 2 days", product="7oh-concentrate", step_h=1.0)
+    dosing = dosing_for(
+        parse_regimen("6 g every 8 h for 2 days"),
+        cited_inputs(resolve_product("7oh-concentrate")),
+        step_h=1.0,
+    )
     v = random_subjects(dosing.absorption, 3, seed=8)
     v["resp_hill"] = np.array([1.0, 2.0, 2.7])
     out = simulate_subjects(v, dosing)
@@ -164,7 +190,11 @@ def test_respiratory_index_is_the_documented_function_of_activation() -> None:
 
 
 def test_pk_kernel_matches_the_exact_numpy_engine() -> None:
-    dosing = dosing_for("3 g every 8 h for 5 days", product="7oh-concentrate", step_h=0.5)
+    dosing = dosing_for(
+        parse_regimen("3 g every 8 h for 5 days"),
+        cited_inputs(resolve_product("7oh-concentrate")),
+        step_h=0.5,
+    )
     v = random_subjects(dosing.absorption, 40, seed=4)
     params = derive_pk(v, dosing.absorption)
     conc = pk_concentrations(
@@ -200,7 +230,11 @@ def test_expm_matches_scipy() -> None:
 
 
 def test_results_do_not_depend_on_threads_blocks_or_other_subjects() -> None:
-    dosing = dosing_for("4 g every 8 h for 3 days", product="leaf-powder", step_h=1.0)
+    dosing = dosing_for(
+        parse_regimen("4 g every 8 h for 3 days"),
+        cited_inputs(resolve_product("leaf-powder")),
+        step_h=1.0,
+    )
     v = random_subjects(dosing.absorption, 2 * BLOCK + 7, seed=1, omega=0.6)
     threads = numba.get_num_threads()
     try:
@@ -219,7 +253,9 @@ def test_results_do_not_depend_on_threads_blocks_or_other_subjects() -> None:
 
 
 def test_repeated_output_times_and_bad_settings() -> None:
-    base = dosing_for("2 g once", product="tea", duration="1 d", step_h=1.0)
+    base = dosing_for(
+        parse_regimen("2 g once"), cited_inputs(resolve_product("tea")), duration_h=24.0, step_h=1.0
+    )
     v = {k: np.array([x]) for k, x in central_values(base.absorption).items()}
     t = np.array([0.0, 3.0, 3.0, 1.5, 24.0])
     out = simulate_subjects(v, dataclasses.replace(base, time_h=t))

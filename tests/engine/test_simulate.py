@@ -10,7 +10,10 @@ import pytest
 
 import kratomsim
 from kratomsim import simulate
+from kratomsim.engine.simulate import simulate as simulate_engine
 from kratomsim.errors import KratomsimError, ProductError
+from kratomsim.evidence import cited_inputs, resolve_product
+from oracles.ode import integrate
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def test_content_override_scales_exposure_and_is_cited_as_user_input() -> None:
     doubled = simulate("2 g once", product="tea", mg_per_g=39.0, duration="3 d")
     np.testing.assert_allclose(doubled.conc_ng_ml, 2 * base.conc_ng_ml, rtol=1e-9, atol=1e-12)
     user = [v for v in doubled.used if v.kind == "user"]
-    assert [v.locator for v in user] == ["--mg-per-g"]
+    assert [v.locator for v in user] == ["mg_per_g (label or assay)"]
     assert "the user" in doubled.bibliography()
 
 
@@ -89,9 +92,12 @@ def test_missed_dose_lowers_and_late_dose_shifts_exposure() -> None:
     assert auc(late) == pytest.approx(auc(full), rel=1e-9)
 
 
-def test_ode_method_agrees_with_exact() -> None:
-    exact = simulate("2 g every 12 h for 2 days", product="tea", duration="3 d")
-    ode = simulate("2 g every 12 h for 2 days", product="tea", duration="3 d", method="ode")
+def test_ode_cross_check_agrees_with_exact() -> None:
+    regimen = kratomsim.parse_regimen("2 g every 12 h for 2 days")
+    tea = cited_inputs(resolve_product("tea"))
+    exact = simulate_engine(regimen, tea, duration_h=72.0)
+    ode = simulate_engine(regimen, tea, duration_h=72.0, solver=integrate)
+    assert (exact.method, ode.method) == ("exact", "integrate")
     big = ode.conc_nm > 1e-6 * ode.conc_nm.max()
     assert np.max(np.abs(exact.conc_nm - ode.conc_nm)[big] / ode.conc_nm[big]) < 1e-6
 

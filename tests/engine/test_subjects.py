@@ -6,30 +6,34 @@ import numpy as np
 import pytest
 
 from kratomsim import simulate
-from kratomsim.engine.outcomes import simulate_outcomes
+from kratomsim.analyses.outcomes import simulate_outcomes
 from kratomsim.engine.subjects import (
     SCALAR_OUTPUTS,
-    central_values,
     dosing_for,
-    parameter_names,
     simulate_subjects,
     subject_summaries,
+)
+from kratomsim.evidence import cited_inputs, resolve_product
+from kratomsim.evidence.model_parameters import (
+    central_values,
+    parameter_names,
     uncertain_parameters,
 )
+from kratomsim.models.regimen_text import parse_regimen
 
 REGIMEN = "2 g every 8 h for 5 days"
 
 
 @pytest.fixture(scope="module")
 def central_run():
-    dosing = dosing_for(REGIMEN, product="tea")
+    dosing = dosing_for(parse_regimen(REGIMEN), cited_inputs(resolve_product("tea")))
     values = {k: np.full(3, v) for k, v in central_values("tea").items()}
     return dosing, simulate_subjects(values, dosing)
 
 
 def test_matches_outcome_simulation_at_central_values(central_run) -> None:
     _, out = central_run
-    ref = simulate_outcomes(REGIMEN, product="tea", n_draws=1)
+    ref = simulate_outcomes(parse_regimen(REGIMEN), product=resolve_product("tea"), n_draws=1)
     np.testing.assert_allclose(out.withdrawal_score[0], ref.get("withdrawal_score").central)
     np.testing.assert_allclose(out.tolerance[1], ref.get("tolerance").central)
     np.testing.assert_allclose(out.mu_activation[2], ref.get("mu_activation").central)
@@ -55,16 +59,25 @@ def test_summaries_are_per_subject_scalars(central_run) -> None:
 
 def test_heavier_use_gives_a_withdrawal_peak() -> None:
     values = {k: np.full(1, v) for k, v in central_values("tea").items()}
-    light = subject_summaries(simulate_subjects(values, dosing_for(REGIMEN, product="tea")))
+    light = subject_summaries(
+        simulate_subjects(
+            values, dosing_for(parse_regimen(REGIMEN), cited_inputs(resolve_product("tea")))
+        )
+    )
     heavy = subject_summaries(
-        simulate_subjects(values, dosing_for("4 g every 6 h for 14 days", product="tea"))
+        simulate_subjects(
+            values,
+            dosing_for(
+                parse_regimen("4 g every 6 h for 14 days"), cited_inputs(resolve_product("tea"))
+            ),
+        )
     )
     assert 0 <= light["withdrawal_peak"][0] < heavy["withdrawal_peak"][0] <= 64
     assert heavy["tolerance_peak"][0] > light["tolerance_peak"][0]
 
 
 def test_content_scaling_scales_exposure_linearly() -> None:
-    dosing = dosing_for(REGIMEN, product="tea")
+    dosing = dosing_for(parse_regimen(REGIMEN), cited_inputs(resolve_product("tea")))
     values = {k: np.full(2, v) for k, v in central_values("tea").items()}
     scaled = dosing.with_content(np.array([1.0, 2.0]))
     out = simulate_subjects(values, scaled, respiratory=False)

@@ -283,7 +283,7 @@ def test_typos_get_a_suggestion_never_a_guess(typo: str, mid: str) -> None:
 
 @pytest.mark.parametrize("nonsense", ["banana", "qwerty12", "lisinopril-xyz", "???", ""])
 def test_names_that_are_not_known_drugs_get_the_list_hint(nonsense: str) -> None:
-    with pytest.raises(MedicationError, match=r"Unknown medication.*interactions --list"):
+    with pytest.raises(MedicationError, match=r"Unknown medication.*load_medications\(\)"):
         resolve_medication(nonsense)
 
 
@@ -314,7 +314,7 @@ def test_list_reports_every_unknown_name() -> None:
     with pytest.raises(MedicationError) as info:
         parse_medication_list("xanax, foo-bar-baz, zolof")
     message = str(info.value)
-    assert "'foo-bar-baz'" in message and "interactions --list" in message
+    assert "'foo-bar-baz'" in message and "load_medications()" in message
     assert "Did you mean 'sertraline'?" in message
 
 

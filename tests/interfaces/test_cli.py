@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kratomsim.analyses.calibration import shipped_parameter_file
 from kratomsim.interfaces import cli
 from kratomsim.interfaces.cli import main
 
@@ -208,27 +209,32 @@ def test_products(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_calibrate_fast_reproduces_the_shipped_file(capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = shipped_parameter_file()
     code, out, _ = run(capsys, "calibrate", "--fast")
     assert code == 0
+    assert "Fitted PK values" in out and "ka_capsule" in out and "1/h" in out
     assert "mg_cmax_nm" in out and "81.9" in out  # Tanna 2022 median
     assert "capsule tmax mitragynine" in out and "Huestis 2024" in out and "inside" in out
     assert "reproduced exactly" in out
+    assert shipped_parameter_file() == shipped  # nothing written into the package
 
 
-def test_calibrate_reports_a_changed_file_and_writes_only_when_asked(
+def test_calibrate_reports_a_changed_file_and_writes_only_where_told(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(cli, "shipped_parameter_file", lambda: "# stale\n")
+    code, out, _ = run(capsys, "calibrate", "--fast")
+    assert code == 1 and "NOT reproduced" in out and "--out FILE" in out
+    assert not list(tmp_path.iterdir())
     target = tmp_path / "pk_calibrated.toml"
-    target.write_text("# stale\n", encoding="utf-8")
-    monkeypatch.setattr(cli, "parameter_file_path", lambda: target)
-    code, out, _ = run(capsys, "calibrate", "--fast")
-    assert code == 1 and "NOT reproduced" in out and "--write" in out
-    assert target.read_text(encoding="utf-8") == "# stale\n"
-    code, out, _ = run(capsys, "calibrate", "--fast", "--write")
-    assert code == 0 and "wrote pk_calibrated.toml" in out
-    assert target.read_text(encoding="utf-8").startswith("# GENERATED")
-    code, out, _ = run(capsys, "calibrate", "--fast")
-    assert code == 0 and "reproduced exactly" in out
+    code, out, _ = run(capsys, "calibrate", "--fast", "--out", str(target))
+    assert code == 0 and f"wrote {target}" in out
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == shipped_parameter_file()
+    code, out, _ = run(capsys, "calibrate", "--fast", "--out", str(target))
+    assert code == 0 and "already matches" in out
+    code, _, err = run(capsys, "calibrate", "--write")
+    assert code == 2 and "--write" in err  # writing needs a path: the old flag is gone
 
 
 def test_demo_writes_outputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from kratomsim.engine.subjects import SCALAR_OUTPUTS
 from kratomsim.interfaces.cli import run as cli_run
-from kratomsim.models.nonmem import parse_dataset
-from kratomsim.models.nonmem_regimens import to_regimens
+from kratomsim.interop.nonmem import parse_dataset
+from kratomsim.interop.nonmem_regimens import to_regimens
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -14,6 +14,7 @@ from kratomsim.journal.entries import StoredEntry
 from kratomsim.journal.fit import PersonalFit, fit_person
 from kratomsim.journal.fit_check import simulate_journal
 from kratomsim.journal.fit_data import DoseEvent, FitData, Rating
+from kratomsim.models.regimen_text import parse_regimen
 
 #: A person inside every prior range (units as in the data files).
 TRUTH = {
@@ -125,7 +126,9 @@ def test_reproducible_with_a_seed(small_data: FitData) -> None:
 def test_forecast_bands_are_ordered_and_follow_the_plan(rich_fit: PersonalFit) -> None:
     horizon = 7 * 24.0
     runs = {
-        plan: rich_fit.forecast(plan, "7 d", n_draws=200)
+        plan: rich_fit.forecast(
+            plan if plan in ("continue", "stop") else parse_regimen(plan), "7 d", n_draws=200
+        )
         for plan in ("continue", "stop", "4 g every 8 h")
     }
     for fc in runs.values():

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.integrate import solve_ivp
 
-from kratomsim.engine.simulate import simulate
+from kratomsim import simulate
 from kratomsim.errors import ModelSpecError
 from kratomsim.evidence import load_parameters, load_references
 from kratomsim.models.adaptation import (

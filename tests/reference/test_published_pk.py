@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kratomsim import simulate
-from kratomsim.engine.calibration import calibration_data
+from kratomsim.analyses.calibration import calibration_data
 
 DATA = calibration_data()
 TANNA = DATA["tanna2022"]

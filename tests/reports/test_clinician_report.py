@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from kratomsim.interfaces.cli import run
-from kratomsim.reports.clinician import report_data
+from kratomsim.interfaces.cmd_report import report_from
 from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
 from kratomsim.risk.findings import SEVERITY_ORDER
 
@@ -33,7 +33,7 @@ def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def data(scenario_file: Path) -> dict:
-    return report_data(scenario_file, n_draws=40, seed=1)
+    return report_from(scenario_file, n_draws=40, seed=1)  # the CLI's edge: scenario → values
 
 
 def test_person_and_inputs_come_from_the_scenario(data: dict) -> None:

@@ -10,8 +10,10 @@ import pytest
 
 from kratomsim import simulate
 from kratomsim.errors import MedicationError
-from kratomsim.evidence import load_parameters, load_references
+from kratomsim.evidence import load_parameters, load_references, resolve_product
 from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.interfaces.api import read_use
+from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk import check, parse_conditions, sort_findings
 from kratomsim.risk.exposure import herg_margin
 from kratomsim.risk.findings import SEVERITY_ORDER, Finding, severity_rank
@@ -23,8 +25,8 @@ def example():
     return check(
         parse_medication_list("alprazolam, sertraline, atorvastatin"),
         parse_conditions("fatty liver"),
-        EXAMPLE,
-        product="leaf-powder",
+        parse_regimen(EXAMPLE),
+        product=resolve_product("leaf-powder"),
     )
 
 
@@ -92,7 +94,7 @@ def test_herg_margin_matches_a_hand_calculation() -> None:
 def test_herg_margin_for_the_clinical_tea_dose_sits_in_the_published_range() -> None:
     # Tanna 2023 DMD Table 3: one 2 g tea, mitragynine Cmax 81.9 nM (range 50.1-177 nM).
     # With fu 0.10 and IC50 0.731 uM the margin must lie within 731 / (0.1 x [50.1, 177]).
-    result = check([], [], "2 g once", product="tea")
+    result = check([], [], parse_regimen("2 g once"), product=resolve_product("tea"))
     assert result.regimen is not None
     assert 731 / 17.7 <= result.regimen.herg.value <= 731 / 5.01
 
@@ -100,7 +102,12 @@ def test_herg_margin_for_the_clinical_tea_dose_sits_in_the_published_range() -> 
 def test_herg_margin_falls_as_dose_rises() -> None:
     margins = []
     for grams in (1, 2, 4, 8):
-        result = check([], [], f"{grams} g three times daily", product="leaf-powder")
+        result = check(
+            [],
+            [],
+            parse_regimen(f"{grams} g three times daily"),
+            product=resolve_product("leaf-powder"),
+        )
         assert result.regimen is not None
         margins.append(result.regimen.herg.value)
     assert margins == sorted(margins, reverse=True)
@@ -156,7 +163,8 @@ def test_no_regimen_means_no_exposure_and_no_frequency_rules() -> None:
 def test_a_scenario_file_brings_its_own_product(tmp_path: Path) -> None:
     scenario = tmp_path / "use.toml"
     scenario.write_text('regimen = "1 g twice daily"\nproduct = "7oh-concentrate"\n', "utf-8")
-    result = check(parse_medication_list("alprazolam"), [], scenario)
+    use = read_use(scenario)  # the edge reads the file once into values
+    result = check(parse_medication_list("alprazolam"), [], use.regimen, product=use.product)
     assert result.product is not None and result.product.product.id == "7oh-concentrate"
     assert {f.rule_id: f.severity for f in result.findings}["R3"] == "avoid"
     assert "R22" in result.rule_ids()

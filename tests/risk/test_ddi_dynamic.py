@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from kratomsim.evidence import CitedValue
+from kratomsim.evidence import CitedValue, resolve_product
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.ddi import predict_interactions
 from kratomsim.risk.ddi_constants import ddi_values
 from kratomsim.risk.ddi_dynamic import (
@@ -146,7 +147,11 @@ def test_uninhibited_victim_auc_is_the_closed_form() -> None:
 
 def _midazolam(regimen: str, draws: int = 6):
     return predict_interactions(
-        regimen, product="tea", mg_per_g=19.5, victims=[MIDAZOLAM], n_draws=draws
+        parse_regimen(regimen),
+        product=resolve_product("tea"),
+        mg_per_g=19.5,
+        victims=[MIDAZOLAM],
+        n_draws=draws,
     )[0]
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kratomsim.evidence import resolve_medication
+from kratomsim.evidence import resolve_medication, resolve_product
 from kratomsim.interfaces.cli import run
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.check import check
@@ -30,9 +30,14 @@ def test_open_ended_regimen_is_bounded_to_the_horizon() -> None:
 
 def test_open_ended_use_equals_the_explicit_14_day_regimen() -> None:
     mid = [resolve_medication("midazolam")]
-    a = interactions_for_use("2 g every 8 h", product="tea", victims=mid, n_draws=20)
+    a = interactions_for_use(
+        parse_regimen("2 g every 8 h"), product=resolve_product("tea"), victims=mid, n_draws=20
+    )
     b = predict_interactions(
-        parse_regimen("2 g every 8 h").bounded(14 * 24.0), product="tea", victims=mid, n_draws=20
+        parse_regimen("2 g every 8 h").bounded(14 * 24.0),
+        product=resolve_product("tea"),
+        victims=mid,
+        n_draws=20,
     )
     assert a[0].auc_ratio == pytest.approx(b[0].auc_ratio, rel=1e-12)
     assert a[0].auc_ratio > 1.2
@@ -40,9 +45,17 @@ def test_open_ended_use_equals_the_explicit_14_day_regimen() -> None:
 
 def test_check_quotes_the_predicted_ratio() -> None:
     mid = (resolve_medication("midazolam"),)
-    preds = interactions_for_use("2 g every 8 h", product="tea", victims=mid, n_draws=20)
+    preds = interactions_for_use(
+        parse_regimen("2 g every 8 h"), product=resolve_product("tea"), victims=mid, n_draws=20
+    )
     ratios = ratio_map(preds)
-    result = check(mid, (), "2 g every 8 h", product="tea", pk_predictions=ratios)
+    result = check(
+        mid,
+        (),
+        parse_regimen("2 g every 8 h"),
+        product=resolve_product("tea"),
+        pk_predictions=ratios,
+    )
     r7 = [f for f in result.findings if f.rule_id == "R7"]
     assert r7
     text = " ".join(f"{q.name} {q.value}" for f in r7 for q in f.quantities) + r7[0].why

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from kratomsim.evidence import load_references
+from kratomsim.evidence import load_references, resolve_product
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.evidence.medications import load_medications, parse_medication_list
+from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk import check, load_rules, parse_conditions
 from kratomsim.risk.check import CheckResult
 from kratomsim.risk.findings import SEVERITY_ORDER, Finding
@@ -29,11 +30,12 @@ def med(id: str, drug_class: str = "other", **flags: Any) -> Medication:
 
 def run(spec: dict[str, Any]) -> CheckResult:
     conditions = parse_conditions(spec["conditions"]) if "conditions" in spec else ()
+    regimen, product = spec.get("regimen"), spec.get("product")
     return check(
         spec.get("meds", ()),
         conditions,
-        spec.get("regimen"),
-        product=spec.get("product"),
+        parse_regimen(regimen) if regimen is not None else None,
+        product=resolve_product(product) if product is not None else None,
         oh7_mg_per_g=spec.get("oh7"),
     )
 
@@ -147,7 +149,7 @@ def test_concentrated_7oh_makes_every_cns_combination_avoid() -> None:
         med("gaba", "gabapentinoid", cns_depressant=True),
         med("antipsy", "antipsychotic", cns_depressant=True),
     ]
-    leaf = check(meds, [], product="leaf-powder")
+    leaf = check(meds, [], product=resolve_product("leaf-powder"))
     assert {f.rule_id: f.severity for f in leaf.findings} == {
         "R1": "major",
         "R3": "major",
@@ -155,7 +157,7 @@ def test_concentrated_7oh_makes_every_cns_combination_avoid() -> None:
         "R5": "major",
         "R6": "major",
     }
-    conc = check(meds, parse_conditions("COPD"), product="7oh-concentrate")
+    conc = check(meds, parse_conditions("COPD"), product=resolve_product("7oh-concentrate"))
     sev = {f.rule_id: f.severity for f in conc.findings}
     assert all(sev[r] == "avoid" for r in ("R1", "R3", "R4", "R5", "R6", "R22"))
     assert sev["R23"] == "major"
@@ -164,8 +166,10 @@ def test_concentrated_7oh_makes_every_cns_combination_avoid() -> None:
 
 
 def test_high_stated_7oh_content_counts_as_concentrate() -> None:
-    assert "R22" in check([], [], product="extract", oh7_mg_per_g=30.0).rule_ids()
-    assert "R22" not in check([], [], product="extract", oh7_mg_per_g=0.2).rule_ids()
+    assert "R22" in check([], [], product=resolve_product("extract"), oh7_mg_per_g=30.0).rule_ids()
+    assert (
+        "R22" not in check([], [], product=resolve_product("extract"), oh7_mg_per_g=0.2).rule_ids()
+    )
 
 
 def test_severity_refinements() -> None:
@@ -192,15 +196,17 @@ def test_severity_refinements() -> None:
 
 def test_frequent_use_escalates_substance_use_history() -> None:
     sud = parse_conditions("opioid use disorder")
-    assert findings(check([], sud, "2 g twice daily"), "R19")[0].severity == "major"
-    frequent = check([], sud, "2 g three times daily")
+    assert findings(check([], sud, parse_regimen("2 g twice daily")), "R19")[0].severity == "major"
+    frequent = check([], sud, parse_regimen("2 g three times daily"))
     assert findings(frequent, "R19")[0].severity == "avoid"
     assert "R20" in findings(frequent, "R19")[0].escalated
 
 
 def test_daily_mitragynine_amount_alone_fires_r20() -> None:
     # 2 doses a day of 10 g leaf (13.3 mg/g) = 266 mg mitragynine a day >= 237 mg (Singh 2014).
-    result = check([], [], "10 g twice daily", product="leaf-powder")
+    result = check(
+        [], [], parse_regimen("10 g twice daily"), product=resolve_product("leaf-powder")
+    )
     r20 = findings(result, "R20")[0]
     amount = {q.name: q.value for q in r20.quantities}["mitragynine per day"]
     assert amount == pytest.approx(2 * 10 * 13.3)
@@ -277,7 +283,12 @@ def test_no_finding_text_tells_anyone_how_much_to_take() -> None:
         "cirrhosis, long QT, epilepsy, pregnancy, COPD, sleep apnoea, opioid use disorder, "
         "on methadone, CKD, hypothyroidism, heavy drinking, kratom withdrawal"
     )
-    result = check(everything, conditions, "6 g three times daily", product="7oh-concentrate")
+    result = check(
+        everything,
+        conditions,
+        parse_regimen("6 g three times daily"),
+        product=resolve_product("7oh-concentrate"),
+    )
     assert len(result.rule_ids()) >= 20
     texts = [t for f in result.findings for t in f.texts()]
     texts += [r.discuss for r in load_rules().values()] + list(result.caveats)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from kratomsim.engine.simulate import simulate
+from kratomsim import simulate
 from kratomsim.interfaces.cli import run
 from kratomsim.interfaces.web import WebSettings, create_app, pages_claims
 from kratomsim.interfaces.web.rendering import error_text

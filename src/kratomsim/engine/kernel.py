@@ -50,10 +50,11 @@ whatever its block, so results do not depend on the number of threads or on bloc
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from kratomsim.engine import kernel_block as B
 from kratomsim.engine import kernel_layout as L
+from kratomsim.engine.jit import njit
 from kratomsim.engine.kernel_expm import expm_from_powers, norm1, powers
 from kratomsim.engine.kernel_layout import BLOCK, NODES, OUTPUT_ROWS, PD_COLUMNS
 

@@ -7,9 +7,9 @@ lanes on the last axis, so that the loops over lanes vectorise.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from kratomsim.engine import kernel_layout as L
+from kratomsim.engine.jit import njit
 from kratomsim.engine.kernel_expm import expm_from_powers, norm1, powers
 
 

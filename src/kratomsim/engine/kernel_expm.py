@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from kratomsim.engine.jit import njit
 
 #: ‖Aτ/2^s‖₁ bound after scaling.
 THETA: Final = 0.5

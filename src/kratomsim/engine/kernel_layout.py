@@ -1,9 +1,8 @@
 """Layout shared by the fused kernels: parameter columns, output rows, block size, collocation.
 
 See :mod:`kratomsim.engine.kernel` for the model and the method. The kernels read these values as
-compile-time constants, and Numba's on-disk cache is keyed on the contents of the file that defines
-each kernel, not on this one: after editing this file delete ``kratomsim/engine/__pycache__/
-kernel*.nb*`` before the next run (touching the kernel files is not enough).
+compile-time constants; their on-disk cache is keyed on this file too (:mod:`kratomsim.engine.jit`),
+so an edit here is compiled in on the next run.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
-from kratomsim.engine.params import derive_pk
+from kratomsim.evidence.params import derive_pk
 from kratomsim.models.adaptation import PARAMETER_NAMES, withdrawal_score
 from kratomsim.models.pk import BODY_STATES, IDX, as_subject_arrays, output_matrix, rate_matrix
 from kratomsim.models.receptors import (

@@ -1,70 +1,38 @@
-"""The main entry point: :func:`simulate` a regimen of a product for one person."""
+"""The engine's main entry: :func:`simulate` a regimen of a product with given parameter values.
+
+It takes values only: a :class:`~kratomsim.models.dosing.Regimen` and the
+:class:`~kratomsim.evidence.params.ModelInputs` (product, parameters, content, and the cited values
+they rest on) that the caller built from the evidence. Text, files and the evidence are read in the
+layers above; the convenient :func:`kratomsim.simulate` is one of those.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.core import auc_inf_per_nmol, concentrations_nm, simulate_states, to_ng_per_ml
-from kratomsim.engine.params import model_inputs
+from kratomsim.engine.core import (
+    Solver,
+    auc_inf_per_nmol,
+    concentrations_nm,
+    simulate_states,
+    to_ng_per_ml,
+)
+from kratomsim.engine.exact import propagate
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.summary import summarise
-from kratomsim.errors import RegimenError, ScenarioError, bad_value
-from kratomsim.evidence import CitedValue, load_parameters, resolve_product
+from kratomsim.errors import RegimenError, bad_value
+from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import DoseEvents, Regimen
-from kratomsim.models.pk import PARAMETERS
-from kratomsim.models.regimen_text import parse_regimen
-from kratomsim.models.scenario import Scenario, load_scenario_text, parse_duration_h
 
 FloatArray = NDArray[np.float64]
-SCENARIO_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
 #: Observation continues at least this long after the last dose (h) …
 MIN_WASHOUT_H = 168.0
 #: … and at least this many terminal half-lives of mitragynine.
 WASHOUT_HALF_LIVES = 5.0
 MAX_DURATION_H = 10 * 365 * 24.0
-
-
-def read_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read a YAML or TOML scenario file."""
-    p = Path(path)
-    fmt = SCENARIO_SUFFIXES.get(p.suffix.lower())
-    if fmt is None:
-        raise ScenarioError(
-            bad_value(
-                "Scenario files must end in .yaml, .yml or .toml",
-                str(p),
-                "Rename the file or pass the regimen as text.",
-            )
-        )
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(
-            bad_value("Cannot read scenario file", str(p), f"Check the path ({exc.strerror}).")
-        ) from None
-    return load_scenario_text(text, fmt=fmt)  # type: ignore[arg-type]
-
-
-def _as_scenario(regimen: str | os.PathLike[str] | Regimen | Scenario) -> Scenario | Regimen:
-    if isinstance(regimen, Regimen | Scenario):
-        return regimen
-    if isinstance(regimen, os.PathLike) or Path(str(regimen)).suffix.lower() in SCENARIO_SUFFIXES:
-        return read_scenario(regimen)
-    if not isinstance(regimen, str):
-        raise RegimenError(
-            bad_value(
-                "A regimen must be text, a scenario file or a Regimen",
-                type(regimen).__name__,
-                "Pass e.g. '2 g every 8 h for 14 days'.",
-            )
-        )
-    return parse_regimen(regimen)
 
 
 def terminal_half_life_h(params: Mapping[str, float]) -> float:
@@ -87,9 +55,9 @@ def default_times(regimen: Regimen, duration_h: float | None, t_half_h: float) -
     if not (0 < duration_h <= MAX_DURATION_H):
         raise RegimenError(
             bad_value(
-                "Observation duration must be between 0 and 10 years",
+                "duration_h (the observation window) must be between 0 and 10 years",
                 f"{duration_h:g} h",
-                "Give e.g. --duration '10 d'.",
+                "Give e.g. duration_h=240 (10 days).",
             )
         )
     step = (
@@ -101,86 +69,19 @@ def default_times(regimen: Regimen, duration_h: float | None, t_half_h: float) -
     return np.linspace(0.0, n * step, n + 1)
 
 
-def simulate(
-    regimen: str | os.PathLike[str] | Regimen | Scenario,
-    /,
+def schedule(
+    regimen: Regimen,
+    inputs: ModelInputs,
     *,
-    product: str | None = None,
-    mg_per_g: float | None = None,
-    oh7_mg_per_g: float | None = None,
-    duration: float | str | None = None,
+    duration_h: float | None = None,
     times_h: FloatArray | None = None,
-    parameters: Mapping[str, float] | None = None,
-    method: Literal["exact", "ode"] = "exact",
-) -> Simulation:
-    """Simulate plasma mitragynine and 7-hydroxymitragynine for a regimen of a product.
+) -> tuple[FloatArray, DoseEvents]:
+    """Output times (h) and the dose events inside them (grams of product).
 
-    Main arguments
-    --------------
-    regimen
-        Text (``"2 g every 8 h for 14 days"``), a path to a YAML/TOML scenario, a
-        :class:`~kratomsim.models.dosing.Regimen` or a :class:`~kratomsim.models.scenario.Scenario`.
-        Amounts are grams (or mg) of *product*.
-    product
-        ``leaf-powder`` (default), ``tea``, ``extract`` or ``7oh-concentrate``.
-
-    Other arguments
-    ---------------
-    mg_per_g, oh7_mg_per_g
-        Mitragynine / 7-OH content of the product from a label or assay (mg per g).
-    duration
-        Observation window (hours, or text such as ``"10 d"``). Default: until the last dose has
-        largely washed out, at least a week after it.
-    times_h
-        Explicit output times (h); overrides ``duration``.
-    parameters
-        Overrides of model parameters (see :data:`kratomsim.models.pk.PARAMETERS`).
-    method
-        ``"exact"`` (matrix exponential) or ``"ode"`` (SciPy LSODA cross-check).
-
-    Examples
-    --------
-    >>> sim = simulate("2 g once", product="tea", duration="5 d")
-    >>> round(sim.summary()["mitragynine"].tmax_h, 1)
-    0.8
+    ``times_h`` (explicit output times) overrides ``duration_h``; without either the grid runs
+    until the last dose has largely washed out. Doses after the observation window never happen
+    within it: they are left out.
     """
-    spec = _as_scenario(regimen)
-    if not isinstance(spec, Regimen):
-        reg = spec.to_regimen()
-        product = product or spec.product
-        mg_per_g = spec.mg_per_g if mg_per_g is None else mg_per_g
-        oh7_mg_per_g = spec.oh7_mg_per_g if oh7_mg_per_g is None else oh7_mg_per_g
-        duration = spec.duration if duration is None else duration
-    else:
-        reg = spec
-    prod = resolve_product(product or "leaf-powder")
-    inputs = model_inputs(load_parameters(), prod, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
-    params = dict(inputs.params)
-    used: list[CitedValue] = list(inputs.used)
-    if inputs.oh7_mg_per_g == 0.0:
-        # No 7-OH is ingested: its absorption parameters play no part in this run.
-        used = [v for v in used if v.name not in ("ka_7oh", "f_7oh")]
-    for name, value in (parameters or {}).items():
-        if name not in PARAMETERS:
-            raise RegimenError(
-                bad_value("Unknown model parameter", name, f"Use one of {', '.join(PARAMETERS)}.")
-            )
-        params[name] = float(value)
-        used.append(
-            CitedValue(
-                name=name,
-                value=float(value),
-                unit="model",
-                low=float(value),
-                high=float(value),
-                kind="user",
-                source="user_input",
-                locator="parameters=",
-                species="n/a",
-                grade="S",
-            )
-        )
-    duration_h = parse_duration_h(duration) if isinstance(duration, str) else duration
     if times_h is not None:
         t = np.asarray(times_h, dtype=np.float64)
         if t.ndim != 1 or t.size == 0 or np.any(t < 0) or not np.all(np.isfinite(t)):
@@ -191,10 +92,8 @@ def simulate(
             )
         t = np.sort(t)
     else:
-        t = default_times(reg, duration_h, terminal_half_life_h(params))
-    expanded = reg.expand(float(t[-1]) if reg.open_ended else None)
-    # Doses after the observation window never happen within it: they are not simulated,
-    # summarised or counted.
+        t = default_times(regimen, duration_h, terminal_half_life_h(inputs.params))
+    expanded = regimen.expand(float(t[-1]) if regimen.open_ended else None)
     inside = expanded.times_h <= t[-1]
     events = DoseEvents(expanded.times_h[inside], expanded.amounts_g[inside])
     if len(events) == 0:
@@ -202,15 +101,58 @@ def simulate(
             bad_value(
                 "No dose falls inside the observation window",
                 f"{t[-1]:g} h",
-                "Lengthen --duration.",
+                "Lengthen duration_h.",
             )
         )
+    return t, events
+
+
+def simulate(
+    regimen: Regimen,
+    inputs: ModelInputs,
+    /,
+    *,
+    duration_h: float | None = None,
+    times_h: FloatArray | None = None,
+    solver: Solver = propagate,
+) -> Simulation:
+    """Simulate plasma mitragynine and 7-hydroxymitragynine for a regimen of a product.
+
+    Main arguments
+    --------------
+    regimen
+        The dose records (amounts in grams or mg of *product*).
+    inputs
+        Product, model parameters and content (mg per g) with the cited values behind them, from
+        :func:`kratomsim.evidence.params.model_inputs` or :func:`~.cited_inputs`.
+
+    Other arguments
+    ---------------
+    duration_h
+        Observation window (h). Default: until the last dose has largely washed out, at least a
+        week after it.
+    times_h
+        Explicit output times (h); overrides ``duration_h``.
+    solver
+        Propagation of the linear system (:func:`kratomsim.engine.exact.propagate`, exact); any
+        function with its contract, such as an independent ODE cross-check.
+
+    Examples
+    --------
+    >>> from kratomsim.evidence import cited_inputs, resolve_product
+    >>> from kratomsim.models.dosing import DoseRecord, Regimen
+    >>> tea = cited_inputs(resolve_product("tea"))
+    >>> sim = simulate(Regimen((DoseRecord(0.0, 2.0),)), tea, duration_h=120.0)
+    >>> round(sim.summary()["mitragynine"].tmax_h, 1)
+    0.8
+    """
+    t, events = schedule(regimen, inputs, duration_h=duration_h, times_h=times_h)
     doses_g = events.amounts_g
     alkaloid_mg = {
         "mitragynine": doses_g * inputs.mg_per_g,
         "7-hydroxymitragynine": doses_g * inputs.oh7_mg_per_g,
     }
-    p, states = simulate_states(params, events.times_h, alkaloid_mg, t, method=method)
+    p, states = simulate_states(inputs.params, events.times_h, alkaloid_mg, t, solver=solver)
     # Modal propagation leaves round-off of order 1e-16 × amount; concentrations cannot be negative.
     nm = concentrations_nm(p, states)
     nm[nm < 1e-12 * max(float(nm.max()), 1e-300)] = 0.0
@@ -220,10 +162,10 @@ def simulate(
     per_g_nmol = np.array([inputs.mg_per_g, inputs.oh7_mg_per_g]) * 1e6 / mw
     ng_factor = np.array([p["mw_mg"][0], p["mw_7oh"][0]]) / 1000.0
     auc_inf = (per_nmol[0] @ (per_g_nmol * doses_g.sum())) * ng_factor
-    repeat = next((r for r in reg.records if r.addl is None or r.addl > 0), None)
+    repeat = next((r for r in regimen.records if r.addl is None or r.addl > 0), None)
     auc_one = (per_nmol[0] @ (per_g_nmol * repeat.amount_g)) * ng_factor if repeat else None
     summaries = tuple(
-        summarise(t, ng[s], nm[s], events.times_h, auc_inf, auc_one, reg)
+        summarise(t, ng[s], nm[s], events.times_h, auc_inf, auc_one, regimen)
         for s in range(ng.shape[0])
     )
     dosed = np.full(ng.shape[0], float((per_g_nmol * doses_g.sum()).sum()))
@@ -238,12 +180,12 @@ def simulate(
         dosed_nmol=dosed,
         dose_times_h=events.times_h,
         dose_amounts_g=doses_g,
-        regimen=reg,
-        product=prod,
+        regimen=regimen,
+        product=inputs.product,
         mg_per_g=inputs.mg_per_g,
         oh7_mg_per_g=inputs.oh7_mg_per_g,
         params=p,
         summaries=summaries,
-        used=tuple(used),
-        method=method,
+        used=inputs.used,
+        method="exact" if solver is propagate else getattr(solver, "__name__", "custom"),
     )

@@ -4,7 +4,14 @@ One vectorised pipeline shared by the outcome simulation, populations, sensitivi
 the personal fit. Each subject is one set of parameter values (a parameter draw, a virtual person
 or a posterior sample); every array has the subjects on its first axis.
 
->>> dosing = dosing_for("2 g every 8 h for 3 days", product="tea")
+Parameter values come in as plain arrays (see :mod:`kratomsim.evidence.model_parameters` for
+the cited ones):
+
+>>> from kratomsim.evidence import cited_inputs, resolve_product
+>>> from kratomsim.evidence.model_parameters import central_values
+>>> from kratomsim.models.dosing import DoseRecord, Regimen
+>>> regimen = Regimen((DoseRecord(0.0, 2.0, ii_h=8.0, addl=8),))
+>>> dosing = dosing_for(regimen, cited_inputs(resolve_product("tea")))
 >>> values = {k: np.full(2, v) for k, v in central_values(dosing.absorption).items()}
 >>> out = simulate_subjects(values, dosing)
 >>> out.withdrawal_score.shape == (2, dosing.time_h.size)
@@ -13,15 +20,12 @@ True
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.core import simulate_concentrations
 from kratomsim.engine.kernel import OUTPUT_ROWS
 from kratomsim.engine.kernel_inputs import (
     DEFAULT_RATE_STEP,
@@ -32,31 +36,16 @@ from kratomsim.engine.kernel_inputs import (
     pd_matrix,
     run_full_model,
 )
-from kratomsim.engine.params import derive_pk, evidence_names
-from kratomsim.engine.simulate import simulate
+from kratomsim.engine.simulate import schedule
 from kratomsim.errors import ModelSpecError, RegimenError, bad_value
-from kratomsim.evidence import CitedValue, load_parameters
-from kratomsim.models.adaptation import PARAMETER_NAMES, AdaptationParams, integrate_adaptation
+from kratomsim.evidence.params import ModelInputs, derive_pk
+from kratomsim.models.adaptation import PARAMETER_NAMES, AdaptationParams
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.pk import as_subject_arrays
-from kratomsim.models.receptors import (
-    MG,
-    OH,
-    RECEPTOR_PARAMETERS,
-    free_effect_site,
-    receptor_params_from_values,
-    receptor_state,
-)
+from kratomsim.models.receptors import RECEPTOR_PARAMETERS, receptor_params_from_values
 from kratomsim.models.respiratory import RESPIRATORY_PARAMETERS, respiratory_params_from_values
-from kratomsim.models.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
-
-#: Files beyond the PK set that hold the pain-response parameters.
-OUTCOME_FILES = ("receptors.toml", "adaptation.toml", "outcomes.toml", "side_effects.toml")
-#: PK parameters whose uncertainty is sampled (PK disposition); the absorption rate of the
-#: product's class is added per product. The rest of the PK set stays at its cited values.
-PK_UNCERTAIN = ("cl", "v1", "q", "v2", "kme", "fmf_over_vm", "fp_over_vm", "ka_7oh", "f_7oh")
 #: Per-subject scalar outputs of :func:`subject_summaries`.
 SCALAR_OUTPUTS = (
     "cmax_mg_nm",
@@ -114,79 +103,32 @@ class SubjectOutputs:
 
 
 def dosing_for(
-    regimen: str | os.PathLike[str] | Regimen | Scenario,
+    regimen: Regimen,
+    inputs: ModelInputs,
     /,
     *,
-    product: str | None = None,
-    mg_per_g: float | None = None,
-    oh7_mg_per_g: float | None = None,
-    duration: float | str | None = None,
+    duration_h: float | None = None,
     step_h: float | None = None,
 ) -> Dosing:
-    """Dose events and output grid of a regimen, with the arguments of :func:`kratomsim.simulate`.
+    """Dose events and output grid of a regimen, as :func:`kratomsim.engine.simulate.simulate`
+    would use them for ``inputs`` (its product's absorption class and alkaloid content).
 
     ``step_h`` sets an even output grid (e.g. 1.0 for hourly output) over the same window;
-    by default the grid of :func:`kratomsim.simulate` is used.
+    by default the grid of :func:`~kratomsim.engine.simulate.simulate` is used.
     """
-    sim = simulate(
-        regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
-    )
-    t = np.asarray(sim.time_h, float)
+    t, events = schedule(regimen, inputs, duration_h=duration_h)
+    t = np.asarray(t, float)
     if step_h is not None:
         if not (np.isfinite(step_h) and step_h > 0):
             raise RegimenError(bad_value("Output step must be > 0 h", step_h, "Give e.g. 1 (h)."))
         t = np.arange(0.0, t[-1] + step_h / 2, step_h)
-    amounts = sim.dose_amounts_g
+    amounts = events.amounts_g
     return Dosing(
-        sim.product.absorption,
-        np.asarray(sim.dose_times_h, float),
-        np.atleast_2d(amounts * sim.mg_per_g).astype(float),
-        np.atleast_2d(amounts * sim.oh7_mg_per_g).astype(float),
+        inputs.product.absorption,
+        np.asarray(events.times_h, float),
+        np.atleast_2d(amounts * inputs.mg_per_g).astype(float),
+        np.atleast_2d(amounts * inputs.oh7_mg_per_g).astype(float),
         t,
-    )
-
-
-def parameter_names(absorption: str) -> tuple[str, ...]:
-    """Every parameter the full model reads, in a fixed order."""
-    return (
-        *evidence_names(absorption),
-        *RECEPTOR_PARAMETERS,
-        *PARAMETER_NAMES.values(),
-        "mor_reserve_factor",
-        *RESPIRATORY_PARAMETERS,
-    )
-
-
-@cache
-def _evidence() -> dict[str, CitedValue]:
-    return {
-        v.name: v
-        for files in (("pk_calibrated.toml", "constants.toml"), OUTCOME_FILES)
-        for v in load_parameters(files).values()
-    }
-
-
-def cited(names: tuple[str, ...]) -> tuple[CitedValue, ...]:
-    """The cited values behind ``names`` (from the PK and outcome parameter files)."""
-    evidence = _evidence()
-    return tuple(evidence[n] for n in names)
-
-
-def central_values(absorption: str) -> dict[str, float]:
-    """Cited central value of every parameter of the full model."""
-    return {v.name: v.value for v in cited(parameter_names(absorption))}
-
-
-def uncertain_parameters(absorption: str) -> tuple[CitedValue, ...]:
-    """Parameters of the full model that have a sampled range (low < high)."""
-    pk = set(evidence_names(absorption))
-    varied_pk = {*PK_UNCERTAIN, f"ka_{absorption}"}
-    return tuple(
-        v
-        for v in cited(parameter_names(absorption))
-        if v.low < v.high
-        and v.distribution != "fixed"
-        and (v.name not in pk or v.name in varied_pk)
     )
 
 
@@ -278,60 +220,6 @@ def _check_respiratory(v: Mapping[str, FloatArray]) -> None:
     if not ok.all():
         i = int(np.argmin(ok))
         respiratory_params_from_values({k: float(x[i]) for k, x in r.items()})  # raises
-
-
-def simulate_subjects_grid(
-    values: Mapping[str, FloatArray],
-    dosing: Dosing,
-    *,
-    ecs_hypothesis: bool = False,
-    respiratory: bool = True,
-) -> SubjectOutputs:
-    """The full model discretised on the output grid by the documented NumPy model functions.
-
-    PK exact; effect site exact for plasma taken as piecewise linear between grid points;
-    adaptation with the activation held at the step midpoint: second-order in the grid step, so
-    only as accurate as the grid is fine. Kept as the readable statement of the model and as a
-    cross-check of :func:`simulate_subjects` (they converge to each other as the grid is refined).
-    """
-    v = {k: np.atleast_1d(np.asarray(x, dtype=np.float64)) for k, x in values.items()}
-    params = derive_pk(v, dosing.absorption)
-    t = dosing.time_h
-    alk = {"mitragynine": dosing.mg_doses_mg, "7-hydroxymitragynine": dosing.oh7_doses_mg}
-    _, conc = simulate_concentrations(params, dosing.dose_times_h, alk, t)
-    conc = np.maximum(conc, 0.0)
-    rec_values = {n: v[n] for n in RECEPTOR_PARAMETERS}
-    reserve = v["mor_reserve_factor"]
-    rec_values["tau_mor_mg"] = v["tau_mor_mg"] * reserve
-    rec_values["tau_mor_7oh"] = v["tau_mor_7oh"] * reserve
-    rec = receptor_params_from_values(rec_values)
-    ce = free_effect_site(t, {MG: conc[:, :, 0], OH: conc[:, :, 1]}, rec)
-    state = receptor_state(ce, rec, ecs_hypothesis=ecs_hypothesis)
-    drive = np.clip(state.analgesic_drive, 0.0, 0.999)
-    adapt = integrate_adaptation(
-        t, drive, AdaptationParams.from_mapping({n: v[n] for n in PARAMETER_NAMES.values()})
-    )
-    resp = None
-    if respiratory:
-        n = conc.shape[0]
-        _check_respiratory({k: np.broadcast_to(v[k], (n,)) for k in RESPIRATORY_PARAMETERS})
-        a = np.clip(np.asarray(state.mu_activation), 0.0, 1.0)
-        hill = np.broadcast_to(v["resp_hill"], (n,))[:, None]
-        an, hn = a**hill, np.broadcast_to(v["resp_a50"], (n,))[:, None] ** hill
-        resp = np.clip(an * (1.0 + hn) / (an + hn), 0.0, 1.0)
-    return SubjectOutputs(
-        t,
-        conc[:, :, 0],
-        conc[:, :, 1],
-        np.asarray(state.mu_occupancy),
-        np.asarray(state.mu_activation),
-        drive,
-        np.asarray(adapt.tolerance),
-        np.asarray(adapt.effective),
-        np.asarray(adapt.score),
-        resp,
-        np.asarray(state.ecs_activation) if ecs_hypothesis else None,
-    )
 
 
 def subject_summaries(out: SubjectOutputs) -> dict[str, FloatArray]:

@@ -1,5 +1,6 @@
 """Cited data: parameter files, their schema and loader, the bibliography of a run, provenance
-checks, and the population-level outcome studies a calibration fits."""
+checks, the population-level outcome studies a calibration fits, and the parameter objects the
+engine takes (:mod:`.model_values`)."""
 
 from kratomsim.evidence.bibliography import bibliography as bibliography
 from kratomsim.evidence.claims import CLAIM_GRADES as CLAIM_GRADES
@@ -10,6 +11,7 @@ from kratomsim.evidence.claims import claims_by_grade as claims_by_grade
 from kratomsim.evidence.claims import load_claims as load_claims
 from kratomsim.evidence.claims import unsupported_claims as unsupported_claims
 from kratomsim.evidence.loader import ParameterSet as ParameterSet
+from kratomsim.evidence.loader import default_product as default_product
 from kratomsim.evidence.loader import load_parameters as load_parameters
 from kratomsim.evidence.loader import load_products as load_products
 from kratomsim.evidence.loader import load_references as load_references
@@ -20,6 +22,9 @@ from kratomsim.evidence.medications import medication_tags as medication_tags
 from kratomsim.evidence.medications import medications_by_tag as medications_by_tag
 from kratomsim.evidence.medications import parse_medication_list as parse_medication_list
 from kratomsim.evidence.medications import resolve_medication as resolve_medication
+from kratomsim.evidence.params import ModelInputs as ModelInputs
+from kratomsim.evidence.params import cited_inputs as cited_inputs
+from kratomsim.evidence.params import model_inputs as model_inputs
 from kratomsim.evidence.schema import CitedValue as CitedValue
 from kratomsim.evidence.schema import Product as Product
 from kratomsim.evidence.schema import Reference as Reference

@@ -17,10 +17,17 @@ from kratomsim.evidence.schema import CitedValue, Product, Reference
 
 #: Parameter files merged into the default parameter set, in order.
 PARAMETER_FILES = ("pk_calibrated.toml", "constants.toml")
+#: The product assumed when none is named.
+DEFAULT_PRODUCT = "leaf-powder"
+
+
+def data_text(name: str) -> str:
+    """The text of the shipped data file ``name`` (read-only: nothing writes into the package)."""
+    return resources.files("kratomsim.evidence").joinpath("data", name).read_text("utf-8")
 
 
 def _read_toml(name: str) -> dict[str, Any]:
-    text = resources.files("kratomsim.evidence").joinpath("data", name).read_text("utf-8")
+    text = data_text(name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -115,6 +122,11 @@ def load_products() -> tuple[Product, ...]:
         fields.update(content)
         products.append(Product.model_validate(fields))
     return tuple(products)
+
+
+def default_product() -> Product:
+    """The product assumed when none is named (:data:`DEFAULT_PRODUCT`)."""
+    return resolve_product(DEFAULT_PRODUCT)
 
 
 def resolve_product(name: str) -> Product:

@@ -25,8 +25,8 @@ from kratomsim.evidence.medication_schema import Medication
 MEDICATION_FILE = "medications.toml"
 #: Medication fields that hold cited numbers (CitedValue tables in the data file).
 CITED_FIELDS = ("fm_cyp3a4", "fg", "fh", "fm_cyp2d6")
-#: How a person sees every name kratomsim knows (the `interactions` command lists them).
-LIST_HINT = "See every known medicine with `kratomsim interactions --list`."
+#: How a person sees every name kratomsim knows (the interfaces name their own list).
+LIST_HINT = "See every known medicine with load_medications()."
 #: Similarity (difflib ratio) a typo needs before a name is suggested.
 SUGGEST_CUTOFF = 0.7
 #: Separators between medicines in free text: commas, semicolons, new lines, "and", "&", "+".

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Grade = Literal["A", "B", "C", "D", "E", "S"]
 Kind = Literal["reported", "derived", "assumption", "user"]
-#: How a value's uncertainty is sampled over [low, high] (engine/uncertainty.py draws from it).
+#: How a value's uncertainty is sampled over [low, high] (population/uncertainty.py draws from it).
 Distribution = Literal["fixed", "log-uniform", "uniform"]
 
 #: What each evidence grade means (shared/reference README).

@@ -16,19 +16,20 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from kratomsim.engine.calibration import (
+from kratomsim.analyses.calibration import (
     FITTED,
+    PARAMETER_FILE,
     calibrate,
     calibration_data,
-    parameter_file_path,
     render_parameter_file,
+    shipped_parameter_file,
 )
-from kratomsim.engine.outcomes import Outcomes, simulate_outcomes
+from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
+from kratomsim.analyses.taper import compare_tapers
 from kratomsim.engine.result import Simulation
-from kratomsim.engine.simulate import simulate
-from kratomsim.engine.taper import compare_tapers
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
+from kratomsim.interfaces.api import read_use, simulate
 from kratomsim.interfaces.cmd_interop import simulate_events
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
@@ -46,6 +47,7 @@ from kratomsim.interfaces.render import (
     HYPOTHESIS_NOTE,
     TAPER_NOTE,
     calibration_table,
+    calibration_values_table,
     claims_table,
     content_table,
     evidence_table,
@@ -58,6 +60,8 @@ from kratomsim.interfaces.render import (
     taper_row,
     taper_table,
 )
+from kratomsim.interfaces.wording import for_cli
+from kratomsim.models.taper import parse_plan
 from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcomes, plot_taper
 from kratomsim.reports.summary import (
     DISCLAIMER,
@@ -220,12 +224,13 @@ def _outcomes_cmd(
     pain: PainKind | None = None,
     baseline_pain: float = 6.0,
 ) -> Outcomes:
+    use = read_use(regimen, product=product, mg_per_g=mg, oh7_mg_per_g=oh, duration=duration)
     res = simulate_outcomes(
-        regimen,
-        product=product,
-        mg_per_g=mg,
-        oh7_mg_per_g=oh,
-        duration=duration,
+        use.regimen,
+        product=use.product,
+        mg_per_g=use.mg_per_g,
+        oh7_mg_per_g=use.oh7_mg_per_g,
+        duration_h=use.duration_h,
         hypothesis=hypothesis.value if hypothesis else None,
         pain=pain.value if pain else None,
         baseline_pain=baseline_pain,
@@ -291,18 +296,33 @@ def products_cmd() -> None:
 
 @app.command("calibrate")
 def calibrate_cmd(
-    write: Annotated[bool, typer.Option("--write", help="Rewrite the parameter file.")] = False,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help=f"Write the calibrated parameter file here (e.g. the repository's {PARAMETER_FILE}).",
+        ),
+    ] = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="Start from the shipped values, looser tolerances.")
     ] = False,
 ) -> None:
-    """Re-derive the PK parameters from published single-dose data (Tanna 2022, Huestis 2024)."""
+    """Re-derive the PK parameters from published single-dose data (Tanna 2022, Huestis 2024).
+
+    Prints the fitted values and how they reproduce the data; writes a file only with --out.
+    """
     start = None
     if fast:
         params = load_parameters()
         start = {k: params[k].value for k in FITTED}
     cal = calibrate(start=start, fast=fast)
     data = calibration_data()
+    shipped_values = load_parameters()
+    out.print(
+        calibration_values_table(
+            cal.values, {k: shipped_values[k] for k in cal.values if k in shipped_values}
+        )
+    )
     out.print(calibration_table(cal.predicted, data["tanna2022"]))
     hu = data["huestis2024"]
     for label, got, key in (
@@ -313,21 +333,20 @@ def calibrate_cmd(
         verdict = "inside" if lo <= got <= hi else "OUTSIDE"
         print(f"capsule tmax {label}: {got:.2f} h, {verdict} Huestis 2024 range {lo:g}–{hi:g} h")
     text = render_parameter_file(cal)
-    path = parameter_file_path()
-    shipped = path.read_text(encoding="utf-8")
-    if write:
-        if text == shipped:
-            print(f"{path.name} already matches this calibration; not rewritten.")
+    shipped = shipped_parameter_file()
+    if out_file is not None:
+        if out_file.exists() and out_file.read_text(encoding="utf-8") == text:
+            print(f"{out_file} already matches this calibration; not rewritten.")
         else:
-            Path(str(path)).write_text(text, encoding="utf-8")
-            print(f"wrote {path.name}")
+            out_file.write_text(text, encoding="utf-8")
+            print(f"wrote {out_file}")
     elif text == shipped:
-        print(f"{path.name} is reproduced exactly.")
+        print(f"The shipped {PARAMETER_FILE} is reproduced exactly.")
     else:
         changed = sum(a != b for a, b in zip(text.splitlines(), shipped.splitlines(), strict=False))
         print(
-            f"{path.name} is NOT reproduced ({changed} lines differ); "
-            "run 'kratomsim calibrate --write' to update it."
+            f"The shipped {PARAMETER_FILE} is NOT reproduced ({changed} lines differ); "
+            f"write the new one with 'kratomsim calibrate --out FILE'."
         )
         raise typer.Exit(1)
 
@@ -351,8 +370,14 @@ def taper_cmd(
     """Compare taper plans after four weeks of the current use. For discussion with a clinician."""
     if plot is not None:
         check_plot_path(plot)
+    use = read_use(current, product=product, mg_per_g=mg_per_g)
     results = compare_tapers(
-        current, plan, product=product, mg_per_g=mg_per_g, n_draws=draws, seed=seed
+        use.regimen,
+        [parse_plan(p) for p in plan],
+        product=use.product,
+        mg_per_g=use.mg_per_g,
+        n_draws=draws,
+        seed=seed,
     )
     if plot is not None:
         plot_taper(results, plot)
@@ -428,7 +453,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args or ["--help"], prog_name="kratomsim", standalone_mode=False)
     except KratomsimError as exc:
-        return _fail(str(exc))
+        return _fail(for_cli(str(exc)))
     except UsageError as exc:
         where = f"{exc.ctx.command_path} --help" if exc.ctx else "kratomsim --help"
         message = exc.format_message().rstrip()

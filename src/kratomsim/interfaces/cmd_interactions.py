@@ -22,6 +22,7 @@ from rich.text import Text
 from kratomsim.errors import MedicationError, bad_value
 from kratomsim.evidence import load_medications, resolve_medication
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.models.regimen_text import parse_time_h
 from kratomsim.reports.summary import DISCLAIMER
@@ -186,13 +187,14 @@ def interactions_cmd(
                 "interactions needs a REGIMEN", "nothing", "Give e.g. '2 g once' (or --list)."
             )
         )
+    use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
     meds = _medications(drug or [])
     times = [parse_time_h(t, zero=True) for t in at] if at else None
     preds = predict_interactions(
-        regimen,
-        product=product,
-        mg_per_g=mg_per_g,
-        oh7_mg_per_g=oh7_mg_per_g,
+        use.regimen,
+        product=use.product,
+        mg_per_g=use.mg_per_g,
+        oh7_mg_per_g=use.oh7_mg_per_g,
         victims=meds,
         victim_dose_times_h=times,
         n_draws=draws,

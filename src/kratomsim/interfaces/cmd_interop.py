@@ -13,11 +13,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kratomsim.engine.params import derive_pk
 from kratomsim.engine.result import Simulation
-from kratomsim.engine.simulate import SCENARIO_SUFFIXES, read_scenario, simulate
-from kratomsim.engine.subjects import SCALAR_OUTPUTS, central_values, dosing_for
+from kratomsim.engine.simulate import simulate as simulate_engine
+from kratomsim.engine.subjects import SCALAR_OUTPUTS, dosing_for
 from kratomsim.errors import InteropError, bad_value
+from kratomsim.evidence import resolve_product
+from kratomsim.evidence.loader import DEFAULT_PRODUCT
+from kratomsim.evidence.model_parameters import central_values
+from kratomsim.evidence.params import cited_inputs, derive_pk
+from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -30,16 +34,15 @@ from kratomsim.interfaces.options import (
     out,
 )
 from kratomsim.interfaces.render import summary_table
-from kratomsim.models.dosing import Regimen
-from kratomsim.models.nonmem import EventDataset, format_dataset, parse_dataset
-from kratomsim.models.nonmem_regimens import from_regimens, observations, to_regimens
-from kratomsim.models.regimen_text import parse_regimen, parse_time_h
-from kratomsim.models.scenario import parse_duration_h
+from kratomsim.interop.nonmem import EventDataset, format_dataset, parse_dataset
+from kratomsim.interop.nonmem_regimens import from_regimens, observations, to_regimens
+from kratomsim.interop.scenario import parse_duration_h
+from kratomsim.models.regimen_text import parse_time_h
 from kratomsim.reports.plots import check_plot_path
 from kratomsim.reports.summary import DISCLAIMER, series_dict, summary_dict
 
 if TYPE_CHECKING:
-    from kratomsim.engine.sensitivity import SobolResult
+    from kratomsim.analyses.sensitivity import SobolResult
 
 # libsbml and SALib load slowly (about a second each), so they are imported by the commands that
 # use them, not when the command line starts.
@@ -71,15 +74,16 @@ def export_sbml_cmd(
     duration: DurationOpt = None,
 ) -> None:
     """Write the model as SBML (Level 3 Version 2) with the cited central parameter values."""
-    from kratomsim.models.sbml import to_sbml
+    from kratomsim.interop.sbml import to_sbml
 
-    dosing = dosing_for(
+    use = read_use(
         regimen or "1 g once",
         product=product,
         mg_per_g=mg_per_g,
         oh7_mg_per_g=oh7_mg_per_g,
         duration=duration,
     )
+    dosing = dosing_for(use.regimen, use.inputs(), duration_h=use.duration_h)
     values = central_values(dosing.absorption)
     params = {**values, **derive_pk(values, dosing.absorption)}
     doses = {}
@@ -96,25 +100,6 @@ def export_sbml_cmd(
     print(f"wrote {output} ({'PK and pain-response' if full else 'PK'} model, SBML L3V2)")
 
 
-def _regimen_and_settings(
-    source: str,
-    product: str | None,
-    mg_per_g: float | None,
-    oh7_mg_per_g: float | None,
-    duration: str | None,
-) -> tuple[Regimen, str | None, float | None, float | None, str | None]:
-    if Path(source).suffix.lower() in SCENARIO_SUFFIXES:
-        sc = read_scenario(source)
-        return (
-            sc.to_regimen(),
-            product or sc.product,
-            sc.mg_per_g if mg_per_g is None else mg_per_g,
-            sc.oh7_mg_per_g if oh7_mg_per_g is None else oh7_mg_per_g,
-            duration or sc.duration,
-        )
-    return parse_regimen(source), product, mg_per_g, oh7_mg_per_g, duration
-
-
 @export_app.command("nonmem", context_settings=ARGS_AS_TEXT)
 def export_nonmem_cmd(
     regimen: RegimenArg,
@@ -129,10 +114,11 @@ def export_nonmem_cmd(
     ] = None,
 ) -> None:
     """Write a regimen (text or scenario file) as a NONMEM-style event dataset (CSV)."""
-    reg, product, mg, oh, dur = _regimen_and_settings(
-        regimen, product, mg_per_g, oh7_mg_per_g, duration
+    use = read_use(
+        regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
     )
-    sim = simulate(reg, product=product, mg_per_g=mg, oh7_mg_per_g=oh, duration=dur)
+    reg, mg, oh = use.regimen, use.mg_per_g, use.oh7_mg_per_g
+    sim = simulate_engine(reg, use.inputs(), duration_h=use.duration_h)
     end_h = float(sim.time_h[-1])
     times: np.ndarray = np.array([])
     if observe_every is not None:
@@ -185,21 +171,18 @@ def simulate_events(
     ds = parse_dataset(path.read_text(encoding="utf-8"))
     regimens = to_regimens(ds)
     obs = observations(ds)
-    product = product or ds.meta.get("product")
+    prod = resolve_product(product or ds.meta.get("product") or DEFAULT_PRODUCT)
     mg = mg_per_g if mg_per_g is not None else _meta_float(ds, "mg_per_g")
     oh = oh7_mg_per_g if oh7_mg_per_g is not None else _meta_float(ds, "oh7_mg_per_g")
-    dur: str | float | None = duration
-    if dur is None:
-        dur = _meta_float(ds, "duration_h")
-    elif isinstance(dur, str):
-        dur = parse_duration_h(dur)
+    dur = _meta_float(ds, "duration_h") if duration is None else parse_duration_h(duration)
+    inputs = cited_inputs(prod, mg_per_g=mg, oh7_mg_per_g=oh)
     sims: list[Simulation] = []
     for subject, reg in regimens.items():
-        sim = simulate(reg, product=product, mg_per_g=mg, oh7_mg_per_g=oh, duration=dur)
+        sim = simulate_engine(reg, inputs, duration_h=dur)
         seen = _observed(obs, subject)[0]
         if seen.size and not np.isin(seen, sim.time_h).all():
             grid = np.union1d(sim.time_h, seen[seen <= sim.time_h[-1]])
-            sim = simulate(reg, product=product, mg_per_g=mg, oh7_mg_per_g=oh, times_h=grid)
+            sim = simulate_engine(reg, inputs, times_h=grid)
         sims.append(sim)
     ids = list(regimens)
     if fmt is Format.csv:
@@ -285,19 +268,22 @@ def sensitivity_cmd(
     ] = None,
 ) -> None:
     """Sobol sensitivity (first-order and total) of a per-subject output to the uncertain parameters."""
-    from kratomsim.engine.sensitivity import check_output, model_sensitivity
+    from kratomsim.analyses.sensitivity import check_output, model_sensitivity
     from kratomsim.reports.sensitivity_plot import plot_sobol
 
     check_output(output)  # fail before the work
     if plot is not None:
         check_plot_path(plot)
+    use = read_use(
+        regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
+    )
     res = model_sensitivity(
-        regimen,
+        use.regimen,
         output,
-        product=product,
-        mg_per_g=mg_per_g,
-        oh7_mg_per_g=oh7_mg_per_g,
-        duration=duration,
+        product=use.product,
+        mg_per_g=use.mg_per_g,
+        oh7_mg_per_g=use.oh7_mg_per_g,
+        duration_h=use.duration_h,
         n=n,
         seed=seed,
     )

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import JournalError, bad_value
+from kratomsim.interfaces.api import read_plan
 from kratomsim.interfaces.cmd_journal import ShowFormat, _journal, _since, journal_app
 from kratomsim.interfaces.options import out
 from kratomsim.journal.fit import fit_person
@@ -50,6 +51,7 @@ def fit_cmd(
     """
     if plot is not None:
         check_plot_path(plot)
+    chosen = read_plan(plan)  # fail before the work
     with _journal(readonly=True) as journal:
         entries = [] if journal is None else journal.entries(_since(last))
     if not entries:
@@ -57,7 +59,7 @@ def fit_cmd(
             bad_value("The journal is empty", "no entries", "Log doses and pain ratings first.")
         )
     fit = fit_person(FitData.from_entries(entries), seed=seed)
-    forecast = fit.forecast(plan, horizon, seed=seed)
+    forecast = fit.forecast(chosen, horizon, seed=seed)
     if plot is not None:
         plot_forecast(forecast, plot)
     if fmt is ShowFormat.json:

@@ -16,9 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from kratomsim.engine.executors import EXECUTORS, run_population
-from kratomsim.engine.population import PopulationResult, PopulationSpec
 from kratomsim.errors import PopulationError, bad_value
+from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -30,6 +29,7 @@ from kratomsim.interfaces.options import (
     out,
 )
 from kratomsim.interfaces.render import evidence_table
+from kratomsim.population import EXECUTORS, PopulationResult, PopulationSpec, run_population
 from kratomsim.reports.plots import check_plot_path
 from kratomsim.reports.population_plots import plot_scalar_histogram, plot_vpc
 from kratomsim.reports.summary import DISCLAIMER
@@ -231,15 +231,22 @@ def register(app: typer.Typer) -> None:
                     bad_value("A correlation names two parameters", key, "E.g. cl,v1=0.6.")
                 )
             corr[(a.strip(), b.strip())] = val
-        spec = PopulationSpec(
+        use = read_use(
             regimen,
-            n_subjects=n,
-            n_trials=trials,
-            seed=seed,
             product=product,
             mg_per_g=mg_per_g,
             oh7_mg_per_g=oh7_mg_per_g,
             duration=duration,
+        )
+        spec = PopulationSpec(
+            use.regimen,
+            n_subjects=n,
+            n_trials=trials,
+            seed=seed,
+            product=use.product,
+            mg_per_g=use.mg_per_g,
+            oh7_mg_per_g=use.oh7_mg_per_g,
+            duration_h=use.duration_h,
             covariates=covariate or (),
             omega=_pairs(omega, "An ω override", "cl=0.4"),
             correlations=corr,

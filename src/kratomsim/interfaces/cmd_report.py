@@ -3,16 +3,56 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from kratomsim.errors import ScenarioError, bad_value
+from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.interfaces.api import RegimenSource, read_use
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, RegimenArg, out
 from kratomsim.reports.clinician import report_data
 from kratomsim.reports.clinician_render import write_report
+from kratomsim.risk.conditions import parse_conditions
 
 SUFFIXES = (".pdf", ".html", ".htm")
+
+
+def report_from(
+    regimen: RegimenSource,
+    *,
+    product: str | None = None,
+    mg_per_g: float | None = None,
+    oh7_mg_per_g: float | None = None,
+    meds: str | None = None,
+    conditions: str | None = None,
+    baseline_pain: float | None = None,
+    n_draws: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The report's data from what a person types or keeps in a scenario file, parsed once here.
+
+    A scenario's name, medications, conditions and baseline pain are used unless given here.
+    """
+    use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
+    scenario = use.scenario
+    if scenario is not None:
+        meds = meds or ", ".join(scenario.medications)
+        conditions = conditions or ", ".join(scenario.conditions)
+        baseline_pain = baseline_pain if baseline_pain is not None else scenario.baseline_pain
+    return report_data(
+        use.regimen,
+        product=use.product,
+        mg_per_g=use.mg_per_g,
+        oh7_mg_per_g=use.oh7_mg_per_g,
+        duration_h=use.duration_h,
+        medications=parse_medication_list(meds) if meds else (),
+        conditions=parse_conditions(conditions) if conditions else (),
+        baseline_pain=baseline_pain,
+        name=scenario.name if scenario is not None else None,
+        n_draws=n_draws,
+        seed=seed,
+    )
 
 
 def report_cmd(
@@ -43,13 +83,13 @@ def report_cmd(
         raise ScenarioError(
             bad_value("The report must be .pdf or .html", str(output), "Use -o report.pdf.")
         )
-    data = report_data(
+    data = report_from(
         regimen,
         product=product,
         mg_per_g=mg_per_g,
         oh7_mg_per_g=oh7_mg_per_g,
-        medications=meds or (),
-        conditions=conditions or (),
+        meds=meds,
+        conditions=conditions,
         baseline_pain=baseline_pain,
         n_draws=draws,
         seed=seed,

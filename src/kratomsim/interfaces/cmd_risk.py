@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import KratomsimError, bad_value
+from kratomsim.evidence import resolve_product
 from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.reports.summary import DISCLAIMER
 from kratomsim.risk.check import CheckResult
@@ -131,13 +133,14 @@ def register(app: typer.Typer) -> None:
             raise KratomsimError(bad_value("check has no CSV output", "csv", "Use --format json."))
         medications = parse_medication_list(meds) if meds is not None else ()
         conds = parse_conditions(conditions) if conditions is not None else ()
+        if regimen is not None:
+            use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
+            reg, prod, mg, oh = use.regimen, use.product, use.mg_per_g, use.oh7_mg_per_g
+        else:
+            reg, mg, oh = None, mg_per_g, oh7_mg_per_g
+            prod = resolve_product(product) if product is not None else None
         result, predictions = check_use(
-            medications,
-            conds,
-            regimen,
-            product=product,
-            mg_per_g=mg_per_g,
-            oh7_mg_per_g=oh7_mg_per_g,
+            medications, conds, reg, product=prod, mg_per_g=mg, oh7_mg_per_g=oh
         )
         if fmt is Format.json:
             payload = {

@@ -8,9 +8,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from kratomsim.engine.outcomes import Outcomes
+from kratomsim.analyses.outcomes import Outcomes
+from kratomsim.analyses.taper import TaperResult
 from kratomsim.engine.result import Simulation
-from kratomsim.engine.taper import TaperResult
 from kratomsim.evidence import CitedValue, Product
 from kratomsim.evidence.claims import Claim
 from kratomsim.reports.summary import DISCLAIMER, SUMMARY_ROWS, content_used, fmt_value
@@ -113,6 +113,24 @@ def calibration_table(predicted: Mapping[str, float], targets: Mapping[str, Any]
             f"{targets[key]:g}",
             f"{lo:g}–{hi:g}",
             f"{value / targets[key]:.2f}",
+        )
+    return table
+
+
+def calibration_values_table(
+    values: Mapping[str, float], shipped: Mapping[str, CitedValue]
+) -> Table:
+    """The fitted values beside the shipped ones (4 significant digits, as the file keeps them)."""
+    table = Table(title="Fitted PK values", title_justify="left")
+    for col in ("parameter", "fitted", "shipped", "unit"):
+        table.add_column(col, justify="left" if col in ("parameter", "unit") else "right")
+    for name, value in values.items():
+        cited = shipped.get(name)
+        table.add_row(
+            name,
+            f"{value:.4g}",
+            f"{cited.value:.4g}" if cited else "-",
+            cited.unit if cited else "",
         )
     return table
 

@@ -40,7 +40,7 @@ from kratomsim.journal.fit_sampler import (
     weighted_quantiles,
 )
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.regimen_text import parse_regimen, parse_time_h
+from kratomsim.models.regimen_text import parse_time_h
 
 FloatArray = NDArray[np.float64]
 #: A parameter counts as informed by the data when its credible interval is narrower than this
@@ -52,7 +52,7 @@ MIN_ESS: Final = 200.0
 MAX_HORIZON_H: Final = 90 * 24.0
 #: The "continue" plan repeats the doses of at most this many last days of the journal.
 PATTERN_DAYS: Final = 7
-Plan = Literal["continue", "stop"] | str | Regimen
+Plan = Literal["continue", "stop"] | Regimen
 
 
 @dataclass(frozen=True)
@@ -202,8 +202,8 @@ class PersonalFit:
         ----------
         plan
             What happens after the journal ends, chosen by the caller: ``"continue"`` repeats the
-            doses of the last (up to) 7 logged days; ``"stop"`` takes no more doses; or a regimen
-            (text such as ``"2 g every 12 h"`` or a :class:`Regimen`) of the journal's product,
+            doses of the last (up to) 7 logged days; ``"stop"`` takes no more doses; or a
+            :class:`Regimen` (e.g. parsed from ``"2 g every 12 h"``) of the journal's product,
             starting at the last entry.
         horizon
             Hours (number) or text such as ``"7 d"``; at most 90 days.
@@ -374,21 +374,15 @@ def _plan_doses(
         g = np.tile(g0, reps)
         inside = (t > end) & (t <= end + horizon_h)
         return t[inside], g[inside], f"continue: the doses of the last {days} day(s), repeated"
-    if isinstance(plan, str):
-        try:
-            regimen = parse_regimen(plan)
-        except KratomsimError as exc:
-            raise JournalError(str(exc)) from None
-    elif isinstance(plan, Regimen):
-        regimen = plan
-    else:
+    if not isinstance(plan, Regimen):
         raise JournalError(
             bad_value(
-                "A forecast plan is 'continue', 'stop' or a regimen",
-                type(plan).__name__,
-                "Pass e.g. 'stop' or '2 g every 12 h'.",
+                "A forecast plan is 'continue', 'stop' or a Regimen",
+                plan if isinstance(plan, str) else type(plan).__name__,
+                "Pass 'continue', 'stop' or a parsed regimen (parse_regimen('2 g every 12 h')).",
             )
         )
+    regimen = plan
     events = regimen.expand(horizon_h)
     inside = events.times_h <= horizon_h
     label = regimen.text or "regimen"

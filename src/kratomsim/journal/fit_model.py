@@ -33,15 +33,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from kratomsim.engine.subjects import (
-    Dosing,
-    SubjectOutputs,
-    central_values,
-    cited,
-    simulate_subjects,
-)
+from kratomsim.engine.subjects import Dosing, SubjectOutputs, simulate_subjects
 from kratomsim.errors import JournalError, KratomsimError, bad_value
 from kratomsim.evidence import CitedValue, Product, load_parameters, resolve_product
+from kratomsim.evidence.model_parameters import central_values, cited
 from kratomsim.journal.fit_data import SOWS_MAX, FitData
 from kratomsim.journal.fit_sampler import Prior
 

@@ -302,9 +302,7 @@ class Journal:
                 conn.execute("SELECT 1 FROM deletions WHERE entry_id = ?", (entry_id,)).fetchone()
                 is None
             ):
-                fix = (
-                    "Only deleted entries can be restored; see 'kratomsim journal show --deleted'."
-                )
+                fix = "Only deleted entries can be restored; find them with include_deleted=True."
                 raise JournalError(bad_value("That entry is not deleted", entry_id, fix))
             conn.execute("UPDATE entries SET deleted_at = NULL WHERE id = ?", (entry_id,))
             conn.execute("DELETE FROM deletions WHERE entry_id = ?", (entry_id,))

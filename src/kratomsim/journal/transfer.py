@@ -149,7 +149,9 @@ def guess_format(name: str, text: str) -> Format:
         return "nonmem"
     if lower.endswith((".csv", ".txt")) or "," in header:
         return "csv"
-    raise JournalError(bad_value("Cannot tell the import format", name, "Give --format."))
+    raise JournalError(
+        bad_value("Cannot tell the import format", name, "Give fmt: csv, json or nonmem.")
+    )
 
 
 def parse_entries(text: str, fmt: Format) -> list[Entry]:

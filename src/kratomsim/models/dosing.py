@@ -164,7 +164,7 @@ class Regimen:
                     "This regimen has no end",
                     self.text or "open-ended",
                     "Add a duration, e.g. 'for 14 days', or set an observation "
-                    "window (--duration).",
+                    "window (duration_h).",
                 )
             )
         horizon = np.inf if horizon_h is None else horizon_h

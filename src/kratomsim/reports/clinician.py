@@ -9,29 +9,23 @@ An appendix carries the raw series and the bibliography. Nothing here suggests a
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
 
 import numpy as np
 
-from kratomsim.engine.outcomes import Outcomes, simulate_outcomes
-from kratomsim.engine.simulate import read_scenario
-from kratomsim.engine.subjects import (
-    central_values,
-    dosing_for,
-    simulate_subjects,
-    subject_summaries,
-    uncertain_parameters,
-)
-from kratomsim.engine.uncertainty import sample_values
-from kratomsim.evidence import load_references, unsupported_claims
-from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
+from kratomsim.engine.subjects import dosing_for, simulate_subjects, subject_summaries
+from kratomsim.evidence import Medication, load_references, unsupported_claims
+from kratomsim.evidence.model_parameters import central_values, uncertain_parameters
+from kratomsim.evidence.params import cited_inputs
+from kratomsim.evidence.schema import Product
+from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import format_regimen
-from kratomsim.models.scenario import Scenario
+from kratomsim.population.uncertainty import sample_values
 from kratomsim.reports.summary import CAVEATS, DISCLAIMER, content_used
-from kratomsim.risk.conditions import parse_conditions
+from kratomsim.risk.conditions import Condition
 from kratomsim.risk.ddi import check_use
 
 #: Interval reported everywhere in the report.
@@ -49,13 +43,8 @@ def _band(values: np.ndarray, central: float) -> dict[str, float]:
 def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, float]]:
     """Cmax and AUC of both alkaloids over the window, central and over the parameter draws."""
     sim = res.exposure
-    dosing = dosing_for(
-        sim.regimen,
-        product=sim.product.id,
-        mg_per_g=sim.mg_per_g,
-        oh7_mg_per_g=sim.oh7_mg_per_g,
-        duration=float(sim.time_h[-1]),
-    )
+    inputs = cited_inputs(sim.product, mg_per_g=sim.mg_per_g, oh7_mg_per_g=sim.oh7_mg_per_g)
+    dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
     values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
     values.update(sample_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
     sums = subject_summaries(simulate_subjects(values, dosing, respiratory=False))
@@ -110,47 +99,45 @@ def _series_rows(res: Outcomes) -> list[dict[str, float]]:
 
 
 def report_data(
-    regimen: str | os.PathLike[str] | Scenario,
+    regimen: Regimen,
     *,
-    product: str | None = None,
+    product: Product | None = None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
-    medications: Sequence[str] | str = (),
-    conditions: Sequence[str] | str = (),
+    duration_h: float | None = None,
+    medications: Sequence[Medication] = (),
+    conditions: Sequence[Condition] = (),
     baseline_pain: float | None = None,
+    name: str | None = None,
     n_draws: int = 200,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Everything the clinician report shows, as JSON-ready data.
 
-    ``regimen`` is a regimen text, a scenario file or a :class:`Scenario`; a scenario's
-    ``medications``, ``conditions`` and ``baseline_pain`` are used unless given here.
+    ``regimen`` of ``product`` (default leaf powder; ``mg_per_g``, ``oh7_mg_per_g`` its label
+    content) over ``duration_h`` (default: until washed out); ``medications`` and ``conditions``
+    as resolved entries; ``baseline_pain`` the usual pain (NRS 0-10, default 6); ``name`` a label
+    for the person or scenario.
     """
-    scenario = _scenario(regimen)
-    if scenario is not None:
-        medications = medications or scenario.medications
-        conditions = conditions or scenario.conditions
-        baseline_pain = baseline_pain if baseline_pain is not None else scenario.baseline_pain
     pain = 6.0 if baseline_pain is None else float(baseline_pain)
-    source = scenario if scenario is not None else regimen
     res = simulate_outcomes(
-        source,
+        regimen,
         product=product,
         mg_per_g=mg_per_g,
         oh7_mg_per_g=oh7_mg_per_g,
+        duration_h=duration_h,
         pain="chronic",
         baseline_pain=pain,
         n_draws=n_draws,
         seed=seed,
     )
     sim = res.exposure
-    meds = parse_medication_list(_text(medications)) if _text(medications) else ()
-    conds = parse_conditions(_text(conditions)) if _text(conditions) else ()
+    meds, conds = tuple(medications), tuple(conditions)
     result, predictions = check_use(
         meds,
         conds,
         sim.regimen,
-        product=sim.product.id,
+        product=sim.product,
         mg_per_g=sim.mg_per_g,
         oh7_mg_per_g=sim.oh7_mg_per_g,
         n_draws=min(n_draws, 100),
@@ -175,7 +162,7 @@ def report_data(
         "version": version("kratomsim"),
         "disclaimer": DISCLAIMER,
         "person": {
-            "name": scenario.name if scenario is not None and scenario.name else None,
+            "name": name or None,
             "regimen": format_regimen(sim.regimen),
             "product": sim.product.name,
             "product_id": sim.product.id,
@@ -235,15 +222,3 @@ def _at(res: Outcomes, name: str, t: float) -> dict[str, float]:
         "low": float(np.interp(t, res.time_h, s.low)),
         "high": float(np.interp(t, res.time_h, s.high)),
     }
-
-
-def _text(items: Sequence[str] | str) -> str:
-    return items if isinstance(items, str) else ", ".join(items)
-
-
-def _scenario(regimen: object) -> Scenario | None:
-    if isinstance(regimen, Scenario):
-        return regimen
-    if isinstance(regimen, str | os.PathLike) and str(regimen).endswith((".yaml", ".yml", ".toml")):
-        return read_scenario(regimen)
-    return None

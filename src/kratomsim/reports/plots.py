@@ -17,9 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from kratomsim.engine.outcomes import Outcomes
+from kratomsim.analyses.outcomes import Outcomes
+from kratomsim.analyses.taper import TaperResult
 from kratomsim.engine.result import Simulation
-from kratomsim.engine.taper import TaperResult
 from kratomsim.errors import KratomsimError, bad_value
 
 FOOTER = "Simulation, not advice; discuss with a clinician."

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from kratomsim.engine.population import PopulationResult
 from kratomsim.errors import bad_value
+from kratomsim.population.population import PopulationResult
 from kratomsim.reports.plots import FOOTER, PlotError, check_plot_path
 
 #: Panels of the band plot: output → (label, unit).

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from kratomsim.engine.sensitivity import SobolResult
+from kratomsim.analyses.sensitivity import SobolResult
 from kratomsim.reports.plots import FOOTER, check_plot_path
 
 #: At most this many parameters are drawn (those with the largest total index).

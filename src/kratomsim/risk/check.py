@@ -8,7 +8,6 @@ are statements for a conversation with a clinician; nothing here suggests an amo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from kratomsim.errors import MedicationError, bad_value
 from kratomsim.evidence import load_references
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
 from kratomsim.risk.conditions import Condition, check_conflicts
 from kratomsim.risk.exposure import (
@@ -92,9 +92,9 @@ class CheckResult:
 def check(
     medications: Sequence[Medication],
     conditions: Sequence[Condition],
-    regimen: str | os.PathLike[str] | Regimen | None = None,
+    regimen: Regimen | None = None,
     *,
-    product: str | None = None,
+    product: Product | None = None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     pk_predictions: Mapping[str, tuple[float | None, float | None]] | None = None,
@@ -109,14 +109,14 @@ def check(
     conditions
         Parsed conditions (:func:`kratomsim.risk.conditions.parse_conditions`).
     regimen
-        Regimen text (``"3 g three times daily"``), a scenario path or a ``Regimen``; when given,
-        the engine predicts the mitragynine peak for the hERG margin and the dosing pattern feeds
-        the frequency rules.
+        The person's use (:func:`kratomsim.models.regimen_text.parse_regimen` reads text such as
+        ``"3 g three times daily"``); when given, the engine predicts the mitragynine peak for the
+        hERG margin and the dosing pattern feeds the frequency rules.
 
     Other arguments
     ---------------
     product, mg_per_g, oh7_mg_per_g
-        Product id (default leaf powder when a regimen is given) and label or assay content.
+        The product (default leaf powder when a regimen is given) and label or assay content.
     pk_predictions
         Drug id -> (AUC ratio, Cmax ratio) from the DDI model; quoted in the PK findings.
     """
@@ -136,7 +136,7 @@ def check(
     reg_facts = None
     if regimen is not None:
         sim, reg_facts = simulate_regimen(regimen, product, mg_per_g, oh7_mg_per_g)
-        # The product the engine used (a scenario file may name its own).
+        # The content the engine used (the product's cited value unless given).
         facts = ProductFacts(sim.product, sim.mg_per_g, sim.oh7_mg_per_g)
     ctx = Context(meds, conds, facts, reg_facts, dict(pk_predictions or {}))
     caveats: list[str] = list(CAVEATS)

@@ -11,7 +11,6 @@ Nothing here suggests a dose: the ratios describe exposure for a clinician to we
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -20,8 +19,8 @@ import numpy as np
 from kratomsim.errors import MedicationError, RegimenError, bad_value
 from kratomsim.evidence import CitedValue
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.check import CheckResult, check
 from kratomsim.risk.conditions import Condition
 from kratomsim.risk.ddi_constants import PERPETRATOR, cited, ddi_values
@@ -92,8 +91,7 @@ class InteractionPrediction:
         return asdict(self)
 
 
-def _as_regimen(regimen: str | os.PathLike[str] | Regimen) -> Regimen:
-    reg = regimen if isinstance(regimen, Regimen) else parse_regimen(os.fspath(regimen))
+def _bounded(reg: Regimen) -> Regimen:
     if reg.open_ended:
         raise RegimenError(
             bad_value(
@@ -251,9 +249,9 @@ def _quantitative(
 
 
 def predict_interactions(
-    regimen: str | os.PathLike[str] | Regimen,
+    regimen: Regimen,
     *,
-    product: str | None = None,
+    product: Product | None = None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     victims: Sequence[Medication],
@@ -266,7 +264,9 @@ def predict_interactions(
     Main arguments
     --------------
     regimen
-        Kratom regimen text (``"2 g three times daily for 7 days"``) or a Regimen; it must end.
+        The kratom regimen (e.g. parsed from ``"2 g three times daily for 7 days"``); it must end.
+    product
+        The kratom product (default leaf powder); ``mg_per_g``, ``oh7_mg_per_g`` its label content.
     victims
         Medication entries (``kratomsim.evidence.medication_schema.Medication``).
 
@@ -281,13 +281,17 @@ def predict_interactions(
     """
     if not victims:
         raise MedicationError(bad_value("No medication given", "[]", "Name at least one drug."))
-    reg = _as_regimen(regimen)
+    reg = _bounded(regimen)
     dose_times = reg.expand(None).times_h
     last = float(dose_times[-1])
     times = tuple(float(t) for t in (victim_dose_times_h or (last,)))
     if any(not np.isfinite(t) or t < 0 for t in times):
         raise MedicationError(
-            bad_value("Victim dose times must be hours >= 0", times, "Give e.g. --at '8 h'.")
+            bad_value(
+                "victim_dose_times_h must be hours >= 0",
+                times,
+                "Give the times the other drug is taken, e.g. 8 (h after the first kratom dose).",
+            )
         )
     scan_h = list(np.arange(0.0, RECOVERY_HORIZON_H - 48.0 + 1e-9, RECOVERY_STEP_H))
     end = max(last + RECOVERY_HORIZON_H, max(times) + 72.0)
@@ -335,9 +339,9 @@ OPEN_ENDED_HORIZON_H = 14 * 24.0
 
 
 def interactions_for_use(
-    regimen: str | os.PathLike[str] | Regimen,
+    regimen: Regimen,
     *,
-    product: str | None = None,
+    product: Product | None = None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     victims: Sequence[Medication],
@@ -349,9 +353,7 @@ def interactions_for_use(
     The other drug is taken with the last kratom dose of the window (the default of
     :func:`predict_interactions`), i.e. at the plateau of inhibition.
     """
-    reg = regimen if isinstance(regimen, Regimen) else parse_regimen(os.fspath(regimen))
-    if reg.open_ended:
-        reg = reg.bounded(OPEN_ENDED_HORIZON_H)
+    reg = regimen.bounded(OPEN_ENDED_HORIZON_H) if regimen.open_ended else regimen
     return predict_interactions(
         reg,
         product=product,
@@ -373,9 +375,9 @@ def ratio_map(
 def check_use(
     medications: Sequence[Medication],
     conditions: Sequence[Condition],
-    regimen: str | os.PathLike[str] | Regimen | None,
+    regimen: Regimen | None,
     *,
-    product: str | None = None,
+    product: Product | None = None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     n_draws: int = 100,

@@ -1,7 +1,7 @@
 """Constants of the interaction model (``evidence/data/ddi.toml``): central values or draws.
 
 Every constant is a cited value with a range; :func:`ddi_values` draws them with the project's
-seeded per-parameter streams (:func:`kratomsim.engine.uncertainty.sample_values`), draw 0 being the
+seeded per-parameter streams (:func:`kratomsim.population.uncertainty.sample_values`), draw 0 being the
 central value set, so an interval over draws always contains the central prediction's inputs.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.uncertainty import sample_values
 from kratomsim.evidence import CitedValue, ParameterSet, load_parameters
+from kratomsim.population.uncertainty import sample_values
 
 FloatArray = NDArray[np.float64]
 DDI_FILE = "ddi.toml"

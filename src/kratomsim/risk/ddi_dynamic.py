@@ -23,7 +23,6 @@ when that drug is taken. The pieces:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,8 @@ from numpy.typing import NDArray
 
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
+from kratomsim.evidence.params import cited_inputs
+from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.pk import IDX
 
@@ -80,18 +81,17 @@ class MitragynineExposure:
 
 
 def simulate_exposure(
-    regimen: str | os.PathLike[str] | Regimen,
+    regimen: Regimen,
     time_h: FloatArray,
     *,
-    product: str | None = None,
+    product: Product | None = None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
 ) -> MitragynineExposure:
     """Run the engine at the step midpoints of ``time_h`` (central PK parameters)."""
     mids = 0.5 * (time_h[1:] + time_h[:-1])
-    sim = simulate(
-        regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, times_h=mids
-    )
+    inputs = cited_inputs(product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
+    sim = simulate(regimen, inputs, times_h=mids)
     mw = float(sim.params["mw_mg"][0])
     return MitragynineExposure(
         time_h=time_h,

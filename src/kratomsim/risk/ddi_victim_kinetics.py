@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kratomsim.engine.uncertainty import sample_values
 from kratomsim.evidence import CitedValue
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.population.uncertainty import sample_values
 from kratomsim.risk.ddi_constants import ddi_evidence
 from kratomsim.risk.ddi_dynamic import VictimKinetics
 

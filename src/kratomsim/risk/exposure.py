@@ -9,14 +9,15 @@ clinical threshold for kratom.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.evidence import CitedValue, Product, load_parameters, resolve_product
+from kratomsim.evidence import CitedValue, Product, load_parameters
+from kratomsim.evidence.loader import default_product
+from kratomsim.evidence.params import cited_inputs
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import format_regimen
 from kratomsim.risk.findings import Quantity
@@ -115,10 +116,10 @@ class RegimenFacts:
 
 
 def product_facts(
-    product: str | None, mg_per_g: float | None, oh7_mg_per_g: float | None
+    product: Product | None, mg_per_g: float | None, oh7_mg_per_g: float | None
 ) -> ProductFacts:
-    """Resolve the product (default leaf powder) and apply label or assay overrides."""
-    prod = resolve_product(product or "leaf-powder")
+    """The product (default leaf powder) with label or assay content applied."""
+    prod = product if product is not None else default_product()
     return ProductFacts(
         product=prod,
         mg_per_g=prod.mg_per_g.value if mg_per_g is None else mg_per_g,
@@ -152,8 +153,8 @@ def regimen_facts(sim: Simulation) -> RegimenFacts:
 
 
 def simulate_regimen(
-    regimen: str | os.PathLike[str] | Regimen,
-    product: str | None,
+    regimen: Regimen,
+    product: Product | None,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
 ) -> tuple[Simulation, RegimenFacts]:
@@ -161,5 +162,5 @@ def simulate_regimen(
 
     Only contents the person gave are passed on, so the run labels them as user values.
     """
-    sim = simulate(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
+    sim = simulate(regimen, cited_inputs(product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g))
     return sim, regimen_facts(sim)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
 from kratomsim.errors import KratomsimError
+from kratomsim.evidence import resolve_product
 from kratomsim.evidence.medications import parse_medication_list
 from kratomsim.interfaces.web.rendering import error_text, optional_float, product_choices, render
 from kratomsim.models.regimen_text import parse_regimen
@@ -53,7 +54,7 @@ def check_view(form: dict[str, str]) -> dict[str, Any]:
     meds = parse_medication_list(form["medications"]) if form["medications"].strip() else ()
     conds = parse_conditions(form["conditions"]) if form["conditions"].strip() else ()
     regimen = parse_regimen(form["regimen"]) if form["regimen"].strip() else None
-    product = form["product"] or None
+    product = resolve_product(form["product"]) if form["product"] else None
     mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
     result, predictions = check_use(
         meds, conds, regimen, product=product, mg_per_g=mg, n_draws=DDI_DRAWS, seed=0

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
 from kratomsim.errors import JournalError, KratomsimError, bad_value
+from kratomsim.interfaces.api import read_plan
 from kratomsim.interfaces.web.journal_plot import plot_forecast
 from kratomsim.interfaces.web.pages_journal import journal_for, journal_path_of
 from kratomsim.interfaces.web.rendering import error_text, png_data_uri, render
@@ -45,14 +46,15 @@ def forecast_view(request: Request, form: dict[str, str]) -> dict[str, Any]:
     if entries:  # the fit's cost grows with the span it covers: keep a page fast
         start = max(e.at for e in entries) - timedelta(days=FIT_WINDOW_DAYS)
         entries = [e for e in entries if e.at >= start]
-    data = FitData.from_entries(entries)
-    fit = fit_person(data, seed=0, **FIT_EFFORT)
     plan = form["regimen"] if form["plan"] == "regimen" else form["plan"]
     if not plan.strip():
         raise JournalError(
             bad_value("No regimen given", plan, "Type a regimen, e.g. '2 g every 12 h'.")
         )
-    forecast = fit.forecast(plan, form["horizon"], n_draws=FORECAST_DRAWS, seed=0)
+    chosen = read_plan(plan)
+    data = FitData.from_entries(entries)
+    fit = fit_person(data, seed=0, **FIT_EFFORT)
+    forecast = fit.forecast(chosen, form["horizon"], n_draws=FORECAST_DRAWS, seed=0)
     end = {
         s.name: (f"{s.median[-1]:.2g}", f"{s.low[-1]:.2g}–{s.high[-1]:.2g}", s.unit)
         for s in forecast.series

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, Response
 
-from kratomsim.engine.simulate import SCENARIO_SUFFIXES
 from kratomsim.errors import KratomsimError, bad_value
+from kratomsim.evidence import parse_medication_list, resolve_product
 from kratomsim.interfaces.web.pages_simulate import DEMO_PRODUCT, DEMO_REGIMEN
 from kratomsim.interfaces.web.rendering import (
     FormError,
@@ -24,9 +24,11 @@ from kratomsim.interfaces.web.rendering import (
     product_choices,
     render,
 )
+from kratomsim.interop.scenario import SCENARIO_SUFFIXES
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.reports.clinician import report_data
 from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
+from kratomsim.risk.conditions import parse_conditions
 
 router = APIRouter()
 
@@ -56,13 +58,15 @@ def build_report(fmt: str, form: dict[str, str]) -> bytes:
                 "Type the regimen, e.g. '2 g every 8 h for 14 days'.",
             )
         )
-    parse_regimen(regimen)  # the regimen's own message for text it cannot read
+    parsed = parse_regimen(regimen)  # the regimen's own message for text it cannot read
     data = report_data(
-        regimen,
-        product=form["product"] or None,
+        parsed,
+        product=resolve_product(form["product"]) if form["product"] else None,
         mg_per_g=optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15"),
-        medications=form["medications"],
-        conditions=form["conditions"],
+        medications=(
+            parse_medication_list(form["medications"]) if form["medications"].strip() else ()
+        ),
+        conditions=parse_conditions(form["conditions"]) if form["conditions"].strip() else (),
         baseline_pain=optional_float(form["baseline_pain"], "Baseline pain (NRS 0-10)", "6"),
         n_draws=REPORT_DRAWS,
         seed=0,

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
-from kratomsim.engine.outcomes import Outcomes, simulate_outcomes
+from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.errors import KratomsimError
+from kratomsim.evidence import resolve_product
 from kratomsim.interfaces.render import HYPOTHESIS_NOTE
 from kratomsim.interfaces.web.rendering import (
     error_text,
@@ -43,7 +44,7 @@ def simulate_web(form: dict[str, str]) -> Outcomes:
     pain = form.get("pain") or None
     return simulate_outcomes(
         regimen,
-        product=form["product"] or None,
+        product=resolve_product(form["product"]) if form["product"] else None,
         mg_per_g=optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15"),
         oh7_mg_per_g=optional_float(form["oh7_mg_per_g"], "7-OH content (mg/g)", "0.3"),
         pain="acute" if pain == "acute" else "chronic" if pain == "chronic" else None,

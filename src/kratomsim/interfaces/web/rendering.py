@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import load_products
 from kratomsim.evidence.schema import GRADE_MEANING
+from kratomsim.interfaces.wording import for_web
 from kratomsim.reports.summary import DISCLAIMER, fmt_value
 
 HERE = Path(__file__).parent
@@ -44,13 +45,14 @@ _PATH = re.compile(r"(?<![\w.~])(?:[A-Za-z]:[\\/]|/)(?:[^\s'\"/\\]+[/\\])+([^\s'
 
 
 def error_text(exc: BaseException) -> str:
-    """A project error as one line for a page, with any absolute path cut to its file name.
+    """A project error as one line for a page, with any absolute path cut to its file name and
+    parameter names put as the form's fields (:func:`kratomsim.interfaces.wording.for_web`).
 
     Messages name files so that a person at a terminal can find them; a web reply should not
     reveal how this computer's folders are laid out.
     """
     one_line = "; ".join(part.strip() for part in str(exc).splitlines() if part.strip())
-    return _PATH.sub(lambda m: "…/" + m.group(1), one_line)
+    return for_web(_PATH.sub(lambda m: "…/" + m.group(1), one_line))
 
 
 class FormError(KratomsimError, ValueError):
