@@ -1,8 +1,6 @@
-"""The SBML export, run in libRoadRunner, reproduces the exact engine; libsbml finds no errors."""
+"""SBML export generated from the specification, checked with libsbml and libRoadRunner."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import pytest
@@ -10,139 +8,72 @@ import pytest
 libsbml = pytest.importorskip("libsbml")
 roadrunner = pytest.importorskip("roadrunner")
 
-from kratomsim.engine.core import simulate_concentrations  # noqa: E402
-from kratomsim.errors import ModelSpecError  # noqa: E402
-from kratomsim.evidence import load_parameters, resolve_product  # noqa: E402
-from kratomsim.evidence.params import model_inputs  # noqa: E402
-from kratomsim.interop.sbml import output_id, reaction_id, to_sbml  # noqa: E402
-from kratomsim.models.pk import DOSE_INPUTS, FLOWS, OUTPUTS, PARAMETERS, STATES  # noqa: E402
+from kratomsim.engine.compiled import load_kernel, run_kernel  # noqa: E402
+from kratomsim.errors import InteropError  # noqa: E402
+from kratomsim.evidence.model_values import model_evidence  # noqa: E402
+from kratomsim.interop.sbml import sbml_id, to_sbml  # noqa: E402
+from kratomsim.spec import default_spec  # noqa: E402
+from kratomsim.spec.units import dimension  # noqa: E402
 
-RTOL = 1e-6
-
-
-def default_params(product: str = "leaf-powder") -> dict[str, float]:
-    return model_inputs(load_parameters(), resolve_product(product)).params
+SPEC = default_spec()
+OUTPUTS = tuple(o.name for o in SPEC.outputs)
 
 
-def roadrunner_concentrations(
-    sbml: str,
-    params: Mapping[str, float],
-    dose_times_h: np.ndarray,
-    alkaloid_mg: Mapping[str, np.ndarray],
-    t_out_h: np.ndarray,
-) -> np.ndarray:
-    """Concentrations (times, analytes) from libRoadRunner: doses are state increments between
-    ``simulate`` segments. Dose times must lie on the (sorted) output grid."""
-    rr = roadrunner.RoadRunner(sbml)
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-14
-    rr.integrator.maximum_num_steps = 1_000_000
-    selections = ["time", *(output_id(a) for a in OUTPUTS)]
-    rr.reset()
-    starts = [*dose_times_h, t_out_h[-1]]
-    rows = [np.zeros((int(np.sum(t_out_h < starts[0])), len(OUTPUTS)))]
-    for k, t0 in enumerate(dose_times_h):
-        for analyte, (state, mw) in DOSE_INPUTS.items():
-            if analyte in alkaloid_mg:
-                rr[state] = rr[state] + float(alkaloid_mg[analyte][k]) * 1e6 / params[mw]
-        t1 = starts[k + 1]
-        last = k == len(dose_times_h) - 1
-        times = t_out_h[(t_out_h >= t0) & ((t_out_h <= t1) if last else (t_out_h < t1))]
-        if times.size == 0:
-            rr.simulate(t0, t1, 2)
-            continue
-        grid = np.unique(np.concatenate([times, [t1]]))
-        res = np.asarray(rr.simulate(times=list(grid), selections=selections))
-        np.testing.assert_allclose(res[:, 0], grid)
-        rows.append(res[np.searchsorted(grid, times), 1:])
-    return np.vstack(rows)
+def _doses(kind: str) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "leaf":
+        t = np.arange(0.0, 72.0, 8.0)
+        return t, np.column_stack([np.full(t.size, 2 * 13.3e6 / 398.5), np.zeros(t.size)])
+    t = np.array([0.0, 12.0])
+    return t, np.column_stack([np.full(2, 2.0e6 / 398.5), np.full(2, 20.0e6 / 414.502)])
 
 
-def max_rel_error(got: np.ndarray, ref: np.ndarray) -> float:
-    big = ref > 1e-6 * ref.max(axis=0)
-    return float(np.max(np.abs(got - ref)[big] / ref[big]))
-
-
-def test_document_is_consistent_and_complete() -> None:
-    params = default_params()
-    doc = libsbml.readSBMLFromString(to_sbml(params, name="pk_test"))
+def test_document_is_consistent_and_every_parameter_has_units() -> None:
+    values = model_evidence("capsule").central()
+    doc = libsbml.readSBMLFromString(to_sbml(SPEC, values))
     assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
-    doc.checkConsistency()
-    severe = [
-        doc.getError(i).getMessage()
-        for i in range(doc.getNumErrors())
-        if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
-    ]
-    assert not severe
     model = doc.getModel()
-    assert model.getId() == "pk_test"
-    assert model.getNumCompartments() == 1 and model.getCompartment(0).getSize() == 1.0
-    species = {
-        model.getSpecies(i).getId(): model.getSpecies(i) for i in range(model.getNumSpecies())
-    }
-    assert set(species) == set(STATES)
-    assert all(
-        s.getHasOnlySubstanceUnits() and s.getInitialAmount() == 0.0 for s in species.values()
-    )
-    for name in PARAMETERS:
-        assert model.getParameter(name).getValue() == pytest.approx(params[name], rel=1e-15)
-    assert model.getNumReactions() == len(FLOWS)
-    for flow in FLOWS:
-        rxn = model.getReaction(reaction_id(flow))
-        assert rxn is not None, flow
-        assert not rxn.getReversible()
-        assert rxn.getReactant(0).getSpecies() == flow.source
-        assert rxn.getProduct(0).getSpecies() == flow.target
-        assert flow.source in libsbml.formulaToL3String(rxn.getKineticLaw().getMath())
-    rules = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
-    assert rules == {"mitragynine_nM", "hydroxymitragynine_7_nM"}
+    amounts = [s for s in SPEC.states if s.rate is None]
+    assert model.getNumSpecies() == len(amounts)
+    assert model.getNumReactions() == len(SPEC.flows)
+    assert model.getNumRateRules() == sum(s.rate is not None for s in SPEC.states)
+    for i in range(model.getNumParameters()):
+        par = model.getParameter(i)
+        assert par.isSetUnits(), par.getId()
+        ud = model.getUnitDefinition(par.getUnits())
+        if par.getUnits() != "dimensionless":
+            assert ud is not None, par.getUnits()
+    for p in SPEC.parameters:
+        assert model.getParameter(sbml_id(p.name)).getValue() == pytest.approx(values[p.name])
+    # a uM parameter is written in the base unit (nM) with its dimensions
+    ki = model.getParameter("ki_tdi_cyp3a_hep")
+    assert ki.getValue() == pytest.approx(1000 * model_evidence("capsule").cited[
+        "ki_tdi_cyp3a_hep"].value)
+    assert dict(dimension("uM")) == {"[substance]": 1, "[length]": -3}
 
 
-def test_single_dose_matches_exact_engine() -> None:
-    params = default_params()
-    doses, t = np.array([0.0]), np.arange(0.0, 49.0, 0.5)
-    alk = {"mitragynine": np.array([2.0 * 13.3])}
-    _, exact = simulate_concentrations(params, doses, alk, t)
-    rr = roadrunner_concentrations(to_sbml(params), params, doses, alk, t)
-    assert max_rel_error(rr, exact[0]) <= RTOL
+@pytest.mark.parametrize("kind", ["leaf", "7-OH product"])
+def test_libroadrunner_reproduces_the_kernel(kind: str) -> None:
+    values = model_evidence("capsule").central()
+    times, doses = _doses(kind)
+    rr = roadrunner.RoadRunner(to_sbml(SPEC, values, dose_times_h=times, doses_nmol=doses))
+    rr.integrator.absolute_tolerance = 1e-14
+    rr.integrator.relative_tolerance = 1e-12
+    rr.timeCourseSelections = ["time", *(f"out_{sbml_id(o)}" for o in OUTPUTS)]
+    res = rr.simulate(0.0, 96.0, 193)
+    kernel = load_kernel(SPEC, OUTPUTS)
+    pm = np.array([[values[n] for n in kernel.params]])
+    ours = run_kernel(kernel, pm, times, doses[None], res[:, 0])
+    for r, name in enumerate(kernel.outputs):
+        b = res[:, OUTPUTS.index(name) + 1]
+        err = np.max(np.abs(ours[r, 0] - b)) / max(np.max(np.abs(b)), 1e-9)
+        assert err < 2e-6, f"{kind} {name}: {err:.2e}"
 
 
-@pytest.mark.parametrize("product", ["leaf-powder", "7oh-concentrate"])
-def test_dose_series_matches_exact_engine(product: str) -> None:
-    params = default_params(product)
-    doses = np.array([0.0, 8.0, 16.0, 31.0, 48.0, 56.0])
-    t = np.arange(0.0, 97.0, 1.0)
-    alk = {
-        "mitragynine": np.full(doses.size, 26.0),
-        "7-hydroxymitragynine": np.full(doses.size, 4.0),
-    }
-    _, exact = simulate_concentrations(params, doses, alk, t)
-    rr = roadrunner_concentrations(to_sbml(params), params, doses, alk, t)
-    assert max_rel_error(rr, exact[0]) <= RTOL
-
-
-def test_output_ids_are_valid_sbml_ids() -> None:
-    assert output_id("mitragynine") == "mitragynine_nM"
-    assert output_id("7-hydroxymitragynine") == "hydroxymitragynine_7_nM"
-    for analyte in OUTPUTS:
-        assert libsbml.SyntaxChecker.isValidSBMLSId(output_id(analyte))
-
-
-def test_bad_inputs_are_rejected() -> None:
-    params = default_params()
-    with pytest.raises(ModelSpecError):
-        to_sbml({k: v for k, v in params.items() if k != "cl"})
-    with pytest.raises(ModelSpecError):
-        to_sbml({**params, "cl": -1.0})
-    with pytest.raises(ModelSpecError):
-        to_sbml(params, name="7 bad id")
-
-
-def test_spec_formulas_translate_or_are_rejected() -> None:
-    from kratomsim.interop import sbml
-
-    assert sbml._l3("ka_mg * (1 - f_mg - fp)") == "(ka_mg * ((1.0 - f_mg) - fp))"
-    assert sbml._l3("-q ** 2 / v1") == "((-(q ^ 2.0)) / v1)"
-    for bad in ("exp(kme)", "kme if fp else q", "unknown_rate * 2", "True * kme"):
-        with pytest.raises(ModelSpecError):
-            sbml._l3(bad)
+def test_ids_and_bad_inputs() -> None:
+    assert sbml_id("7-hydroxymitragynine") == "hydroxymitragynine_7"
+    assert libsbml.SyntaxChecker.isValidSBMLSId(sbml_id("7-hydroxymitragynine"))
+    values = model_evidence("capsule").central()
+    with pytest.raises(InteropError, match="needs a value"):
+        to_sbml(SPEC, {k: v for k, v in values.items() if k != "v1"})
+    with pytest.raises(InteropError, match="finite"):
+        to_sbml(SPEC, values, dose_times_h=[-1.0], doses_nmol=[[1.0, 0.0]])

@@ -6,16 +6,17 @@ import itertools
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
 
 from kratomsim.evidence import CitedValue, resolve_product
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.ddi import predict_interactions
 from kratomsim.risk.ddi_constants import ddi_values
+from kratomsim.engine.subjects import PK_OUTPUTS, Dosing, simulate_subjects
+from kratomsim.evidence import cited_inputs
 from kratomsim.risk.ddi_dynamic import (
+    MitragynineExposure,
     VictimKinetics,
-    enzyme_course,
     inhibition_course,
     time_grid,
     victim_exposure,
@@ -59,14 +60,30 @@ VICTIMS = {
 }
 
 
+def _steady(i_um: float, kinact: float, ki: float, kdeg: float) -> float:
+    return kdeg / (kdeg + kinact * i_um / (ki + i_um))
+
+
 def _constant_course(i_gut: float, i_hep: float, draws: int = 3):
-    """Constant unbound inhibitor for 1,000 h (enzymes at steady state), then a victim dose."""
+    """Constant unbound inhibitor with the enzymes at their steady state, then a victim dose."""
     values = ddi_values(draws, seed=3)
     grid = time_grid(1300.0, events_h=[1000.0], fine_windows=[(1000.0, 1100.0)])
     steps = grid.size - 1
-    gut = np.full((draws, steps), i_gut)
-    hep = np.full((draws, steps), i_hep)
-    return values, inhibition_course(grid, gut, hep, values)
+    col = {k: np.asarray(v)[:, None] for k, v in values.items()}
+    eg = _steady(i_gut, col["kinact_cyp3a_gut"], col["ki_tdi_cyp3a_gut"], col["kdeg_cyp3a_gut"])
+    eh = _steady(i_hep, col["kinact_cyp3a_hep"], col["ki_tdi_cyp3a_hep"], col["kdeg_cyp3a_hep"])
+    exposure = MitragynineExposure(
+        time_h=grid,
+        gut_cyp3a=np.broadcast_to(eg, (draws, steps)).copy(),
+        hep_cyp3a=np.broadcast_to(eh, (draws, steps)).copy(),
+        gut_um=np.full((draws, steps), i_gut),
+        hep_um=np.full((draws, steps), i_hep),
+        plasma_nm=np.zeros(steps),
+        ka_per_h=1.0,
+        dose_times_h=np.zeros(1),
+        dose_nmol=np.zeros(1),
+    )
+    return values, inhibition_course(exposure, values)
 
 
 @pytest.mark.parametrize("name", sorted(VICTIMS))
@@ -97,41 +114,31 @@ def test_cyp2d6_competitive_limit_is_the_textbook_ratio() -> None:
     assert aucr[0] == pytest.approx(1.0 / (fm / (1.0 + i_hep / ki) + 1.0 - fm), rel=1e-3)
 
 
-def test_enzyme_reaches_the_inactivation_steady_state() -> None:
-    grid = np.linspace(0.0, 1500.0, 3001)
-    conc = np.full((1, grid.size - 1), 0.7)
-    nodes, _ = enzyme_course(grid, conc, kinact_per_h=4.0, ki_um=4.0, kdeg_per_h=0.02)
-    k_in = 4.0 * 0.7 / 4.7
-    assert nodes[0, -1] == pytest.approx(0.02 / (0.02 + k_in), rel=1e-9)
+def _enzymes(grams: float, every_h: float, days: float, after_days: float):
+    """The engine's CYP3A states for tea every ``every_h`` h, then ``after_days`` without."""
+    tea = cited_inputs(resolve_product("tea"))
+    times = np.arange(0.0, days * 24.0, every_h)
+    mg = np.full((1, times.size), grams * tea.mg_per_g)
+    t = np.arange(0.0, (days + after_days) * 24.0, 0.25)
+    run = simulate_subjects(tea.values, Dosing("tea", times, mg, 0 * mg, t), outputs=PK_OUTPUTS)
+    return tea, t, times, run
 
 
-@pytest.mark.parametrize("kdeg", [0.0048, 0.019, 0.03])
-def test_recovery_after_stopping_follows_kdeg(kdeg: float) -> None:
-    grid = np.arange(0.0, 400.0 + 1e-9, 0.25)
-    mids = 0.5 * (grid[1:] + grid[:-1])
-    conc = np.where(mids < 100.0, 3.0, 0.0)[None, :]
-    nodes, _ = enzyme_course(grid, conc, kinact_per_h=4.08, ki_um=4.1, kdeg_per_h=kdeg)
-    after = grid >= 120.0
-    slope = np.polyfit(grid[after], np.log(1.0 - nodes[0, after]), 1)[0]
-    assert -slope == pytest.approx(kdeg, rel=0.01)
+def test_the_gut_wall_loses_most_of_its_cyp3a_while_a_dose_is_absorbed() -> None:
+    _, t, _, run = _enzymes(2.0, 24.0, 1, 3)
+    gut = run.get("cyp3a_gut_activity")[0]
+    assert gut[0] == 1.0 and gut.min() < 0.2
+    # and it comes back at the gut's turnover rate
+    assert gut[-1] > 0.7
 
 
-def test_exact_step_scheme_matches_an_independent_solver() -> None:
-    """Decaying gut-like exposure: the per-step solution agrees with LSODA to 0.1 %."""
-    kinact, ki, kdeg, ka = 4.74, 4.2, 0.03, 2.5
-    grid = time_grid(48.0, fine_windows=[(0.0, 48.0)])
-    mids = 0.5 * (grid[1:] + grid[:-1])
-    nodes, _ = enzyme_course(
-        grid, 13.0 * np.exp(-ka * mids)[None, :], kinact_per_h=kinact, ki_um=ki, kdeg_per_h=kdeg
-    )
-
-    def rhs(t: float, e: np.ndarray) -> np.ndarray:
-        i = 13.0 * np.exp(-ka * t)
-        return kdeg * (1.0 - e) - kinact * i / (ki + i) * e
-
-    ref = solve_ivp(rhs, (0.0, 48.0), [1.0], method="LSODA", t_eval=grid, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(nodes[0], ref.y[0], rtol=1e-3)
-    assert nodes[0].min() < 0.2  # the gut wall loses most of its CYP3A during absorption
+def test_hepatic_recovery_after_stopping_follows_kdeg() -> None:
+    tea, t, times, run = _enzymes(2.0, 8.0, 7, 20)
+    hep = run.get("cyp3a_liver_activity")[0]
+    assert hep.min() < 0.9  # a week of doses inactivates hepatic CYP3A measurably
+    late = t >= times[-1] + 10 * 24.0  # mitragynine largely gone
+    slope = np.polyfit(t[late], np.log(1.0 - hep[late]), 1)[0]
+    assert -slope == pytest.approx(tea.values["kdeg_cyp3a_hep"], rel=0.03)
 
 
 def test_uninhibited_victim_auc_is_the_closed_form() -> None:

@@ -1,12 +1,14 @@
-"""Kratom as the victim: direction and size from the FDA strength categories."""
+"""Kratom as the victim: direction and size from the FDA strength categories, simulated by the model."""
 
 from __future__ import annotations
 
 import pytest
 
+from kratomsim.evidence import cited_inputs
+from kratomsim.evidence.cyp_categories import category_activity, remaining_activity
 from kratomsim.evidence.medication_schema import Medication, Strength
 from kratomsim.risk.ddi_constants import ddi_evidence
-from kratomsim.risk.victim import kratom_as_victim, mg_auc_ratio, remaining_activity
+from kratomsim.risk.victim import kratom_as_victim
 
 
 def _med(mid: str, **kwargs: object) -> Medication:
@@ -30,8 +32,10 @@ def test_activity_translation_matches_the_sensitive_substrate() -> None:
     # A substrate with the index fm would show exactly the category's AUC ratio back.
     for r in (1.25, 2.0, 5.0, 0.5, 0.2):
         a = remaining_activity(r, 0.93)
-        assert mg_auc_ratio(a, 0.93) == pytest.approx(r)
+        assert 1.0 / (0.93 * a + 1.0 - 0.93) == pytest.approx(r)
     assert remaining_activity(20.0, 0.93) == 0.0  # clipped: cannot go below no activity
+    strong = category_activity("strong-inhibitor")
+    assert strong.low <= strong.value <= strong.high < 0.25
 
 
 @pytest.mark.parametrize("strength", ["weak", "moderate", "strong"])
@@ -43,9 +47,11 @@ def test_inhibitors_raise_mitragynine_and_lower_7oh_formation(strength: Strength
     assert e.mg_auc_ratio_range[0] <= e.mg_auc_ratio <= e.mg_auc_ratio_range[1]
     assert e.oh7_formation_ratio < 1.0
     assert e.oh7_formation_ratio_range[0] <= e.oh7_formation_ratio <= e.oh7_formation_ratio_range[1]
-    # Mitragynine's fm < 1: never more than 1/(1 - fm_max).
-    fm_high = ddi_evidence()["fm_cyp3a_mg"].high
-    assert e.mg_auc_ratio_range[1] <= 1.0 / (1.0 - fm_high) + 1e-9
+    # Mitragynine's fm < 1 and gut availability > 0 bound the rise: the liver can lose at most
+    # fm of its clearance, the gut wall at most all of its extraction.
+    ev = ddi_evidence()
+    fm_high, fg_low = ev["fm_cyp3a_mg"].high, ev["fg_mg"].low
+    assert e.mg_auc_ratio_range[1] <= 1.0 / (1.0 - fm_high) / fg_low + 1e-9
     assert "up" in e.direction and e.grade == "D"
     assert any("Hill 2022" in n for n in e.notes)
 
@@ -65,15 +71,29 @@ def test_stronger_categories_give_larger_changes() -> None:
     assert induc[0] > induc[1] > induc[2]  # type: ignore[operator]
 
 
-def test_central_value_follows_the_formula() -> None:
-    ev = ddi_evidence()
-    r, fi, fm = (
-        ev[n].value for n in ("index_aucr_moderate_inhibitor", "fm_cyp3a_index", "fm_cyp3a_mg")
+def test_without_self_inactivation_the_ratio_is_the_well_stirred_closed_form() -> None:
+    """With mitragynine's own CYP3A inactivation switched off the model is linear, and the oral
+    AUC ratio is Fg(a)/Fg(1) · CLu,h(1)/CLu,h(a) (Qgut model and well-stirred liver)."""
+    inputs = cited_inputs(parameters={"kinact_cyp3a_gut": 0.0, "kinact_cyp3a_hep": 0.0})
+    med = _med("moderate-inhibitor", cyp3a4_inhibitor="moderate")
+    (effect,) = kratom_as_victim([med], inputs=inputs)
+    v = inputs.values
+    a = category_activity("moderate-inhibitor").value
+    clu_g = v["q_ent"] * (1 - v["fg_mg"]) / v["fg_mg"]
+    fg = v["q_ent"] / (v["q_ent"] + clu_g * a)
+    hepatic = 1.0 - v["fm_cyp3a_mg"] * (1.0 - a)
+    assert effect.mg_auc_ratio == pytest.approx(fg / v["fg_mg"] / hepatic, rel=2e-3)
+
+
+def test_self_inactivation_lowers_what_an_inhibitor_adds() -> None:
+    """Mitragynine already inactivates CYP3A itself: an inhibitor then takes away less."""
+    med = _med("strong-inhibitor", cyp3a4_inhibitor="strong")
+    (linear,) = kratom_as_victim(
+        [med], inputs=cited_inputs(parameters={"kinact_cyp3a_gut": 0.0, "kinact_cyp3a_hep": 0.0})
     )
-    e = _effect("inhibitor", "moderate")
-    a = (1 / r - (1 - fi)) / fi
-    assert e.mg_auc_ratio == pytest.approx(1 / (fm * a + 1 - fm))
-    assert e.oh7_formation_ratio == pytest.approx(a / (fm * a + 1 - fm))
+    (full,) = kratom_as_victim([med])
+    assert full.mg_auc_ratio is not None and linear.mg_auc_ratio is not None
+    assert 1.0 < full.mg_auc_ratio < linear.mg_auc_ratio
 
 
 def test_only_drugs_with_a_role_are_listed_and_pgp_is_flagged_unquantified() -> None:

@@ -8,8 +8,7 @@ it does in every simulation. Fitted: the tea absorption rate, hepatic intrinsic 
 distribution volumes and clearance, the 7-OH elimination rate and the share of CYP3A metabolism that
 forms 7-OH; everything else stays at its cited value (availabilities, blood flows, binding, the
 inactivation constants, the assumed 7-OH volume). A least-squares problem in log parameters with
-log residuals for Cmax, AUC and half-life and a tmax residual in hours / 2, as the reference notes
-propose; the share forming 7-OH is bounded by 1. The capsule absorption rate is then chosen so that
+log residuals for Cmax, AUC and half-life and a tmax residual in hours; the share forming 7-OH is bounded by 1. The capsule absorption rate is then chosen so that
 both tmax values sit at the middle of the Huestis 2024 single-dose ranges.
 
 Nothing is written here: :func:`render_parameter_file` returns the cited TOML text and the caller
@@ -31,6 +30,8 @@ from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
 
 FloatArray = NDArray[np.float64]
+#: The data file this calibration produces (its shipped copy lives in evidence/data).
+PARAMETER_FILE = "pk_calibrated.toml"
 #: Fitted parameters, in declared units, in this order.
 FITTED = ("ka_tea", "clu_h", "v1", "q", "v2", "kme", "f7oh_cyp3a", "fa_mg")
 #: Output grid of a single-dose simulation: fine while the peaks form, then coarse to 30 days.
@@ -38,6 +39,11 @@ _EARLY = np.arange(0.0, 8.0, 0.005)
 _LATE = np.arange(8.0, 720.0 + 0.25, 0.25)
 GRID = np.concatenate([_EARLY, _LATE])
 OUTPUTS = ("mitragynine_nm", "oh7_nm")
+
+
+def shipped_parameter_file() -> str:
+    """The text of the shipped calibrated parameter file."""
+    return resources.files("kratomsim.evidence").joinpath("data", PARAMETER_FILE).read_text("utf-8")
 
 
 def calibration_data() -> dict[str, Any]:
@@ -112,7 +118,7 @@ def predict(values: dict[str, float], data: dict[str, Any]) -> dict[str, float]:
 
 
 def residuals(values: dict[str, float], data: dict[str, Any]) -> FloatArray:
-    """Data residuals (log for Cmax, AUC, half-life; hours / 2 for tmax), then prior residuals.
+    """Data residuals (log for Cmax, AUC, half-life; hours for tmax), then prior residuals.
 
     A weakly identified parameter (the absorbed fraction: the plasma data fix only how 7-OH
     formation splits between first pass and circulation) has a log-normal prior from its
@@ -122,7 +128,7 @@ def residuals(values: dict[str, float], data: dict[str, Any]) -> FloatArray:
     got = predict(values, data)
     out = []
     for key, value in got.items():
-        out.append((value - tn[key]) / 2.0 if key.endswith("tmax_h") else np.log(value / tn[key]))
+        out.append((value - tn[key]) / TMAX_SCALE_H if key.endswith("tmax_h") else np.log(value / tn[key]))
     for name, prior in data.get("prior", {}).items():
         sigma = np.log(prior["high"] / prior["low"]) / 4.0
         out.append(np.log(values[name] / prior["centre"]) / sigma)
@@ -144,6 +150,8 @@ class Calibration:
     on_bound: tuple[str, ...]
 
 
+#: A tmax residual is the difference in hours over this scale (log residuals for the rest).
+TMAX_SCALE_H = 1.0
 #: Physical upper bounds (declared units).
 UPPER = {"f7oh_cyp3a": 1.0, "fa_mg": 1.0}
 
@@ -151,14 +159,13 @@ UPPER = {"f7oh_cyp3a": 1.0, "fa_mg": 1.0}
 def calibrate(*, start: dict[str, float] | None = None, fast: bool = False) -> Calibration:
     """Fit the disposition and tea absorption to Tanna 2022, then capsule absorption to Huestis.
 
-    ``start`` defaults to the values in the shipped parameter file. ``fast`` loosens the
-    optimiser's tolerances (for the test suite, started from the shipped file).
+    ``start`` defaults to the reference start of ``calibration.toml``; ``fast`` loosens the
+    optimiser's tolerances (the test suite starts from the shipped values).
     """
     from scipy.optimize import least_squares, minimize_scalar
 
     data = calibration_data()
-    ev = model_evidence("tea")
-    x0 = {k: ev.cited[_spec_name(k)].value for k in FITTED} | dict(start or {})
+    x0 = {k: float(data["start"][k]) for k in FITTED} | dict(start or {})
     tol = 1e-8 if fast else 1e-11
 
     def fun(logv: FloatArray) -> FloatArray:

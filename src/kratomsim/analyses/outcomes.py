@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -21,46 +20,26 @@ from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
 from kratomsim.engine.subjects import Dosing, SubjectOutputs, simulate_subjects
 from kratomsim.errors import RegimenError, bad_value
-from kratomsim.evidence import CitedValue, resolve_product
-from kratomsim.evidence.model_parameters import PK_UNCERTAIN, cited
-from kratomsim.evidence.params import cited_inputs, evidence_names
+from kratomsim.evidence import CitedValue, load_parameters
+from kratomsim.evidence.model_parameters import uncertain_parameters
+from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
-from kratomsim.models.adaptation import (
-    PARAMETER_NAMES,
-    withdrawal_episode,
-)
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pain import (
-    calibrate_cold_pressor_gain,
-    chronic_nrs,
-    cold_pressor_tolerance_s,
-    relief_summary,
-)
-from kratomsim.models.receptors import (
-    RECEPTOR_PARAMETERS,
-)
-from kratomsim.models.regimen_text import parse_regimen
-from kratomsim.models.respiratory import (
-    RESPIRATORY_PARAMETERS,
-    RespiratoryParams,
-    respiratory_index,
-    respiratory_index_from_activation,
-    respiratory_params_from_values,
-)
+from kratomsim.models.pain import chronic_nrs, relief_summary
 from kratomsim.models.side_effects import (
     SIDE_EFFECT_PARAMETERS,
     side_effect_params_from_values,
     side_effect_probabilities,
 )
+from kratomsim.models.withdrawal import withdrawal_episode
 from kratomsim.population.uncertainty import interval, sample_values
 
 FloatArray = NDArray[np.float64]
 Hypothesis = Literal["endocannabinoid"]
 Pain = Literal["acute", "chronic"]
-#: Reference use for the cold-pressor calibration: daily users as in Vicknasingam 2020, whose dose
-#: was not reported; taken as the Singh 2014 average (79 mg mitragynine per drink, 3.5 a day),
-#: i.e. 4 g of tea at 19.5 mg/g every 7 h, at steady state (ASSUMPTION).
-CPT_REFERENCE = "4 g every 7 h for 28 days"
+#: Values outside the model specification that the outcomes use: day-to-day pain variation and
+#: the dose-response curves of side effects.
+EXTRA_PARAMETERS = ("nrs_day_sd", "nrs_day_rho", *SIDE_EFFECT_PARAMETERS)
 
 
 @dataclass(frozen=True)
@@ -114,10 +93,20 @@ class Outcomes:
 
 
 def _draws(
-    names: tuple[str, ...], n_draws: int, seed: int
+    absorption: str, n_draws: int, seed: int, fixed: Mapping[str, float]
 ) -> tuple[dict[str, FloatArray], list[CitedValue]]:
-    chosen = list(cited(names))
-    return sample_values(chosen, n_draws, seed=seed), chosen
+    """Draws of every uncertain model parameter and of the outcome values outside the model.
+
+    Draw 0 is the cited central set; ``fixed`` (the person's inputs, their product's content…)
+    holds for every draw.
+    """
+    extra = load_parameters(("adaptation.toml", "side_effects.toml"))
+    chosen = [*uncertain_parameters(absorption), *(extra[n] for n in EXTRA_PARAMETERS)]
+    draws = sample_values(chosen, n_draws, seed=seed)
+    for name, value in fixed.items():
+        if name not in draws:
+            draws[name] = np.full(n_draws, float(value))
+    return draws, chosen
 
 
 def simulate_outcomes(
@@ -144,25 +133,23 @@ def simulate_outcomes(
     ``n_draws`` parameter sets are drawn from the cited ranges with ``seed``; draw 0 is the
     cited central set. ``level`` is the width of the reported interval.
     """
-    inputs = cited_inputs(product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
+    if not 0.0 <= baseline_pain <= 10.0:
+        raise RegimenError(
+            bad_value(
+                "baseline_pain must be on the 0-10 NRS",
+                baseline_pain,
+                "Give a pain rating from 0 to 10, e.g. 6.",
+            )
+        )
+    inputs = cited_inputs(
+        product,
+        mg_per_g=mg_per_g,
+        oh7_mg_per_g=oh7_mg_per_g,
+        inputs={"nrs_baseline": baseline_pain},
+    )
     exposure = simulate(regimen, inputs, duration_h=duration_h)
     absorption = exposure.product.absorption
-    pk_names = evidence_names(absorption)
-    adapt_names = tuple(PARAMETER_NAMES.values())
-    names = (
-        *pk_names,
-        *RECEPTOR_PARAMETERS,
-        *adapt_names,
-        "mor_reserve_factor",
-        *PAIN_PARAMETERS,
-        *SIDE_EFFECT_PARAMETERS,
-        *RESPIRATORY_PARAMETERS,
-    )
-    draws, chosen = _draws(names, n_draws, seed)
-    # Only the declared uncertain PK values vary; the rest stay at their cited values.
-    for name in pk_names:
-        if name not in PK_UNCERTAIN and name != f"ka_{absorption}":
-            draws[name] = np.full(n_draws, draws[name][0])
+    draws, chosen = _draws(absorption, n_draws, seed, inputs.values)
     t = exposure.time_h
     doses = exposure.dose_times_h
     dosing = Dosing(
@@ -186,50 +173,34 @@ def simulate_outcomes(
         band("analgesic_drive", "fraction of system maximum", run.analgesic_drive),
         band("tolerance", "fraction desensitised", run.tolerance),
         band("effective_activation", "fraction of system maximum", run.effective_activation),
+        band("dependence", "adapted drive (fraction of system maximum)", run.dependence),
         band("withdrawal_score", "SOWS points (0-64)", run.withdrawal_score),
-        band(
-            "respiratory_index",
-            "index 0-1 (mouse-derived)",
-            _respiratory(run.mu_activation, draws),
-        ),
+        band("respiratory_index", "index 0-1 (an ordering, not breathing)", run.respiratory_index),
+        band("cyp3a_liver_activity", "fraction of normal", run.cyp3a_liver_activity),
+        band("cyp3a_gut_activity", "fraction of normal", run.cyp3a_gut_activity),
     )
     if hypothesis == "endocannabinoid":
-        series = (*series, band("ecs_activation_hypothesis", "fraction", _ecs(run)))
+        series = (*series, band("ecs_activation_hypothesis", "fraction", run.ecs_activation))
     # Expected relief of a chronic pain at ``baseline_pain`` (NRS points), without day-to-day noise.
-    relief = baseline_pain * draws["nrs_relief_max"][:, None] * run.effective_activation
+    relief = baseline_pain - run.pain_nrs_mean
     series = (
         *series,
         band("relief_nrs_points", f"NRS points below baseline {baseline_pain:g}", relief),
     )
     pain_summary: dict[str, float | str] | None = None
     if pain == "acute":
-        gain = cold_pressor_gain()
-        cpt = cold_pressor_tolerance_s(
-            draws["cpt_baseline_s"][:, None], run.effective_activation, gain
-        )
-        series = (*series, band("cold_pressor_tolerance_s", "s", cpt))
+        series = (*series, band("cold_pressor_tolerance_s", "s", run.cold_pressor_s))
         pain_summary = {
             "kind": "acute",
-            "model": "cold-pressor tolerance, calibrated to "
-            "Vicknasingam 2020 (11.2 → 24.9 s at 1 h in daily users)",
-            "gain": gain,
+            "model": "cold-pressor tolerance; the only human anchor is Vicknasingam 2020 "
+            "(11.2 → 24.9 s at 1 h in daily users)",
         }
     elif pain == "chronic":
-        if not 0.0 <= baseline_pain <= 10.0:
-            raise RegimenError(
-                bad_value(
-                    "baseline_pain must be on the 0-10 NRS",
-                    baseline_pain,
-                    "Give a pain rating from 0 to 10, e.g. 6.",
-                )
-            )
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
         nrs = np.stack(
             [
                 chronic_nrs(
-                    baseline_pain,
-                    run.effective_activation[i],
-                    draws["nrs_relief_max"][i],
+                    run.pain_nrs_mean[i],
                     rng,
                     float(draws["nrs_day_sd"][i]),
                     float(draws["nrs_day_rho"][i]),
@@ -252,7 +223,7 @@ def simulate_outcomes(
             pain_summary[key] = float(vals[0])
             pain_summary[f"{key}_low"] = float(lo[0])
             pain_summary[f"{key}_high"] = float(hi[0])
-    safety = safety_signals(exposure, draws, level)
+    safety = safety_signals(exposure, draws, level, run.respiratory_index.max(axis=1))
     summary = {
         "after_last_dose_h": after,
         "onset_h": _first(episode.onset_h),
@@ -275,32 +246,13 @@ def simulate_outcomes(
     )
 
 
-def _ecs(run: SubjectOutputs) -> FloatArray:
-    if run.ecs_activation is None:  # pragma: no cover - only asked for with the hypothesis on
-        raise ValueError("ECS activation was not simulated")
-    return run.ecs_activation
-
-
-def _respiratory(mu_activation: FloatArray, draws: Mapping[str, FloatArray]) -> FloatArray:
-    rows = [
-        respiratory_index_from_activation(mu_activation[i], rp)
-        for i, rp in enumerate(_per_draw_respiratory(draws))
-    ]
-    return np.stack(rows)
-
-
-def _per_draw_respiratory(draws: Mapping[str, FloatArray]) -> list[RespiratoryParams]:
-    n = len(draws[RESPIRATORY_PARAMETERS[0]])
-    return [
-        respiratory_params_from_values({k: float(draws[k][i]) for k in RESPIRATORY_PARAMETERS})
-        for i in range(n)
-    ]
-
-
 def safety_signals(
-    exposure: Simulation, draws: Mapping[str, FloatArray], level: float
+    exposure: Simulation,
+    draws: Mapping[str, FloatArray],
+    level: float,
+    respiratory_peak: FloatArray | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Side-effect probabilities and the respiratory index at the regimen's largest dose.
+    """Side-effect probabilities at the regimen's largest dose, and the peak respiratory index.
 
     Central value at the cited parameters (draw 0) and an interval over the draws.
     """
@@ -309,15 +261,14 @@ def safety_signals(
     oh = amount * exposure.oh7_mg_per_g
     times = exposure.dose_times_h
     per_day = float(min(24.0 / np.median(np.diff(times)), len(times))) if len(times) > 1 else 1.0
-    n = len(next(iter(draws.values())))
-    resp = _per_draw_respiratory(draws)
+    n = len(draws[SIDE_EFFECT_PARAMETERS[0]])
     rows: dict[str, list[float]] = {}
     for i in range(n):
         se = side_effect_params_from_values({k: float(draws[k][i]) for k in SIDE_EFFECT_PARAMETERS})
         for name, p in side_effect_probabilities(mg, se, daily_doses=per_day).items():
             rows.setdefault(name, []).append(float(p))
-        rp = resp[i]
-        rows.setdefault("respiratory_index", []).append(float(respiratory_index(mg, oh, rp)))
+    if respiratory_peak is not None:
+        rows["respiratory_index"] = [float(v) for v in respiratory_peak]
     out: dict[str, dict[str, float]] = {}
     for name, values in rows.items():
         arr = np.asarray(values)
@@ -330,28 +281,6 @@ def safety_signals(
         "doses_per_day": per_day,
     }
     return out
-
-
-PAIN_PARAMETERS = ("cpt_baseline_s", "nrs_relief_max", "nrs_day_sd", "nrs_day_rho")
-
-
-@cache
-def cold_pressor_gain() -> float:
-    """Gain that reproduces the Vicknasingam 2020 cold-pressor result at the cited central values.
-
-    Effective activation 1 h after a dose at steady state in the reference daily user
-    (:data:`CPT_REFERENCE`, tea) sets the 2.22-fold rise in tolerance time.
-    """
-    ref = simulate_outcomes(
-        parse_regimen(CPT_REFERENCE),
-        product=resolve_product("tea"),
-        duration_h=28 * 24.0,
-        n_draws=1,
-    )
-    t = ref.time_h
-    last = float(ref.exposure.dose_times_h[-1])
-    e1 = float(np.interp(last + 1.0, t, ref.get("effective_activation").central))
-    return calibrate_cold_pressor_gain(e1)
 
 
 def _first(x: float | FloatArray) -> float | None:

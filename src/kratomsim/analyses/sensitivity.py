@@ -245,13 +245,12 @@ def model_sensitivity(
         raise SensitivityError(
             bad_value("Not parameters of the full model", unknown, "Vary model parameters only.")
         )
-    respiratory = output == "respiratory_peak"
 
     def evaluate(part: Mapping[str, FloatArray]) -> FloatArray:
         rows = len(next(iter(part.values())))
         values = {k: np.full(rows, v) for k, v in central.items()}
         values.update(part)
-        outputs = simulate_subjects(values, dosing, respiratory=respiratory)
+        outputs = simulate_subjects(values, dosing)
         return subject_summaries(outputs)[output]
 
     return sobol_indices(evaluate, varied, output=output, n=n, seed=seed, chunk=chunk)

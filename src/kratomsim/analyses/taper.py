@@ -9,7 +9,7 @@ import numpy as np
 
 from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.evidence.schema import Product
-from kratomsim.models.adaptation import SIGNS_THRESHOLD
+from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.taper import TaperPlan, taper_regimen
 

@@ -103,6 +103,17 @@ class Layout:
     outputs: tuple[str, ...]
     dose_states: tuple[int, ...]
     dose_molar_mass: tuple[str, ...]
+    #: parameters and inputs the kernel's equations actually read
+    reads: tuple[str, ...] = ()
+
+
+def reads(st: Structure) -> tuple[str, ...]:
+    """Parameters and inputs that any equation of the pruned model reads (doses' molar masses too)."""
+    exprs = [*st.a_full, *st.forcing.values(), *st.output_exprs.values()]
+    exprs += [st.sym.rhs[c] for c in st.collocated]
+    names = {str(v) for e in exprs for v in e.free_symbols}
+    names |= {d.molar_mass for d in st.spec.doses if d.state in st.exact}
+    return tuple(n for n in st.spec.numeric_names if n in names)
 
 
 def _coefficients(st: Structure, s: int, passive: tuple[str, ...]) -> dict[tuple, int]:
@@ -482,6 +493,7 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         outputs=st.outputs,
         dose_states=dose_states,
         dose_molar_mass=tuple(d.molar_mass for d in st.spec.doses if d.state in ix),
+        reads=reads(st),
     )
     return "\n".join(parts) + "\n", layout
 

@@ -89,6 +89,8 @@ class Kernel:
     dose_states: tuple[int, ...]
     dose_molar_mass: tuple[str, ...]
     path: Path
+    #: parameters and inputs the kernel's equations read (the rest of ``params`` are unused)
+    reads: tuple[str, ...] = ()
 
 
 def _index_key(
@@ -175,6 +177,7 @@ def _load(
         "outputs": list(layout.outputs),
         "dose_states": list(layout.dose_states),
         "dose_molar_mass": list(layout.dose_molar_mass),
+        "reads": list(layout.reads),
     }
     tmp = index.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(meta), encoding="utf-8")
@@ -192,6 +195,7 @@ def _kernel(path: Path, meta: dict) -> Kernel:
         dose_states=tuple(meta["dose_states"]),
         dose_molar_mass=tuple(meta["dose_molar_mass"]),
         path=path,
+        reads=tuple(meta.get("reads", meta["params"])),
     )
 
 

@@ -37,14 +37,17 @@ class ReferenceModel:
 
 
 @cache
-def reference_model(spec: Spec) -> ReferenceModel:
-    """Build (once per specification) the right-hand side, its Jacobian and the outputs."""
+def reference_model(spec: Spec, sinks: bool = False) -> ReferenceModel:
+    """Build (once per specification) the right-hand side, its Jacobian and the outputs.
+
+    ``sinks`` keeps the sink states (what leaves the body), for mass-balance checks.
+    """
     import sympy as sp
 
     from kratomsim.spec.symbolic import build
 
     sym = build(spec)
-    states = tuple(s.name for s in spec.states if s.solver != "sink")
+    states = tuple(s.name for s in spec.states if sinks or s.solver != "sink")
     params = spec.numeric_names
     consts = {sym.symbols[c.name]: c.value for c in spec.constants}
     y = [sym.symbols[s] for s in states]
@@ -76,15 +79,17 @@ def simulate_reference(
     rtol: float = 1e-13,
     atol: float = 1e-13,
     outputs: Iterable[str] | None = None,
+    states: bool = False,
 ) -> dict[str, FloatArray]:
     """Solve the model for one subject; return each output at ``t_out_h``.
 
     ``params``: every parameter and input of the spec in base units (nmol, L, h, ng);
     ``doses_nmol`` (doses, len(spec.doses)): amounts added to the dose states at each dose time.
+    With ``states`` the result holds every state (sinks included, base units) instead.
     """
     from scipy.integrate import solve_ivp
 
-    m = reference_model(spec)
+    m = reference_model(spec, sinks=states)
     p = np.array([float(params[n]) for n in m.params])
     t_out = np.asarray(list(t_out_h), dtype=np.float64)
     doses = np.asarray(list(dose_times_h), dtype=np.float64)
@@ -109,6 +114,8 @@ def simulate_reference(
         for j, s in enumerate(m.dose_states):
             y[s] += amounts[at, j].sum()
         saved[t_out == t0] = y
+    if states:
+        return {name: saved[:, k] for k, name in enumerate(m.states)}
     values = np.array([np.asarray(m.out(row, p), dtype=np.float64) for row in saved])
     names = tuple(outputs) if outputs is not None else m.outputs
     from kratomsim.spec.units import base_factor

@@ -11,9 +11,10 @@ from numpy.typing import NDArray
 
 from kratomsim.evidence import CitedValue, Product, bibliography
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pk import ANALYTES, STATES
 
 FloatArray = NDArray[np.float64]
+#: Plasma analytes of an exposure simulation, in the order of the concentration arrays.
+ANALYTES = ("mitragynine", "7-hydroxymitragynine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,15 @@ class Simulation:
     """Result of :func:`kratomsim.simulate`.
 
     Arrays have shape (subjects, times, …); a plain simulation has one subject. Concentrations are
-    plasma concentrations; ``amounts_nmol`` holds every model state, sinks included, so the sum
-    over states equals the total dose (mass balance).
+    plasma concentrations; ``enzymes`` holds the CYP3A states that mitragynine inactivates (active
+    fraction in gut wall and liver) and the unbound mitragynine that drives it, each
+    (subjects, times); ``values`` are the model parameters and inputs used (declared units).
     """
 
     time_h: FloatArray
     conc_ng_ml: FloatArray
     conc_nm: FloatArray
-    amounts_nmol: FloatArray
+    enzymes: dict[str, FloatArray]
     dosed_nmol: FloatArray
     dose_times_h: FloatArray
     dose_amounts_g: FloatArray
@@ -53,13 +55,11 @@ class Simulation:
     product: Product
     mg_per_g: float
     oh7_mg_per_g: float
-    params: dict[str, FloatArray]
+    values: dict[str, float]
     summaries: tuple[tuple[AnalyteSummary, ...], ...]
     used: tuple[CitedValue, ...]
-    method: str
 
     analytes = ANALYTES
-    states = STATES
 
     @property
     def n_subjects(self) -> int:

@@ -1,51 +1,65 @@
-"""The full model for many subjects at once: PK → effect site → receptors → adaptation.
+"""The whole model for many subjects at once: PK with CYP3A enzyme states → effect sites →
+receptors → adaptation → outputs, by the kernel generated from the specification.
 
-One vectorised pipeline shared by the outcome simulation, populations, sensitivity analysis and
-the personal fit. Each subject is one set of parameter values (a parameter draw, a virtual person
-or a posterior sample); every array has the subjects on its first axis.
-
-Parameter values come in as plain arrays (see :mod:`kratomsim.evidence.model_parameters` for
-the cited ones):
+One vectorised entry shared by exposure, outcomes, populations, sensitivity analysis and the
+personal fit. Each subject is one set of parameter values (a parameter draw, a virtual person or a
+posterior sample); every array has the subjects on its first axis. Values come in as plain numbers
+keyed by the specification's parameter and input names, in the units the specification declares
+(:func:`kratomsim.evidence.model_parameters.central_values` gives the cited ones):
 
 >>> from kratomsim.evidence import cited_inputs, resolve_product
->>> from kratomsim.evidence.model_parameters import central_values
 >>> from kratomsim.models.dosing import DoseRecord, Regimen
->>> regimen = Regimen((DoseRecord(0.0, 2.0, ii_h=8.0, addl=8),))
->>> dosing = dosing_for(regimen, cited_inputs(resolve_product("tea")))
->>> values = {k: np.full(2, v) for k, v in central_values(dosing.absorption).items()}
->>> out = simulate_subjects(values, dosing)
->>> out.withdrawal_score.shape == (2, dosing.time_h.size)
+>>> tea = cited_inputs(resolve_product("tea"))
+>>> dosing = dosing_for(Regimen((DoseRecord(0.0, 2.0, ii_h=8.0, addl=8),)), tea)
+>>> out = simulate_subjects(tea.values, dosing)
+>>> out.withdrawal_score.shape == (1, dosing.time_h.size)
 True
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from kratomsim.engine.kernel import OUTPUT_ROWS
-from kratomsim.engine.kernel_inputs import (
+from kratomsim.engine.compiled import (
     DEFAULT_RATE_STEP,
     DEFAULT_STEP_H,
-    augmented_matrix,
-    dose_nmol,
-    observed_scale,
-    pd_matrix,
-    run_full_model,
+    Kernel,
+    load_kernel,
+    run_kernel,
 )
-from kratomsim.engine.simulate import schedule
+from kratomsim.engine.grid import schedule
 from kratomsim.errors import ModelSpecError, RegimenError, bad_value
-from kratomsim.evidence.params import ModelInputs, derive_pk
-from kratomsim.models.adaptation import PARAMETER_NAMES, AdaptationParams
+from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pk import as_subject_arrays
-from kratomsim.models.receptors import RECEPTOR_PARAMETERS, receptor_params_from_values
-from kratomsim.models.respiratory import RESPIRATORY_PARAMETERS, respiratory_params_from_values
+from kratomsim.spec import Spec, default_spec
+from kratomsim.spec.units import base_factor
 
 FloatArray = NDArray[np.float64]
+#: Outputs of the exposure kernel: plasma concentrations and the CYP3A enzyme states.
+PK_OUTPUTS = (
+    "mitragynine_nm",
+    "oh7_nm",
+    "cyp3a_gut_activity",
+    "cyp3a_liver_activity",
+    "mg_unbound_gut_nm",
+    "mg_unbound_liver_inlet_nm",
+)
+#: Outputs of a virtual population's chunks (what its summaries read).
+POPULATION_OUTPUTS = (
+    "mitragynine_nm",
+    "oh7_nm",
+    "mu_activation",
+    "tolerance",
+    "withdrawal_score",
+    "respiratory_index",
+)
+#: Short names kept for the two plasma concentrations.
+ALIASES = {"mg_nm": "mitragynine_nm"}
 #: Per-subject scalar outputs of :func:`subject_summaries`.
 SCALAR_OUTPUTS = (
     "cmax_mg_nm",
@@ -57,6 +71,11 @@ SCALAR_OUTPUTS = (
     "withdrawal_peak",
     "respiratory_peak",
 )
+
+
+def all_outputs(spec: Spec | None = None) -> tuple[str, ...]:
+    """Every output of the specification, in its order."""
+    return tuple(o.name for o in (spec or default_spec()).outputs)
 
 
 @dataclass(frozen=True)
@@ -87,19 +106,33 @@ class Dosing:
 
 @dataclass(frozen=True)
 class SubjectOutputs:
-    """Time courses, shape ``(subjects, times)``."""
+    """Time courses of the requested outputs, each of shape ``(subjects, times)``.
+
+    ``out.withdrawal_score`` or ``out.get("withdrawal_score")``; ``mg_nm`` is plasma mitragynine.
+    """
 
     time_h: FloatArray
-    mg_nm: FloatArray
-    oh7_nm: FloatArray
-    mu_occupancy: FloatArray
-    mu_activation: FloatArray
-    analgesic_drive: FloatArray
-    tolerance: FloatArray
-    effective_activation: FloatArray
-    withdrawal_score: FloatArray
-    respiratory_index: FloatArray | None
-    ecs_activation: FloatArray | None = None
+    names: tuple[str, ...]
+    values: FloatArray
+    #: the parameters and inputs these outputs depend on
+    reads: tuple[str, ...] = ()
+
+    def get(self, name: str) -> FloatArray:
+        key = ALIASES.get(name, name)
+        if key not in self.names:
+            raise KeyError(f"{name!r} was not computed; outputs: {', '.join(self.names)}")
+        return self.values[self.names.index(key)]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("time_h", "names", "values", "reads") or name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self.get(name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __contains__(self, name: str) -> bool:
+        return ALIASES.get(name, name) in self.names
 
 
 def dosing_for(
@@ -116,7 +149,7 @@ def dosing_for(
     ``step_h`` sets an even output grid (e.g. 1.0 for hourly output) over the same window;
     by default the grid of :func:`~kratomsim.engine.simulate.simulate` is used.
     """
-    t, events = schedule(regimen, inputs, duration_h=duration_h)
+    t, events = schedule(regimen, duration_h=duration_h)
     t = np.asarray(t, float)
     if step_h is not None:
         if not (np.isfinite(step_h) and step_h > 0):
@@ -132,109 +165,113 @@ def dosing_for(
     )
 
 
-def simulate_subjects(
-    values: Mapping[str, FloatArray],
-    dosing: Dosing,
-    *,
-    ecs_hypothesis: bool = False,
-    respiratory: bool = True,
-    max_step_h: float = DEFAULT_STEP_H,
-    rate_step: float = DEFAULT_RATE_STEP,
-    out: FloatArray | None = None,
-) -> SubjectOutputs:
-    """Run the full model for every subject in ``values`` (each array shape ``(subjects,)``).
+def parameter_matrix(
+    values: Mapping[str, ArrayLike], kernel: Kernel, spec: Spec
+) -> tuple[FloatArray, int]:
+    """Subjects × kernel parameters in base units, from values in declared units.
 
-    The fused kernel (:mod:`kratomsim.engine.kernel`) solves the model's ODEs: PK and effect sites
-    exactly, tolerance and counter-adaptation by Gauss–Legendre collocation on sub-steps of at
-    most ``max_step_h`` and ``rate_step/λ`` (λ the subject's fastest rate; steps end at doses and
-    outputs); ≤ 1e-6 relative error against a tight ODE reference at the defaults. The output grid
-    only sets where results are reported, not their accuracy. ``out``: an array of shape
-    ``(len(OUTPUT_ROWS), subjects, times)`` to write into (reused across chunks by the population
-    engine); the outputs are views of it.
+    Inputs the caller leaves out take the specification's defaults; a missing parameter is an
+    error naming it.
     """
-    v = _subject_values(values)
-    n = next(iter(v.values())).size
-    pk = as_subject_arrays(derive_pk(v, dosing.absorption))
-    rec_values = {k: v[k] for k in RECEPTOR_PARAMETERS}
-    receptor_params_from_values(rec_values)  # validates; the kernel reads the arrays
-    AdaptationParams.from_mapping({k: v[k] for k in PARAMETER_NAMES.values()})
-    if not np.all(np.isfinite(v["mor_reserve_factor"]) & (v["mor_reserve_factor"] > 0)):
+    units = {p.name: p.unit for p in spec.parameters} | {i.name: i.unit for i in spec.inputs}
+    defaults = {i.name: i.default for i in spec.inputs}
+    missing = [n for n in kernel.params if n not in values and n not in defaults]
+    if missing:
         raise ModelSpecError(
-            bad_value("mor_reserve_factor must be > 0", v["mor_reserve_factor"], "E.g. 10.")
+            bad_value("Missing model parameters", ", ".join(missing), "Give a value for each.")
         )
-    if respiratory:
-        _check_respiratory(v)
-    res = run_full_model(
-        augmented_matrix(pk, v["ke0_mg"], v["ke0_7oh"]),
-        observed_scale(pk),
-        pd_matrix(v, n),
-        dose_nmol(pk, dosing.mg_doses_mg, dosing.oh7_doses_mg),
-        dosing.dose_times_h,
-        dosing.time_h,
-        max_step_h=max_step_h,
-        rate_step=rate_step,
-        ecs_hypothesis=ecs_hypothesis,
-        respiratory=respiratory,
-        out=out,
-    )
-    rows = dict(zip(OUTPUT_ROWS, res, strict=True))
-    return SubjectOutputs(
-        dosing.time_h,
-        rows["mg_nm"],
-        rows["oh7_nm"],
-        rows["mu_occupancy"],
-        rows["mu_activation"],
-        rows["analgesic_drive"],
-        rows["tolerance"],
-        rows["effective_activation"],
-        rows["withdrawal_score"],
-        rows["respiratory_index"] if respiratory else None,
-        rows["ecs_activation"] if ecs_hypothesis else None,
-    )
-
-
-def _subject_values(values: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
-    """Every parameter as a float array of one common length (scalars broadcast)."""
-    v = {k: np.atleast_1d(np.asarray(x, dtype=np.float64)) for k, x in values.items()}
-    n = max(x.size for x in v.values())
-    bad = {k: x.shape for k, x in v.items() if x.ndim != 1 or x.size not in (1, n)}
+    cols = {n: np.atleast_1d(np.asarray(values.get(n, defaults.get(n)), float)) for n in kernel.params}
+    n = max(c.size for c in cols.values())
+    bad = {k: c.shape for k, c in cols.items() if c.ndim != 1 or c.size not in (1, n)}
     if bad:
         name, shape = next(iter(bad.items()))
         raise ModelSpecError(
-            bad_value(
-                f"Parameter {name} must be a scalar or length-{n} array",
-                shape,
-                "Give one value per subject.",
-            )
-        )
-    return {k: np.broadcast_to(x, (n,)) for k, x in v.items()}
+            bad_value(f"Parameter {name} must be a scalar or length-{n} array", shape,
+                      "Give one value per subject.")
+        )  # fmt: skip
+    pm = np.empty((n, len(kernel.params)))
+    for j, name in enumerate(kernel.params):
+        col = cols[name]
+        if not np.all(np.isfinite(col)):
+            raise ModelSpecError(bad_value(f"Parameter {name} must be finite", col, "Check it."))
+        pm[:, j] = col * base_factor(units[name])
+    return pm, n
 
 
-def _check_respiratory(v: Mapping[str, FloatArray]) -> None:
-    """Vectorised form of the checks of :class:`RespiratoryParams` (same messages)."""
-    r = {k: v[k] for k in RESPIRATORY_PARAMETERS}
-    ok = np.ones(next(iter(r.values())).shape, dtype=bool)
-    for x in r.values():
-        ok &= np.isfinite(x) & (x > 0.0)
-    ok &= (r["resp_a50"] < 1.0) & (r["resp_tau_full"] > r["resp_tau_7oh"])
-    if not ok.all():
-        i = int(np.argmin(ok))
-        respiratory_params_from_values({k: float(x[i]) for k, x in r.items()})  # raises
+def simulate_subjects(
+    values: Mapping[str, ArrayLike],
+    dosing: Dosing,
+    *,
+    outputs: Sequence[str] | None = None,
+    switches: Mapping[str, float] | None = None,
+    ecs_hypothesis: bool = False,
+    spec: Spec | None = None,
+    max_step_h: float = DEFAULT_STEP_H,
+    rate_step: float = DEFAULT_RATE_STEP,
+    out: FloatArray | None = None,
+    threads: int | None = None,
+) -> SubjectOutputs:
+    """Run the model for every subject in ``values`` (declared units; scalars or ``(subjects,)``).
+
+    The generated kernel (:mod:`kratomsim.engine.codegen`) solves PK and effect sites exactly and
+    the collocated states (CYP3A inactivation, tolerance, counter-adaptation) by Gauss–Legendre
+    collocation on sub-steps of at most ``max_step_h`` and ``rate_step/λ`` (λ the subject's fastest
+    rate); ≤ 1e-6 relative error against the SciPy reference at the defaults. The output grid only
+    sets where results are reported, not their accuracy. ``outputs`` defaults to all of the
+    specification's outputs; ``ecs_hypothesis`` (or ``switches``) switches the endocannabinoid
+    HYPOTHESIS on. ``out``: an array of shape ``(len(outputs), subjects, times)`` to write into
+    (reused across chunks by the population engine); the outputs are views of it.
+    """
+    spec = spec or default_spec()
+    names = tuple(outputs) if outputs is not None else all_outputs(spec)
+    sw = dict(switches or {})
+    if ecs_hypothesis:
+        sw["ecs_hypothesis"] = 1.0
+    kernel = load_kernel(spec, names, switches=sw)
+    pm, n = parameter_matrix(values, kernel, spec)
+    mw = {d.name: d.molar_mass for d in spec.doses}
+    mg = np.atleast_2d(np.asarray(dosing.mg_doses_mg, float))
+    oh = np.atleast_2d(np.asarray(dosing.oh7_doses_mg, float))
+    col = {name: pm[:, kernel.params.index(mw[name])] for name in mw}
+    shared = mg.shape[0] == 1 and oh.shape[0] == 1 and all(np.ptp(c) == 0 for c in col.values())
+    rows = slice(0, 1) if shared else slice(None)
+    per = {"mitragynine": mg, "7-hydroxymitragynine": oh}
+    doses = np.stack(
+        np.broadcast_arrays(
+            *(per[d.name] * 1e6 / col[d.name][rows, None] for d in spec.doses if d.name in per)
+        ),
+        axis=-1,
+    )
+    res = run_kernel(
+        kernel,
+        pm,
+        dosing.dose_times_h,
+        np.ascontiguousarray(doses),
+        dosing.time_h,
+        max_step_h=max_step_h,
+        rate_step=rate_step,
+        out=out,
+        threads=threads,
+    )
+    return SubjectOutputs(np.asarray(dosing.time_h, float), kernel.outputs, res, kernel.reads)
 
 
 def subject_summaries(out: SubjectOutputs) -> dict[str, FloatArray]:
     """Per-subject scalars (see :data:`SCALAR_OUTPUTS`): peaks and trapezoidal AUCs."""
     t = out.time_h
-    res = out.respiratory_index
-    n = out.mg_nm.shape[0]
+    n = out.values.shape[1]
+
+    def peak(name: str) -> FloatArray:
+        return out.get(name).max(axis=1) if name in out else np.full(n, np.nan)
+
     sums = {
         "cmax_mg_nm": out.mg_nm.max(axis=1),
         "auc_mg_nm_h": np.trapezoid(out.mg_nm, t, axis=1),
         "cmax_7oh_nm": out.oh7_nm.max(axis=1),
         "auc_7oh_nm_h": np.trapezoid(out.oh7_nm, t, axis=1),
-        "mu_activation_peak": out.mu_activation.max(axis=1),
-        "tolerance_peak": out.tolerance.max(axis=1),
-        "withdrawal_peak": out.withdrawal_score.max(axis=1),
-        "respiratory_peak": (res.max(axis=1) if res is not None else np.full(n, np.nan)),
+        "mu_activation_peak": peak("mu_activation"),
+        "tolerance_peak": peak("tolerance"),
+        "withdrawal_peak": peak("withdrawal_score"),
+        "respiratory_peak": peak("respiratory_index"),
     }
     return {k: np.asarray(v, dtype=np.float64) for k, v in sums.items()}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.result import AnalyteSummary
+from kratomsim.engine.result import ANALYTES, AnalyteSummary
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pk import ANALYTES
 
 FloatArray = NDArray[np.float64]
 
@@ -27,8 +26,8 @@ def time_to_fraction_of_steady_state(
 ) -> float | None:
     """First dose time (h after the first dose) whose dosing-interval average reaches the fraction.
 
-    The steady-state interval average ``css_avg`` comes from superposition (AUC(0–∞) of one dose
-    divided by the interval), so it does not depend on the simulated window.
+    The steady-state interval average ``css_avg`` comes from a long run of the repeating record
+    alone, so it does not depend on the simulated window.
     """
     cum = _cumulative_auc(t, c)
     for j in range(n_doses):
@@ -42,16 +41,32 @@ def time_to_fraction_of_steady_state(
     return None
 
 
+def auc_to_infinity(t: FloatArray, c: FloatArray) -> float:
+    """Trapezoidal AUC over the grid plus the tail ``c_last / λz`` (λz from the last 10 % of the
+    window, log-linear); without a falling tail the AUC stops at the last time."""
+    auc = float(_cumulative_auc(t, c)[-1])
+    tail = t >= t[-1] - 0.1 * (t[-1] - t[0])
+    ct = c[tail]
+    if ct.size >= 3 and np.all(ct > 0):
+        slope = -np.polyfit(t[tail], np.log(ct), 1)[0]
+        if slope > 0:
+            auc += float(c[-1] / slope)
+    return auc
+
+
 def summarise(
     t: FloatArray,
     conc_ng_ml: FloatArray,
     conc_nm: FloatArray,
     dose_times_h: FloatArray,
-    auc_inf_ng_h_ml: FloatArray,
-    auc_inf_one_dose_ng_h_ml: FloatArray | None,
+    steady_avg_ng_ml: FloatArray | None,
     regimen: Regimen,
 ) -> tuple[AnalyteSummary, ...]:
-    """Summaries for one subject; concentrations have shape (times, analytes)."""
+    """Summaries for one subject; concentrations have shape (times, analytes).
+
+    ``steady_avg_ng_ml``: each analyte's interval average at the steady state of the regimen's
+    repeating record (None when nothing repeats).
+    """
     repeat = next((r for r in regimen.records if r.addl is None or r.addl > 0), None)
     out = []
     for k, name in enumerate(ANALYTES):
@@ -61,10 +76,11 @@ def summarise(
         if dose_times_h.size > 1:
             trough = float(np.interp(dose_times_h[-1], t, c))
         t90 = None
-        if repeat is not None and auc_inf_one_dose_ng_h_ml is not None:
-            css = float(auc_inf_one_dose_ng_h_ml[k]) / repeat.ii_h
+        if repeat is not None and steady_avg_ng_ml is not None:
             n = int(np.sum(dose_times_h >= repeat.time_h))
-            t90 = time_to_fraction_of_steady_state(t, c, repeat.time_h, repeat.ii_h, css, n)
+            t90 = time_to_fraction_of_steady_state(
+                t, c, repeat.time_h, repeat.ii_h, float(steady_avg_ng_ml[k]), n
+            )
         out.append(
             AnalyteSummary(
                 analyte=name,
@@ -72,7 +88,7 @@ def summarise(
                 cmax_nm=float(conc_nm[i, k]),
                 tmax_h=float(t[i]),
                 auc_ng_h_ml=float(_cumulative_auc(t, c)[-1]),
-                auc_inf_ng_h_ml=float(auc_inf_ng_h_ml[k]),
+                auc_inf_ng_h_ml=auc_to_infinity(t, c),
                 last_trough_ng_ml=trough,
                 time_to_90pct_steady_state_h=t90,
             )

@@ -1,8 +1,9 @@
-"""Turn cited evidence (a parameter set and a product) into the plain numbers the PK model needs.
+"""Turn cited evidence and a product into the plain numbers the model needs for one person.
 
-:func:`model_inputs` maps cited values to model parameters and product content, with label or
-assay content and parameter overrides applied and every value it rests on listed; the engine takes
-the result and never reads a file. :func:`cited_inputs` does the same from the shipped files.
+:func:`model_inputs` gives every parameter of the specification its cited value (in the unit the
+specification declares), applies a label's or an assay's content and any parameter overrides, and
+lists every value it rests on; the engine takes the result and never reads a file.
+:func:`cited_inputs` is the same for the product assumed when none is named.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kratomsim.errors import ProductError, RegimenError, bad_value
-from kratomsim.evidence.loader import ParameterSet, default_product, load_parameters
+from kratomsim.evidence.loader import default_product
+from kratomsim.evidence.model_values import model_evidence
 from kratomsim.evidence.schema import CitedValue, Product
-from kratomsim.models.pk import PARAMETERS
 
 #: Largest alkaloid content accepted (mg per g of product): a pure substance is 1000 mg/g.
 MAX_CONTENT_MG_PER_G = 1000.0
@@ -24,13 +25,30 @@ OH7_ABSORPTION = ("ka_7oh", "f_7oh")
 
 @dataclass(frozen=True)
 class ModelInputs:
-    """The product, model parameters (plain floats), its content, and every cited value used."""
+    """The product, every model parameter and input (declared units), its content, and every cited
+    value used."""
 
     product: Product
-    params: dict[str, float]
+    values: dict[str, float]
     mg_per_g: float
     oh7_mg_per_g: float
     used: tuple[CitedValue, ...]
+
+    @property
+    def absorption(self) -> str:
+        return self.product.absorption
+
+    @property
+    def cited(self) -> dict[str, CitedValue]:
+        """Specification parameter → the cited entry behind it."""
+        from kratomsim.evidence.model_values import model_evidence
+
+        return model_evidence(self.product.absorption).cited
+
+    @property
+    def cited_names(self) -> set[str]:
+        """Evidence names of every model parameter (content and user values are not among them)."""
+        return {c.name for c in self.cited.values()}
 
 
 def _user_value(name: str, value: float, unit: str, locator: str) -> CitedValue:
@@ -64,73 +82,26 @@ def _content(product: Product, field: str, override: float | None) -> CitedValue
     return _user_value(cited.name, override, "mg/g", f"{field} (label or assay)")
 
 
-def evidence_names(absorption: str) -> tuple[str, ...]:
-    """Names of the cited values the PK model draws on for a product's absorption class."""
-    return (
-        f"ka_{absorption}",
-        "ka_7oh",
-        "f_mg",
-        "f_7oh",
-        "cl",
-        "v1",
-        "q",
-        "v2",
-        "kme",
-        "vm_7oh",
-        "fmf_over_vm",
-        "fp_over_vm",
-        "mw_mg",
-        "mw_7oh",
-    )
-
-
-def derive_pk(v: Mapping[str, Any], absorption: str) -> dict[str, Any]:
-    """Model parameters from cited values (floats or per-subject arrays alike).
-
-    Only the combinations ``fm·F/Vm`` and ``fp/Vm`` are identifiable from plasma data (pk.md §4.2);
-    the labelled assumptions ``f_mg`` and ``vm_7oh`` split them into fractions for mass balance.
-    """
-    params = {
-        "ka_mg": v[f"ka_{absorption}"],
-        "ka_7oh": v["ka_7oh"],
-        "f_mg": v["f_mg"],
-        "fp": v["fp_over_vm"] * v["vm_7oh"],
-        "f_7oh": v["f_7oh"],
-        "cl": v["cl"],
-        "v1": v["v1"],
-        "q": v["q"],
-        "v2": v["v2"],
-        "fm": v["fmf_over_vm"] * v["vm_7oh"] / v["f_mg"],
-        "kme": v["kme"],
-        "vm": v["vm_7oh"],
-        "mw_mg": v["mw_mg"],
-        "mw_7oh": v["mw_7oh"],
-    }
-    assert set(params) == set(PARAMETERS)
-    return params
-
-
 def model_inputs(
-    evidence: ParameterSet,
     product: Product,
     *,
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     parameters: Mapping[str, float] | None = None,
+    inputs: Mapping[str, float] | None = None,
 ) -> ModelInputs:
-    """Map evidence to model parameters for ``product``.
+    """Every model parameter at its cited value for ``product``, inputs at their defaults.
 
     ``mg_per_g`` and ``oh7_mg_per_g`` replace the product's cited content (a label or an assay);
-    ``parameters`` replaces model parameters by name (see :data:`kratomsim.models.pk.PARAMETERS`).
-    Both are listed among the values used, as the user's. Without 7-OH in the product, its
-    absorption values play no part and are not listed.
+    ``parameters`` replaces model parameters by their specification names (declared units);
+    ``inputs`` sets model inputs (e.g. ``cyp3a_activity`` for a co-used CYP3A inhibitor). All are
+    listed among the values used, as the user's. Without 7-OH in the product, its absorption
+    values play no part and are not listed.
     """
-    names = evidence_names(product.absorption)
-    used = [evidence[n] for n in names]
-    params = {
-        k: float(v)
-        for k, v in derive_pk({n: evidence[n].value for n in names}, product.absorption).items()
-    }
+    ev = model_evidence(product.absorption)
+    values: dict[str, float] = {name: c.value for name, c in ev.cited.items()}
+    values |= {i.name: i.default for i in ev.spec.inputs}
+    used: list[CitedValue] = list(ev.cited.values())
     mg = _content(product, "mg_per_g", mg_per_g)
     oh = _content(product, "oh7_mg_per_g", oh7_mg_per_g)
     if mg.value == 0.0 and oh.value == 0.0:
@@ -144,15 +115,23 @@ def model_inputs(
     used = [*used, mg, oh]
     if oh.value == 0.0:
         used = [v for v in used if v.name not in OH7_ABSORPTION]
+    known = set(ev.cited)
     for name, value in (parameters or {}).items():
-        if name not in PARAMETERS:
+        if name not in known:
             raise RegimenError(
-                bad_value("Unknown model parameter", name, f"Use one of {', '.join(PARAMETERS)}.")
+                bad_value("Unknown model parameter", name, f"Use one of {', '.join(sorted(known))}.")
             )
-        params[name] = float(value)
-        used.append(_user_value(name, float(value), "model", "parameters="))
+        values[name] = float(value)
+        used.append(_user_value(name, float(value), ev.spec.symbols[name].unit, "parameters="))
+    inputs_known = {i.name for i in ev.spec.inputs}
+    for name, value in (inputs or {}).items():
+        if name not in inputs_known:
+            raise RegimenError(
+                bad_value("Unknown model input", name, f"Use one of {', '.join(sorted(inputs_known))}.")
+            )
+        values[name] = float(value)
     return ModelInputs(
-        product=product, params=params, mg_per_g=mg.value, oh7_mg_per_g=oh.value, used=tuple(used)
+        product=product, values=values, mg_per_g=mg.value, oh7_mg_per_g=oh.value, used=tuple(used)
     )
 
 
@@ -162,12 +141,13 @@ def cited_inputs(
     mg_per_g: float | None = None,
     oh7_mg_per_g: float | None = None,
     parameters: Mapping[str, float] | None = None,
+    inputs: Mapping[str, float] | None = None,
 ) -> ModelInputs:
-    """:func:`model_inputs` from the shipped parameter files; ``product`` defaults to leaf powder."""
+    """:func:`model_inputs` for ``product`` (default: leaf powder)."""
     return model_inputs(
-        load_parameters(),
         product if product is not None else default_product(),
         mg_per_g=mg_per_g,
         oh7_mg_per_g=oh7_mg_per_g,
         parameters=parameters,
+        inputs=inputs,
     )

@@ -311,13 +311,9 @@ def calibrate_cmd(
 
     Prints the fitted values and how they reproduce the data; writes a file only with --out.
     """
-    start = None
-    if fast:
-        params = load_parameters()
-        start = {k: params[k].value for k in FITTED}
-    cal = calibrate(start=start, fast=fast)
+    cal = calibrate(fast=fast)
     data = calibration_data()
-    shipped_values = load_parameters()
+    shipped_values = load_parameters(("pk_calibrated.toml",))
     out.print(
         calibration_values_table(
             cal.values, {k: shipped_values[k] for k in cal.values if k in shipped_values}
@@ -476,6 +472,7 @@ def _register_command_modules() -> None:
         cmd_interop,
         cmd_journal,
         cmd_journal_fit,
+        cmd_model,
         cmd_population,
         cmd_report,
         cmd_risk,
@@ -491,6 +488,7 @@ def _register_command_modules() -> None:
         cmd_journal_fit,
         cmd_journal,
         cmd_serve,
+        cmd_model,
     )
     for module in modules:
         module.register(app)

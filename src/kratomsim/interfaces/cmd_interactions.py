@@ -26,7 +26,12 @@ from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.models.regimen_text import parse_time_h
 from kratomsim.reports.summary import DISCLAIMER
-from kratomsim.risk.ddi import InteractionPrediction, kratom_as_victim, predict_interactions
+from kratomsim.risk.ddi import (
+    OPEN_ENDED_HORIZON_H,
+    InteractionPrediction,
+    kratom_as_victim,
+    predict_interactions,
+)
 from kratomsim.risk.victim import VictimEffect
 
 NOTE = (
@@ -200,7 +205,8 @@ def interactions_cmd(
         n_draws=draws,
         seed=seed,
     )
-    effects = kratom_as_victim(meds)
+    bounded = use.regimen.bounded(OPEN_ENDED_HORIZON_H) if use.regimen.open_ended else use.regimen
+    effects = kratom_as_victim(meds, bounded, use.inputs())
     if fmt is InteractionFormat.json:
         payload = {
             "regimen": regimen,

@@ -19,8 +19,7 @@ from kratomsim.engine.subjects import SCALAR_OUTPUTS, dosing_for
 from kratomsim.errors import InteropError, bad_value
 from kratomsim.evidence import resolve_product
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
-from kratomsim.evidence.model_parameters import central_values
-from kratomsim.evidence.params import cited_inputs, derive_pk
+from kratomsim.evidence.params import cited_inputs
 from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
@@ -58,12 +57,6 @@ SENSITIVITY_NOTE = (
 @export_app.command("sbml")
 def export_sbml_cmd(
     output: OutputOpt,
-    full: Annotated[
-        bool,
-        typer.Option(
-            "--full/--pk-only", help="Include effect sites, receptors and adaptation (default)."
-        ),
-    ] = True,
     product: ProductOpt = None,
     regimen: Annotated[
         str | None,
@@ -73,8 +66,11 @@ def export_sbml_cmd(
     oh7_mg_per_g: OhOpt = None,
     duration: DurationOpt = None,
 ) -> None:
-    """Write the model as SBML (Level 3 Version 2) with the cited central parameter values."""
+    """Write the whole model (generated from its specification) as SBML Level 3 Version 2, with the
+    cited central parameter values in base units (nmol, L, h, ng)."""
+    from kratomsim.evidence.model_values import model_evidence
     from kratomsim.interop.sbml import to_sbml
+    from kratomsim.spec import default_spec
 
     use = read_use(
         regimen or "1 g once",
@@ -84,20 +80,20 @@ def export_sbml_cmd(
         duration=duration,
     )
     dosing = dosing_for(use.regimen, use.inputs(), duration_h=use.duration_h)
-    values = central_values(dosing.absorption)
-    params = {**values, **derive_pk(values, dosing.absorption)}
+    values = model_evidence(dosing.absorption).central()
     doses = {}
     if regimen is not None:
         doses = {
             "dose_times_h": dosing.dose_times_h,
-            "alkaloid_mg": {
-                "mitragynine": dosing.mg_doses_mg[0],
-                "7-hydroxymitragynine": dosing.oh7_doses_mg[0],
-            },
+            "doses_nmol": np.column_stack(
+                [
+                    dosing.mg_doses_mg[0] * 1e6 / values["mw_mg"],
+                    dosing.oh7_doses_mg[0] * 1e6 / values["mw_7oh"],
+                ]
+            ),
         }
-    name = "kratomsim_full" if full else "kratomsim_pk"
-    output.write_text(to_sbml(params, name=name, full=full, **doses), encoding="utf-8")
-    print(f"wrote {output} ({'PK and pain-response' if full else 'PK'} model, SBML L3V2)")
+    output.write_text(to_sbml(default_spec(), values, name="kratomsim", **doses), encoding="utf-8")
+    print(f"wrote {output} (the whole model from its specification, SBML L3V2)")
 
 
 @export_app.command("nonmem", context_settings=ARGS_AS_TEXT)

@@ -6,7 +6,7 @@ Columns (CSV, one row per event, rows of an ID in time order)::
     TIME  hours since the start of the record
     AMT   dose: GRAMS OF PRODUCT (the same unit as DoseRecord.amount_g); 0 on other rows
     EVID  0 observation, 1 dose, 2 other, 3 reset, 4 reset and dose
-    CMT   compartment, numbered as kratomsim.models.pk.STATES from 1:
+    CMT   compartment, numbered as the specification's states (spec/model.toml) from 1:
           1 gut depot: a dose of product (its mitragynine goes to depot 1, its 7-OH to depot 2);
           3 plasma mitragynine, 5 plasma 7-hydroxymitragynine (observations);
           0 the default (1 for doses, 3 for observations)
@@ -37,14 +37,14 @@ import numpy as np
 import pandas as pd
 
 from kratomsim.errors import InteropError, bad_value
-from kratomsim.models.pk import STATES
+from kratomsim.spec import default_spec
 
 COLUMNS: Final = ("ID", "TIME", "AMT", "EVID", "CMT", "DV", "MDV", "II", "ADDL", "SS")
 #: Columns a dataset must have; the others default as NONMEM does (DV missing, II/ADDL/SS 0).
 REQUIRED: Final = ("ID", "TIME", "AMT", "EVID", "CMT")
 INTEGER_COLUMNS: Final = ("ID", "EVID", "CMT", "MDV", "ADDL", "SS")
-#: Compartment numbers (1-based, in the order of the PK states).
-CMT: Final = {state: i + 1 for i, state in enumerate(STATES)}
+#: Compartment numbers (1-based, in the order of the specification's states).
+CMT: Final = {s.name: i + 1 for i, s in enumerate(default_spec().states)}
 DOSE_CMT: Final = CMT["gut_mg"]
 #: Observation compartment → analyte whose plasma concentration DV holds (ng/mL).
 OBSERVED: Final = {CMT["mg_central"]: "mitragynine", CMT["oh_central"]: "7-hydroxymitragynine"}

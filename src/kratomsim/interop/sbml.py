@@ -1,283 +1,284 @@
-"""SBML Level 3 export of the model, generated from the declarative specs in
-:mod:`kratomsim.models.pk`.
+"""SBML Level 3 Version 2 export of the model, generated from the specification.
 
-PK part: everything — species, parameters, reactions, kinetic laws and the observed concentrations —
-is derived from ``STATES``, ``FLOWS``, ``OUTPUTS`` and ``PARAMETERS``, so the export cannot drift
-from the kernels. Species are amounts in nmol (``hasOnlySubstanceUnits``) in one compartment of
-volume 1 L; each flow becomes an irreversible reaction with mass-action law ``rate * source``; each
-plasma concentration (nM) is an assignment rule ``amount / volume``.
-
-With ``full=True`` the pain-response layer is added (:mod:`.sbml_pd`): effect sites as rate rules,
-the receptor layer as assignment rules and the adaptation states as rate rules. Doses, when given,
-become one SBML event per dose time (a dose at time 0 is an initial assignment, because simulators
-do not fire events at the start time); otherwise add them as state increments in the simulator.
+Everything comes from :mod:`kratomsim.spec`: amount states (nmol) become species in one compartment
+of 1 L with ``hasOnlySubstanceUnits``; each flow becomes an irreversible reaction whose kinetic law is
+the flow's equation; the other states (effect sites, CYP3A inactivation, tolerance, counter-
+adaptation) are parameters with rate rules; intermediates and outputs are assignment rules. Values
+are in the kernels' base units (nmol, L, h, ng) and every parameter carries its unit definition
+derived from its declared unit's dimensions. ``Max``/``Min`` become ``piecewise``. Doses become one
+event per dose time (a dose at time 0 an initial assignment: simulators do not fire an event whose
+trigger is already true at the start). Switch inputs (the ECS hypothesis) are written with the value
+given. An independent simulator (libRoadRunner) reproduces the kernels from this document.
 """
 
 from __future__ import annotations
 
-import ast
+import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
-import libsbml
 import numpy as np
+import sympy as sp
 from numpy.typing import ArrayLike
 
-from kratomsim.errors import ModelSpecError
-from kratomsim.interop.sbml_build import (
-    add_parameter,
-    check,
-    output_id,
-    parse_math,
-    valid_id,
-)
-from kratomsim.interop.sbml_pd import add_pain_response
-from kratomsim.models.pk import (
-    DOSE_INPUTS,
-    FLOWS,
-    OUTPUTS,
-    PARAMETERS,
-    STATES,
-    Flow,
-    as_subject_arrays,
-)
+from kratomsim.errors import InteropError
+from kratomsim.spec import Spec
+from kratomsim.spec.symbolic import Symbolic, build
+from kratomsim.spec.units import dimension
 
 COMPARTMENT: Final = "body"
-_BINARY: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
-#: Unit definitions: id → [(libsbml unit kind, exponent, scale, multiplier)].
-_UNITS: Final = {
-    "nmol": [(libsbml.UNIT_KIND_MOLE, 1, -9, 1.0)],
-    "hour": [(libsbml.UNIT_KIND_SECOND, 1, 0, 3600.0)],
-    "nM": [(libsbml.UNIT_KIND_MOLE, 1, -9, 1.0), (libsbml.UNIT_KIND_LITRE, -1, 0, 1.0)],
+
+
+def sbml_id(name: str) -> str:
+    """A valid SBML id for a name of the specification (``7-OH`` style names are rewritten)."""
+    m = re.fullmatch(r"(\d+)[-_ ]*(.*)", name)
+    base = f"{m.group(2)}_{m.group(1)}" if m else name
+    return re.sub(r"\W", "_", base, flags=re.ASCII)
+
+
+def _infix(expr: sp.Expr) -> str:
+    """SBML L3 infix text of a SymPy expression (``^`` for powers, ``piecewise`` for Max/Min)."""
+    if expr.is_Symbol:
+        return sbml_id(str(expr))
+    if expr.is_Number:
+        return repr(float(expr))
+    if expr.is_Add:
+        return "(" + " + ".join(_infix(a) for a in expr.args) + ")"
+    if expr.is_Mul:
+        return "(" + " * ".join(_infix(a) for a in expr.args) + ")"
+    if expr.is_Pow:
+        b, e = expr.args
+        if e == -1:
+            return f"(1 / {_infix(b)})"
+        return f"({_infix(b)} ^ {_infix(e)})"
+    if isinstance(expr, sp.Max | sp.Min):
+        op = ">" if isinstance(expr, sp.Max) else "<"
+        args = [_infix(a) for a in expr.args]
+        out = args[0]
+        for a in args[1:]:
+            out = f"piecewise({out}, {out} {op} {a}, {a})"
+        return out
+    if isinstance(expr, sp.exp):
+        return f"exp({_infix(expr.args[0])})"
+    if isinstance(expr, sp.log):
+        return f"ln({_infix(expr.args[0])})"
+    raise InteropError(f"Cannot write {expr} as SBML.")
+
+
+_KIND = {
+    "[substance]": ("UNIT_KIND_MOLE", -9, 1.0),
+    "[length]": ("UNIT_KIND_METRE", -1, 1.0),  # dm: litre^(1/3)
+    "[time]": ("UNIT_KIND_SECOND", 0, 3600.0),
+    "[mass]": ("UNIT_KIND_GRAM", -9, 1.0),
 }
 
 
-def reaction_id(flow: Flow) -> str:
-    """SBML id of the reaction for one flow: ``<source>__to__<target>``."""
-    return valid_id(f"{flow.source}__to__{flow.target}")
+def _unit_id(unit: str) -> str | None:
+    dims = dict(dimension(unit))
+    if not dims:
+        return "dimensionless"
+    parts = [f"{k.strip('[]')}{int(v) if float(v).is_integer() else v}" for k, v in sorted(dims.items())]
+    return "u_" + "_".join(p.replace("-", "m").replace(".", "p") for p in parts)
 
 
 def to_sbml(
-    params: Mapping[str, float],
+    spec: Spec,
+    values: Mapping[str, float],
     *,
-    name: str = "kratomsim_pk",
-    full: bool = False,
-    ecs_hypothesis: bool = False,
+    name: str = "kratomsim",
+    switches: Mapping[str, float] | None = None,
     dose_times_h: ArrayLike | None = None,
-    alkaloid_mg: Mapping[str, ArrayLike] | None = None,
+    doses_nmol: ArrayLike | None = None,
+    sym: Symbolic | None = None,
 ) -> str:
-    """Return the model as an SBML Level 3 Version 2 document (a string) with ``params`` as values.
+    """The model as an SBML L3V2 document (a string).
 
-    Main arguments
-    --------------
-    params
-        PK model parameters (:data:`~kratomsim.models.pk.PARAMETERS`, one float each); with
-        ``full=True`` also :data:`~kratomsim.interop.sbml_pd.PD_PARAMETERS` (receptor-layer names,
-        adaptation names as in ``adaptation.toml`` and ``mor_reserve_factor``).
-    full
-        Add effect sites, receptor layer and adaptation (tolerance, dependence, withdrawal score).
-
-    Other arguments
-    ---------------
-    ecs_hypothesis
-        With ``full``, include the endocannabinoid HYPOTHESIS term in the analgesic drive.
-    dose_times_h, alkaloid_mg
-        Doses as in :func:`kratomsim.engine.core.simulate_concentrations`: times (h) and mg of each
-        alkaloid per dose (keys ``mitragynine``, ``7-hydroxymitragynine``), written as events.
-
-    Raises :class:`~kratomsim.errors.ModelSpecError` for missing or out-of-bounds parameters, an
-    invalid ``name``, a spec formula outside plain arithmetic, or a document libsbml rejects.
+    ``values``: every parameter and input in base units (nmol, L, h, ng), e.g. from
+    :meth:`kratomsim.evidence.model_values.ModelEvidence.central`; ``doses_nmol`` (doses,
+    len(spec.doses)) amounts added to the dose states at ``dose_times_h``.
     """
-    values = _scalar_params(params)
+    import libsbml
+
+    sym = sym or build(spec)
+    fixed = {i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch}
+    sym = sym.fixed(fixed)
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
-    check(model.setId(valid_id(name)), "model id")
-    what = "PK and pain-response model" if full else "PK model"
-    model.setName(f"kratomsim {what} (amounts in nmol, time in hours)")
-    for uid, parts in _UNITS.items():
-        _unit_definition(model, uid, parts)
-    for attr, unit in (
-        ("Substance", "nmol"),
-        ("Time", "hour"),
-        ("Volume", "litre"),
-        ("Extent", "nmol"),
-    ):
-        check(getattr(model, f"set{attr}Units")(unit), f"model {attr.lower()} units")
+    _ok(model.setId(sbml_id(name)), "model id")
+    model.setName(f"{spec.name} (generated from the specification {spec.digest[:12]})")
+    defined: set[str] = set()
 
+    def unit(u: str, declared: bool = False) -> str:
+        """Unit definition of ``u`` in base units, or as declared (outputs) when ``declared``."""
+        from kratomsim.spec.units import base_factor
+
+        uid = _unit_id(u)
+        assert uid is not None
+        scale_to = 1.0 / base_factor(u) if declared else 1.0
+        if scale_to != 1.0:
+            uid = f"{uid}_x{scale_to:.6g}".replace(".", "p").replace("-", "m").replace("+", "")
+        if uid in defined or uid == "dimensionless":
+            return uid
+        ud = model.createUnitDefinition()
+        _ok(ud.setId(uid), f"unit {uid}")
+        for dim, power in dict(dimension(u)).items():
+            kind, scale, mult = _KIND[dim]
+            exp_ = float(power)
+            if dim == "[length]":  # volumes in litres
+                kind, scale, mult, exp_ = "UNIT_KIND_LITRE", 0, 1.0, exp_ / 3.0
+            if scale_to != 1.0:  # one unit of the declared kind is 1/factor base units
+                mult = mult / scale_to ** (1.0 / exp_) if exp_ else mult
+                scale_to = 1.0
+            part = ud.createUnit()
+            for r in (
+                part.setKind(getattr(libsbml, kind)),
+                part.setExponent(exp_),
+                part.setScale(scale),
+                part.setMultiplier(mult),
+            ):
+                _ok(r, f"unit {uid}")
+        defined.add(uid)
+        return uid
+
+    nmol, hour, litre = unit("nmol"), unit("h"), "litre"
+    for attr, u in (("Substance", nmol), ("Time", hour), ("Volume", litre), ("Extent", nmol)):
+        _ok(getattr(model, f"set{attr}Units")(u), f"model {attr.lower()} units")
     comp = model.createCompartment()
-    for result in (
+    for r in (
         comp.setId(COMPARTMENT),
         comp.setSize(1.0),
         comp.setConstant(True),
         comp.setSpatialDimensions(3.0),
-        comp.setUnits("litre"),
+        comp.setUnits(litre),
     ):
-        check(result, "compartment")
+        _ok(r, "compartment")
 
-    for state in STATES:
-        sp = model.createSpecies()
-        for result in (
-            sp.setId(valid_id(state)),
-            sp.setCompartment(COMPARTMENT),
-            sp.setInitialAmount(0.0),
-            sp.setHasOnlySubstanceUnits(True),
-            sp.setBoundaryCondition(False),
-            sp.setConstant(False),
-            sp.setSubstanceUnits("nmol"),
-        ):
-            check(result, f"species {state}")
+    def math(infix: str) -> Any:
+        settings = libsbml.L3ParserSettings()
+        settings.setModel(model)
+        node = libsbml.parseL3FormulaWithSettings(infix, settings)
+        if node is None:
+            raise InteropError(f"libsbml could not parse {infix!r}: {libsbml.getLastParseL3Error()}")
+        return node
 
-    for pname in PARAMETERS:
-        add_parameter(model, pname, values[pname], constant=True)
+    def parameter(pid: str, value: float | None, u: str, *, constant: bool) -> None:
+        par = model.createParameter()
+        _ok(par.setId(sbml_id(pid)), f"parameter {pid}")
+        _ok(par.setConstant(constant), f"parameter {pid}")
+        if value is not None:
+            _ok(par.setValue(float(value)), f"parameter {pid}")
+        _ok(par.setUnits(unit(u)), f"parameter {pid}")
 
-    for flow in FLOWS:
-        rxn = model.createReaction()
-        for result in (rxn.setId(reaction_id(flow)), rxn.setReversible(False)):
-            check(result, f"reaction {flow}")
-        for ref, species in (
-            (rxn.createReactant(), flow.source),
-            (rxn.createProduct(), flow.target),
-        ):
-            for result in (
-                ref.setSpecies(species),
-                ref.setStoichiometry(1.0),
-                ref.setConstant(True),
+    missing = [n for n in spec.numeric_names if n not in values and n not in fixed]
+    if missing:
+        raise InteropError(f"to_sbml needs a value for {', '.join(missing)}.")
+    for p in spec.parameters:
+        parameter(p.name, values[p.name], _base_unit(p.unit), constant=True)
+    for i in spec.inputs:
+        if i.name not in fixed:
+            parameter(i.name, values[i.name], _base_unit(i.unit), constant=True)
+    for c in spec.constants:
+        parameter(c.name, c.value, _base_unit(c.unit), constant=True)
+    for s in spec.states:
+        if s.rate is None:
+            sp_ = model.createSpecies()
+            for r in (
+                sp_.setId(sbml_id(s.name)),
+                sp_.setCompartment(COMPARTMENT),
+                sp_.setInitialAmount(0.0),
+                sp_.setHasOnlySubstanceUnits(True),
+                sp_.setBoundaryCondition(False),
+                sp_.setConstant(False),
+                sp_.setSubstanceUnits(unit(s.unit)),
             ):
-                check(result, f"reaction {flow}")
-        law = rxn.createKineticLaw()
-        check(law.setMath(parse_math(model, f"({_l3(flow.rate)}) * {flow.source}")), f"law {flow}")
-
-    for analyte, (state, volume, _mw) in OUTPUTS.items():
-        oid = output_id(analyte)
-        add_parameter(model, oid, None, constant=False, units="nM")
+                _ok(r, f"species {s.name}")
+        else:
+            parameter(s.name, 0.0, _base_unit(s.unit), constant=False)
+    for eq in spec.intermediates:
+        parameter(eq.name, None, _base_unit(eq.unit), constant=False)
         rule = model.createAssignmentRule()
-        check(rule.setVariable(oid), f"rule {oid}")
-        check(rule.setMath(parse_math(model, f"{state} / ({_l3(volume)})")), f"rule {oid}")
+        _ok(rule.setVariable(sbml_id(eq.name)), f"rule {eq.name}")
+        _ok(rule.setMath(math(_infix(sym.intermediates[eq.name]))), f"rule {eq.name}")
+    for s in spec.states:
+        if s.rate is not None:
+            rule = model.createRateRule()
+            _ok(rule.setVariable(sbml_id(s.name)), f"rate rule {s.name}")
+            _ok(rule.setMath(math(_infix(sym.rates[s.name]))), f"rate rule {s.name}")
+    for k, (source, target, expr) in enumerate(sym.flows):
+        rxn = model.createReaction()
+        _ok(rxn.setId(f"flow_{k}_{sbml_id(source)}__to__{sbml_id(target)}"), "reaction")
+        _ok(rxn.setReversible(False), "reaction")
+        for ref, species in ((rxn.createReactant(), source), (rxn.createProduct(), target)):
+            for r in (ref.setSpecies(sbml_id(species)), ref.setStoichiometry(1.0), ref.setConstant(True)):
+                _ok(r, f"reaction {source} → {target}")
+        law = rxn.createKineticLaw()
+        _ok(law.setMath(math(_infix(expr))), f"kinetic law {source} → {target}")
+    from kratomsim.spec.units import base_factor
 
-    if full:
-        add_pain_response(model, params, ecs_hypothesis=ecs_hypothesis)
+    for out in spec.outputs:
+        oid = f"out_{sbml_id(out.name)}"
+        par = model.createParameter()
+        _ok(par.setId(oid), f"output {out.name}")
+        _ok(par.setConstant(False), f"output {out.name}")
+        _ok(par.setUnits(unit(out.unit, declared=True)), f"output {out.name}")
+        factor = 1.0 / base_factor(out.unit)
+        text = _infix(sym.outputs[out.name])
+        rule = model.createAssignmentRule()
+        _ok(rule.setVariable(oid), f"output {out.name}")
+        _ok(rule.setMath(math(text if factor == 1.0 else f"({text}) * {factor!r}")), f"output {out.name}")
     if dose_times_h is not None:
-        _add_doses(model, dose_times_h, alkaloid_mg or {})
-    _raise_on_errors(doc)
+        _doses(model, spec, math, dose_times_h, doses_nmol)
+    doc.checkConsistency()
+    severe = [
+        doc.getError(i)
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
+    ]
+    if severe:
+        text = "; ".join(f"{e.getErrorId()}: {e.getShortMessage()}" for e in severe[:5])
+        raise InteropError(f"The generated SBML is inconsistent: {text}")
     return libsbml.writeSBMLToString(doc)
 
 
-def _add_doses(
-    model: libsbml.Model, dose_times_h: ArrayLike, alkaloid_mg: Mapping[str, ArrayLike]
-) -> None:
-    """One event per distinct dose time adding ``mg · 1e6 / mw`` nmol to each depot.
+def _base_unit(unit: str) -> str:
+    """The declared unit's dimensions in base units (values are written in base units)."""
+    return unit
 
-    Doses at time 0 become initial assignments: an SBML trigger that is already true at the start
-    does not fire (``initialValue = true``), so a dose there would be lost.
-    """
+
+def _doses(model: Any, spec: Spec, math: Any, dose_times_h: ArrayLike, doses_nmol: Any) -> None:
     times = np.atleast_1d(np.asarray(dose_times_h, dtype=np.float64))
-    unknown = [k for k in alkaloid_mg if k not in DOSE_INPUTS]
-    if unknown:
-        raise ModelSpecError(f"Unknown dose inputs {unknown}; use {', '.join(DOSE_INPUTS)}.")
-    amounts = {
-        k: np.broadcast_to(np.asarray(v, dtype=np.float64), times.shape)
-        for k, v in alkaloid_mg.items()
-    }
-    if times.ndim != 1 or not np.all(np.isfinite(times)) or np.any(times < 0):
-        raise ModelSpecError(f"Dose times must be finite hours >= 0; got {times!r}.")
-    if any(np.any(~np.isfinite(a) | (a < 0)) for a in amounts.values()):
-        raise ModelSpecError("Dose amounts must be finite mg >= 0.")
+    amounts = np.asarray(doses_nmol, dtype=np.float64).reshape(times.size, len(spec.doses))
+    if not np.all(np.isfinite(times)) or np.any(times < 0) or np.any(~np.isfinite(amounts)):
+        raise InteropError("Dose times must be finite hours ≥ 0 and amounts finite nmol.")
     for k, t in enumerate(np.unique(times)):
         at = times == t
         terms = [
-            (state, f"{float(amounts[analyte][at].sum())!r} * 1000000.0 / {mw}")
-            for analyte, (state, mw) in DOSE_INPUTS.items()
-            if analyte in amounts and amounts[analyte][at].sum() > 0
+            (sbml_id(d.state), float(amounts[at, j].sum()))
+            for j, d in enumerate(spec.doses)
+            if amounts[at, j].sum() > 0
         ]
         if not terms:
             continue
         if t == 0.0:
-            for state, dose in terms:
+            for state, amount in terms:
                 ia = model.createInitialAssignment()
-                check(ia.setSymbol(state), f"initial dose {state}")
-                check(ia.setMath(parse_math(model, dose)), f"initial dose {state}")
+                _ok(ia.setSymbol(state), f"initial dose {state}")
+                _ok(ia.setMath(math(repr(amount))), f"initial dose {state}")
             continue
         ev = model.createEvent()
-        for result in (ev.setId(f"dose_{k}"), ev.setUseValuesFromTriggerTime(True)):
-            check(result, f"event dose_{k}")
+        _ok(ev.setId(f"dose_{k}"), "event")
+        _ok(ev.setUseValuesFromTriggerTime(True), "event")
         trig = ev.createTrigger()
-        for result in (
-            trig.setInitialValue(True),
-            trig.setPersistent(True),
-            trig.setMath(parse_math(model, f"time >= {float(t)!r}")),
-        ):
-            check(result, f"event dose_{k}")
-        for state, dose in terms:
+        for r in (trig.setInitialValue(True), trig.setPersistent(True), trig.setMath(math(f"time >= {float(t)!r}"))):
+            _ok(r, f"event dose_{k}")
+        for state, amount in terms:
             assign = ev.createEventAssignment()
-            check(assign.setVariable(state), f"event dose_{k}")
-            check(assign.setMath(parse_math(model, f"{state} + {dose}")), f"event dose_{k}")
+            _ok(assign.setVariable(state), f"event dose_{k}")
+            _ok(assign.setMath(math(f"{state} + {amount!r}")), f"event dose_{k}")
 
 
-def _scalar_params(params: Mapping[str, float]) -> dict[str, float]:
-    """PK parameters as checked floats (one subject)."""
-    arrays = as_subject_arrays({k: params[k] for k in PARAMETERS if k in params})
-    if any(a.size != 1 for a in arrays.values()):
-        raise ModelSpecError("to_sbml takes one value per parameter (one subject), not arrays.")
-    return {k: float(a[0]) for k, a in arrays.items()}
+def _ok(result: int, what: str) -> None:
+    import libsbml
 
-
-def _unit_definition(
-    model: libsbml.Model, uid: str, parts: list[tuple[int, int, int, float]]
-) -> None:
-    ud = model.createUnitDefinition()
-    check(ud.setId(uid), f"unit {uid}")
-    for kind, exponent, scale, multiplier in parts:
-        unit = ud.createUnit()
-        for result in (
-            unit.setKind(kind),
-            unit.setExponent(exponent),
-            unit.setScale(scale),
-            unit.setMultiplier(multiplier),
-        ):
-            check(result, f"unit {uid}")
-
-
-def _l3(formula: str) -> str:
-    """Translate a spec formula (Python arithmetic over parameter names) into SBML L3 infix.
-
-    Only numbers, parameter names, + - * / ** and unary signs are accepted, so anything the kernels'
-    evaluator would read differently is rejected rather than exported wrongly.
-    """
-    try:
-        tree = ast.parse(formula, mode="eval").body
-    except SyntaxError as exc:
-        raise ModelSpecError(f"Spec formula {formula!r} is not valid arithmetic: {exc}.") from exc
-
-    def emit(node: ast.expr) -> str:
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            return f"({emit(node.left)} {_BINARY[type(node.op)]} {emit(node.right)})"
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            return f"({'-' if isinstance(node.op, ast.USub) else '+'}{emit(node.operand)})"
-        if isinstance(node, ast.Name):
-            if node.id not in PARAMETERS:
-                raise ModelSpecError(
-                    f"Spec formula {formula!r} uses unknown parameter {node.id!r}."
-                )
-            return node.id
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            if isinstance(node.value, bool):
-                raise ModelSpecError(f"Spec formula {formula!r} has a boolean constant.")
-            value = float(node.value)
-            if not np.isfinite(value):
-                raise ModelSpecError(f"Spec formula {formula!r} has a non-finite constant.")
-            return repr(value)
-        raise ModelSpecError(f"Spec formula {formula!r}: {ast.dump(node)} is not plain arithmetic.")
-
-    return emit(tree)
-
-
-def _raise_on_errors(doc: libsbml.SBMLDocument) -> None:
-    doc.checkConsistency()
-    errors = [doc.getError(i) for i in range(doc.getNumErrors())]
-    severe = [e for e in errors if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
-    if severe:
-        text = "; ".join(
-            f"{e.getErrorId()}: {e.getShortMessage()} ({e.getMessage().strip()})"
-            for e in severe[:5]
-        )
-        raise ModelSpecError(f"Generated SBML is inconsistent: {text}")
+    if result != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise InteropError(f"libsbml refused {what}: {libsbml.OperationReturnValue_toString(result)}.")

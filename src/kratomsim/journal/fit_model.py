@@ -86,8 +86,9 @@ def content_prior(product: Product) -> CitedValue:
 
 def person_priors(product: Product) -> tuple[Prior, ...]:
     """The priors of :data:`PERSON_PARAMETERS` for a journal of ``product``."""
-    shared = {v.name: v for v in cited(("nrs_relief_max", "tol_k_on", "nrs_day_sd", "nrs_day_rho"))}
-    shared["wd_gain"] = cited(("wd_gain",))[0]
+    model = {v.name: v for v in cited(product.absorption, ("nrs_relief_max", "tol_k_on", "wd_gain"))}
+    day = load_parameters(("adaptation.toml",))
+    shared = {**model, "nrs_day_sd": day["nrs_day_sd"], "nrs_day_rho": day["nrs_day_rho"]}
     shared["baseline_nrs"] = _fit_values()["fit_baseline_nrs"]
     shared["content_multiplier"] = content_prior(product)
     return tuple(Prior(n, shared[n]) for n in PERSON_PARAMETERS)
@@ -187,8 +188,7 @@ class PersonModel:
             out.append(
                 simulate_subjects(
                     values,
-                    dosing.with_content(np.asarray(x["content_multiplier"], float)[sl]),
-                    respiratory=False,
+                    dosing.with_content(np.asarray(x["content_multiplier"], float)[sl])
                 )
             )
         return out

@@ -21,7 +21,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Any, Final
 
-import numba
 import numpy as np
 import pandas as pd
 
@@ -87,8 +86,7 @@ def _simulate_batch(prep: Prepared, batch: Sequence[Chunk]) -> list[ChunkResult]
     The workers are the parallelism, so the kernel runs on one thread (more would only compete
     for the same cores; results do not depend on the thread count).
     """
-    numba.set_num_threads(1)
-    results = [simulate_chunk(prep, c) for c in batch]
+    results = [simulate_chunk(prep, c, threads=1) for c in batch]
     pooled = {k: merge_band_counts([r.bands[k] for r in results]) for k in results[0].bands}
     return [replace(r, bands=pooled if i == 0 else {}) for i, r in enumerate(results)]
 

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kratomsim.engine.kernel_layout import OUTPUT_ROWS
 from kratomsim.engine.subjects import (
+    POPULATION_OUTPUTS,
     SCALAR_OUTPUTS,
     Dosing,
     dosing_for,
@@ -182,7 +182,7 @@ def prepare(spec: PopulationSpec) -> Prepared:
     inputs = cited_inputs(spec.product, mg_per_g=spec.mg_per_g, oh7_mg_per_g=spec.oh7_mg_per_g)
     dosing = dosing_for(spec.regimen, inputs, duration_h=spec.duration_h, step_h=spec.step_h)
     names = parameter_names(dosing.absorption)
-    central = {v.name: v.value for v in cited(names)}
+    central = dict(inputs.values)
     uncertain = uncertain_parameters(dosing.absorption)
     draws = sample_values(uncertain, spec.n_trials, seed=spec.seed)
     typical = tuple(
@@ -202,7 +202,7 @@ def prepare(spec: PopulationSpec) -> Prepared:
     if spec.residual_error:
         pop_names += ["residual_prop", "residual_add_nm"]
     used = (
-        *cited(names),
+        *cited(dosing.absorption, names),
         *(pop[n] for n in dict.fromkeys(pop_names)),
         *content_used,
         *(v for v in inputs.used if v.kind == "user"),
@@ -263,8 +263,12 @@ class ChunkResult:
         )
 
 
-def simulate_chunk(prep: Prepared, chunk: Chunk) -> ChunkResult:
-    """Simulate the subjects of ``chunk`` (vectorised) and reduce them to what the summaries need."""
+def simulate_chunk(prep: Prepared, chunk: Chunk, *, threads: int | None = None) -> ChunkResult:
+    """Simulate the subjects of ``chunk`` (vectorised) and reduce them to what the summaries need.
+
+    ``threads``: kernel threads (default: every CPU this process may use; workers of a parallel
+    executor pass 1).
+    """
     n_times = prep.dosing.time_h.size
     width = STREAM_WIDTH + (2 * n_times if prep.residual_error else 0)
     z = subject_normals(prep.seed, chunk.trial, chunk.start, chunk.stop, width)
@@ -284,7 +288,11 @@ def simulate_chunk(prep: Prepared, chunk: Chunk) -> ChunkResult:
         mg_factor = factors[0]
         dosing = dosing.with_content(factors[0], factors[1])
     out = simulate_subjects(
-        draws.values, dosing, out=reused("outputs", (len(OUTPUT_ROWS), n, n_times))
+        draws.values,
+        dosing,
+        outputs=POPULATION_OUTPUTS,
+        out=reused("outputs", (len(POPULATION_OUTPUTS), n, n_times)),
+        threads=threads,
     )
     series = {
         "mg_nm": out.mg_nm,

@@ -2,10 +2,15 @@
 
 A virtual person's parameters are the trial's typical values times
 
-* ``exp(η)``, η ~ N(0, Ω) on the log of CL/F, V1/F, Q/F, V2/F, ka, kme and the 7-OH formation
-  terms (``population.toml``: ω derived from the Tanna 2022 ranges or labelled assumptions);
-* covariate factors: body weight (allometry, Anderson & Holford 2008), sex, Child-Pugh class,
-  CYP3A4 inhibitor or inducer co-medication (FDA class definitions) and CYP2D6 phenotype.
+* ``exp(η)``, η ~ N(0, Ω) on the log of hepatic intrinsic clearance (the random effect named
+  ``cl``: at fixed availabilities it moves CL/F alike), V1, Q, V2, ka, kme and the share of CYP3A
+  metabolism that forms 7-OH (``population.toml``: ω derived from the Tanna 2022 ranges or labelled
+  assumptions);
+* covariate factors: body weight (allometry, Anderson & Holford 2008), sex, Child-Pugh class;
+  a CYP3A4 inhibitor or inducer co-medication and the CYP2D6 phenotype set the model's inputs
+  ``cyp3a_activity`` (FDA category, :mod:`kratomsim.evidence.cyp_categories`) and
+  ``cyp2d6_activity``, so the enzymes act where the model has them (gut wall and liver, with
+  mitragynine's own CYP3A inactivation on top).
 
 Each subject's random numbers come from its own counter-based stream (Philox, key = seed, counter
 holding trial and subject index), so a subject is the same person whatever the chunk it is
@@ -24,11 +29,22 @@ from scipy.special import ndtr
 
 from kratomsim.errors import PopulationError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
+from kratomsim.evidence.cyp_categories import category_activity
 
 FloatArray = NDArray[np.float64]
 
 #: Random effects in a fixed order (the order of the first normals in each subject's stream).
 IIV_PARAMETERS = ("cl", "v1", "q", "v2", "ka", "kme", "formation")
+#: The model parameter each random effect acts on.
+IIV_TARGET = {
+    "cl": "clu_h",
+    "v1": "v1",
+    "q": "q",
+    "v2": "v2",
+    "ka": "ka",
+    "kme": "kme",
+    "formation": "f7oh_cyp3a",
+}
 #: Correlated pairs declared in population.toml.
 DEFAULT_CORRELATIONS = {("cl", "v1"): "corr_cl_v", ("cl", "v2"): "corr_cl_v"}
 #: Stream layout after the random effects: weight, sex, MG content, 7-OH content.
@@ -261,8 +277,8 @@ class CovariateEffects:
     female_share: float
     female_cl: float
     hepatic: float
-    enzyme_cl: float  # CYP3A4 and CYP2D6 together
-    formation: float  # 7-OH formation per unit of mitragynine clearance
+    cyp3a_activity: float  # the model input for a CYP3A4 co-medication category
+    cyp2d6_activity: float  # the model input for the CYP2D6 phenotype
     used: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -279,13 +295,11 @@ def covariate_effects(cov: Covariates) -> CovariateEffects:
         hepatic, used = _value(name), [*used, name]
     a3, a2 = 1.0, 1.0
     if cov.cyp3a4 != "none":
-        name = f"cyp3a4_activity_{cov.cyp3a4.replace('-', '_')}"
-        a3, used = _value(name), [*used, name, "fm_cyp3a4"]
+        cat = category_activity(cov.cyp3a4)
+        a3, used = cat.value, [*used, *(c.name for c in cat.used)]
     if cov.cyp2d6 != "nm":
         name = f"cyp2d6_activity_{cov.cyp2d6}"
-        a2, used = _value(name), [*used, name, "fm_cyp2d6"]
-    fm3, fm2 = _value("fm_cyp3a4"), _value("fm_cyp2d6")
-    enzyme = 1.0 - fm3 - fm2 + fm3 * a3 + fm2 * a2
+        a2, used = _value(name), [*used, name]
     return CovariateEffects(
         weight_ref=_value("weight_ref_kg"),
         allo_cl=_value("allometric_cl"),
@@ -295,8 +309,8 @@ def covariate_effects(cov: Covariates) -> CovariateEffects:
         female_share=_value("female_share"),
         female_cl=_value("female_cl_factor"),
         hepatic=hepatic,
-        enzyme_cl=enzyme,
-        formation=a3 / enzyme,
+        cyp3a_activity=a3,
+        cyp2d6_activity=a2,
         used=tuple(used),
     )
 
@@ -367,22 +381,17 @@ def draw_subjects(
     size_cl, size_v = size**effects.allo_cl, size**effects.allo_v
     sex_cl = np.where(female, effects.female_cl, 1.0)
     v = {k: np.full(n, float(x)) for k, x in typical.items()}
-    v["cl"] = v["cl"] * np.exp(e["cl"]) * size_cl * sex_cl * effects.enzyme_cl * effects.hepatic
+    v["clu_h"] = v["clu_h"] * np.exp(e["cl"]) * size_cl * sex_cl * effects.hepatic
     v["q"] = v["q"] * np.exp(e["q"]) * size_cl
     v["v1"] = v["v1"] * np.exp(e["v1"]) * size_v
     v["v2"] = v["v2"] * np.exp(e["v2"]) * size_v
-    ka = f"ka_{absorption}"
-    v[ka] = v[ka] * np.exp(e["ka"])
+    v["ka"] = v["ka"] * np.exp(e["ka"])
+    v["vm_7oh"] = v["vm_7oh"] * size_v
     v["kme"] = v["kme"] * np.exp(e["kme"]) * size_cl / size_v * effects.hepatic
-    form = np.exp(e["formation"]) * effects.formation / size_v
-    v["fmf_over_vm"] = v["fmf_over_vm"] * form
-    v["fp_over_vm"] = v["fp_over_vm"] * form
-    # Plasma concentrations depend on the formation terms only per 7-OH volume (pk.md 4.2); the
-    # volume itself (a labelled assumption) is lowered where needed so that fm ≤ 1 and F + fp ≤ 1.
-    f = v["f_mg"]
-    v["vm_7oh"] = np.minimum.reduce(
-        [v["vm_7oh"], 0.999 * f / v["fmf_over_vm"], 0.999 * (1 - f) / v["fp_over_vm"]]
-    )
+    # a share cannot exceed 1: the formation effect is capped there
+    v["f7oh_cyp3a"] = np.minimum(v["f7oh_cyp3a"] * np.exp(e["formation"]), 1.0)
+    v["cyp3a_activity"] = v.get("cyp3a_activity", np.ones(n)) * effects.cyp3a_activity
+    v["cyp2d6_activity"] = v.get("cyp2d6_activity", np.ones(n)) * effects.cyp2d6_activity
     return SubjectDraws(v, eta, weight, female, z)
 
 

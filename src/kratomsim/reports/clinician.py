@@ -47,7 +47,7 @@ def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, flo
     dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
     values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
     values.update(sample_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
-    sums = subject_summaries(simulate_subjects(values, dosing, respiratory=False))
+    sums = subject_summaries(simulate_subjects(values, dosing))
     labels = {
         "cmax_mg_nm": "Mitragynine Cmax (nM)",
         "auc_mg_nm_h": "Mitragynine AUC, window (nM·h)",

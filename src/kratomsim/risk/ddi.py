@@ -19,6 +19,7 @@ import numpy as np
 from kratomsim.errors import MedicationError, RegimenError, bad_value
 from kratomsim.evidence import CitedValue
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
 from kratomsim.risk.check import CheckResult, check
@@ -31,7 +32,6 @@ from kratomsim.risk.ddi_dynamic import (
     simulate_exposure,
     single_dose_auc_ratios,
     time_grid,
-    unbound_concentrations,
     victim_ratios,
 )
 from kratomsim.risk.ddi_static import StaticPrediction, basic_static, mechanistic_static
@@ -300,11 +300,10 @@ def predict_interactions(
         events_h=[*dose_times, *times, *(last + s for s in scan_h)],
         fine_windows=[(0.0, last + 24.0), *((t, t + 24.0) for t in times)],
     )
-    exposure = simulate_exposure(
-        reg, grid, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g
-    )
+    inputs = cited_inputs(product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
     values = ddi_values(n_draws, seed=seed)
-    course = inhibition_course(grid, *unbound_concentrations(exposure, values), values)
+    exposure = simulate_exposure(reg, inputs, grid, values)
+    course = inhibition_course(exposure, values)
     basic = basic_static(
         dose_nmol=float(exposure.dose_nmol.max()),
         cmax_nm=exposure.cmax_nm,
@@ -313,12 +312,12 @@ def predict_interactions(
     )
     out: list[InteractionPrediction] = []
     for med in victims:
-        inputs = victim_inputs(med, n_draws, seed=seed) if _has_numbers(med) else None
-        flags = _flags(med, inputs.pathways if inputs else (), last)
-        if inputs is None:
+        victim = victim_inputs(med, n_draws, seed=seed) if _has_numbers(med) else None
+        flags = _flags(med, victim.pathways if victim else (), last)
+        if victim is None:
             out.append(_qualitative(med, flags, times))
         else:
-            out.append(_quantitative(med, inputs, course, exposure, basic, times, scan_h, flags))
+            out.append(_quantitative(med, victim, course, exposure, basic, times, scan_h, flags))
     return out
 
 

@@ -6,16 +6,15 @@ about 45 h). Time-dependent inhibition destroys CYP3A, which only comes back at 
 turnover rate, so the loss adds up over repeated doses and the effect on another drug depends on
 when that drug is taken. The pieces:
 
-1. Unbound mitragynine at the enzymes, from the engine's state vector (FDA 2020 inlet forms):
-   enterocyte ``I_gut(t) = fu_gut·Fa·ka·A_gut(t)/Q_ent``; hepatic inlet
-   ``I_hep(t) = fu_p·(C_p(t) + Fa·Fg·ka·A_gut(t)/(Q_h·R_b))``.
-2. Active CYP3A as a fraction of baseline, in gut wall and liver:
-   ``dE/dt = kdeg·(1 − E) − kinact·I/(KI + I)·E``, solved exactly over each step of the time grid
-   with the concentration at the step's midpoint (stable for any step; exact for constant I).
-3. Relative intrinsic clearance per step: gut ``g = Ē_g/(1 + I_gut/Ki)``; liver
-   ``h = fm3A·Ē_h/(1 + I_hep/Ki) + fm2D6/(1 + I_hep/Ki,2D6) + (1 − fm3A − fm2D6)`` (competitive
-   CYP2D6 inhibition, reversible part of CYP3A inhibition; Ē = mean over the step).
-4. A one-compartment oral victim: absorption ``ka``, intestinal availability
+1. The CYP3A that mitragynine leaves active, in gut wall and liver, is a state of the model itself
+   (``spec/model.toml``: ``d_gut``, ``d_hep``, inactivated by unbound mitragynine at the FDA
+   enterocyte and hepatic-inlet concentrations, resynthesised at the enzyme's turnover rate). The
+   engine simulates it for every parameter draw, on the step midpoints of a time grid — the same
+   enzyme model and constants that shape mitragynine's own clearance and 7-OH formation.
+2. Relative intrinsic clearance of the other drug per step: gut ``g = E_g/(1 + I_gut/Ki)``; liver
+   ``h = fm3A·E_h/(1 + I_hep/Ki) + fm2D6/(1 + I_hep/Ki,2D6) + (1 − fm3A − fm2D6)`` (competitive
+   CYP2D6 inhibition and the reversible part of CYP3A inhibition, constants of this module).
+3. A one-compartment oral victim: absorption ``ka``, intestinal availability
    ``Fg(t) = Fg/(Fg + (1 − Fg)·g)`` and well-stirred hepatic availability and clearance that follow
    ``h(t)``; integrated exactly per step. For constant ``g`` and ``h`` its AUC ratio equals the FDA
    mechanistic static ratio ``1/(g(1 − Fg) + Fg) · 1/h`` (tested).
@@ -29,12 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.result import Simulation
-from kratomsim.engine.simulate import simulate
-from kratomsim.evidence.params import cited_inputs
-from kratomsim.evidence.schema import Product
+from kratomsim.engine.grid import schedule
+from kratomsim.engine.subjects import PK_OUTPUTS, Dosing, simulate_subjects
+from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pk import IDX
 
 FloatArray = NDArray[np.float64]
 FINE_STEP_H = 0.05
@@ -65,15 +62,22 @@ def time_grid(
 
 @dataclass(frozen=True)
 class MitragynineExposure:
-    """Engine output at the midpoints of a grid: gut depot amount and plasma mitragynine."""
+    """Engine output at the midpoints of a grid, one row per parameter draw (row 0: central).
+
+    ``gut_cyp3a``/``hep_cyp3a``: active CYP3A (fraction of baseline); ``gut_um``/``hep_um``:
+    unbound mitragynine in the enterocytes and at the hepatic inlet (µM); ``plasma_nm``: plasma
+    mitragynine of the central draw.
+    """
 
     time_h: FloatArray
-    gut_amount_nmol: FloatArray
+    gut_cyp3a: FloatArray
+    hep_cyp3a: FloatArray
+    gut_um: FloatArray
+    hep_um: FloatArray
     plasma_nm: FloatArray
     ka_per_h: float
     dose_times_h: FloatArray
     dose_nmol: FloatArray
-    simulation: Simulation
 
     @property
     def cmax_nm(self) -> float:
@@ -82,25 +86,45 @@ class MitragynineExposure:
 
 def simulate_exposure(
     regimen: Regimen,
+    inputs: ModelInputs,
     time_h: FloatArray,
-    *,
-    product: Product | None = None,
-    mg_per_g: float | None = None,
-    oh7_mg_per_g: float | None = None,
+    draws: Mapping[str, FloatArray] | None = None,
 ) -> MitragynineExposure:
-    """Run the engine at the step midpoints of ``time_h`` (central PK parameters)."""
+    """Run the engine at the step midpoints of ``time_h`` for each draw of the model parameters.
+
+    ``draws`` (declared units, one array per drawn parameter, e.g. from
+    :func:`kratomsim.risk.ddi_constants.ddi_values`) replace the person's values; parameters not
+    drawn keep ``inputs``'s values.
+    """
     mids = 0.5 * (time_h[1:] + time_h[:-1])
-    inputs = cited_inputs(product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
-    sim = simulate(regimen, inputs, times_h=mids)
-    mw = float(sim.params["mw_mg"][0])
+    _, events = schedule(regimen, times_h=mids)
+    n = len(next(iter(draws.values()))) if draws else 1
+    values: dict[str, FloatArray | float] = dict(inputs.values)
+    for name, arr in (draws or {}).items():
+        if name in values:
+            values[name] = np.asarray(arr, float)
+    g = events.amounts_g
+    dosing = Dosing(
+        inputs.product.absorption,
+        np.asarray(events.times_h, float),
+        np.atleast_2d(g * inputs.mg_per_g),
+        np.atleast_2d(g * inputs.oh7_mg_per_g),
+        mids,
+    )
+    if n > 1:
+        values = {k: np.broadcast_to(np.asarray(v, float), (n,)) for k, v in values.items()}
+    run = simulate_subjects(values, dosing, outputs=PK_OUTPUTS)
+    mw = float(inputs.values["mw_mg"])
     return MitragynineExposure(
         time_h=time_h,
-        gut_amount_nmol=np.asarray(sim.amounts_nmol[0, :, IDX["gut_mg"]]),
-        plasma_nm=np.asarray(sim.conc_nm[0, :, 0]),
-        ka_per_h=float(sim.params["ka_mg"][0]),
-        dose_times_h=np.asarray(sim.dose_times_h),
-        dose_nmol=np.asarray(sim.dose_amounts_g) * sim.mg_per_g * 1e6 / mw,
-        simulation=sim,
+        gut_cyp3a=run.get("cyp3a_gut_activity"),
+        hep_cyp3a=run.get("cyp3a_liver_activity"),
+        gut_um=run.get("mg_unbound_gut_nm") / 1000.0,
+        hep_um=run.get("mg_unbound_liver_inlet_nm") / 1000.0,
+        plasma_nm=run.get("mitragynine_nm")[0],
+        ka_per_h=float(inputs.values["ka"]),
+        dose_times_h=np.asarray(events.times_h),
+        dose_nmol=np.asarray(g) * inputs.mg_per_g * 1e6 / mw,
     )
 
 
@@ -108,58 +132,13 @@ def _col(values: Mapping[str, FloatArray], name: str) -> FloatArray:
     return np.asarray(values[name], dtype=np.float64).reshape(-1, 1)
 
 
-def unbound_concentrations(
-    exposure: MitragynineExposure, values: Mapping[str, FloatArray]
-) -> tuple[FloatArray, FloatArray]:
-    """Unbound mitragynine (µM) in the enterocytes and at the hepatic inlet: (draws, steps) each."""
-    flux = exposure.ka_per_h * exposure.gut_amount_nmol[None, :]  # nmol/h leaving the gut lumen
-    fa = _col(values, "fa_mg")
-    gut = _col(values, "fu_gut_mg") * fa * flux / _col(values, "q_ent") / 1000.0
-    portal = fa * _col(values, "fg_mg") * flux / (_col(values, "q_h") * _col(values, "rb_mg"))
-    hep = _col(values, "fu_p_mg") * (exposure.plasma_nm[None, :] + portal) / 1000.0
-    return gut, hep
-
-
-def enzyme_course(
-    time_h: FloatArray,
-    conc_um: FloatArray,
-    *,
-    kinact_per_h: FloatArray | float,
-    ki_um: FloatArray | float,
-    kdeg_per_h: FloatArray | float,
-    e0: FloatArray | float = 1.0,
-) -> tuple[FloatArray, FloatArray]:
-    """Active enzyme (fraction of baseline) at the nodes, and its mean over each step.
-
-    ``conc_um`` holds the unbound inhibitor at step midpoints, shape (draws, steps). Within a step
-    the rate constants are constant, so ``E(t) = E_ss + (E_n − E_ss)·exp(−λ t)`` with
-    ``λ = kdeg + kinact·I/(KI + I)`` and ``E_ss = kdeg/λ`` is exact.
-    """
-    c = np.atleast_2d(np.asarray(conc_um, dtype=np.float64))
-    d, n = c.shape
-    h = np.diff(time_h)[None, :]
-    kinact = np.asarray(kinact_per_h, dtype=np.float64).reshape(-1, 1)
-    ki = np.asarray(ki_um, dtype=np.float64).reshape(-1, 1)
-    kdeg = np.asarray(kdeg_per_h, dtype=np.float64).reshape(-1, 1)
-    lam = kdeg + kinact * c / (ki + c)
-    ess = np.broadcast_to(kdeg / lam, (d, n))
-    decay = np.broadcast_to(np.exp(-lam * h), (d, n))
-    e = np.empty((n + 1, d))
-    e[0] = np.broadcast_to(np.asarray(e0, dtype=np.float64).reshape(-1), (d,))
-    ess_t, decay_t = np.ascontiguousarray(ess.T), np.ascontiguousarray(decay.T)
-    for i in range(n):
-        e[i + 1] = ess_t[i] + (e[i] - ess_t[i]) * decay_t[i]
-    nodes = np.ascontiguousarray(e.T)
-    mean = ess + (nodes[:, :-1] - ess) * (-np.expm1(-lam * h) / (lam * h))
-    return nodes, mean
-
-
 @dataclass(frozen=True)
 class InhibitionCourse:
     """Enzyme activity over time for each parameter draw (rows).
 
-    ``gut_cyp3a``/``hep_cyp3a`` hold active CYP3A at the nodes (fraction of baseline); the ``*_step``
-    arrays hold each organ's relative intrinsic clearance per step (time-dependent × reversible).
+    ``gut_cyp3a``/``hep_cyp3a`` hold active CYP3A per step (fraction of baseline, the engine's enzyme
+    states at the step midpoints); the ``*_step`` arrays hold each organ's relative intrinsic
+    clearance per step (time-dependent × reversible).
     """
 
     time_h: FloatArray
@@ -195,40 +174,24 @@ class InhibitionCourse:
 
 
 def inhibition_course(
-    time_h: FloatArray,
-    gut_um: FloatArray,
-    hep_um: FloatArray,
-    values: Mapping[str, FloatArray],
-    *,
-    e0_gut: FloatArray | float = 1.0,
-    e0_hep: FloatArray | float = 1.0,
+    exposure: MitragynineExposure, values: Mapping[str, FloatArray]
 ) -> InhibitionCourse:
-    """Gut and liver CYP3A (time-dependent + reversible) and liver CYP2D6 (competitive)."""
-    e_gut, mean_gut = enzyme_course(
-        time_h,
-        gut_um,
-        kinact_per_h=values["kinact_cyp3a_gut"],
-        ki_um=values["ki_tdi_cyp3a_gut"],
-        kdeg_per_h=values["kdeg_cyp3a_gut"],
-        e0=e0_gut,
-    )
-    e_hep, mean_hep = enzyme_course(
-        time_h,
-        hep_um,
-        kinact_per_h=values["kinact_cyp3a_hep"],
-        ki_um=values["ki_tdi_cyp3a_hep"],
-        kdeg_per_h=values["kdeg_cyp3a_hep"],
-        e0=e0_hep,
-    )
+    """Gut and liver CYP3A (time-dependent + reversible) and liver CYP2D6 (competitive) per step.
+
+    The time-dependent part is the engine's own enzyme state (:class:`MitragynineExposure`); the
+    reversible CYP3A and competitive CYP2D6 inhibition of the other drug use ``ki_rev_cyp3a`` and
+    ``ki_cyp2d6`` (µM) from ``values``.
+    """
     ki_rev = _col(values, "ki_rev_cyp3a")
+    gut, hep = exposure.gut_um, exposure.hep_um
     return InhibitionCourse(
-        time_h=time_h,
-        gut_cyp3a=e_gut,
-        hep_cyp3a=e_hep,
-        gut_cyp3a_step=mean_gut / (1.0 + gut_um / ki_rev),
-        hep_cyp3a_step=mean_hep / (1.0 + hep_um / ki_rev),
+        time_h=exposure.time_h,
+        gut_cyp3a=exposure.gut_cyp3a,
+        hep_cyp3a=exposure.hep_cyp3a,
+        gut_cyp3a_step=exposure.gut_cyp3a / (1.0 + gut / ki_rev),
+        hep_cyp3a_step=exposure.hep_cyp3a / (1.0 + hep / ki_rev),
         hep_cyp2d6_step=np.broadcast_to(
-            1.0 / (1.0 + hep_um / _col(values, "ki_cyp2d6")), mean_hep.shape
+            1.0 / (1.0 + hep / _col(values, "ki_cyp2d6")), exposure.hep_cyp3a.shape
         ).copy(),
     )
 

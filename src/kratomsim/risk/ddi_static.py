@@ -59,7 +59,7 @@ def hepatic_inlet_um(
         * dose_nmol
         / (np.asarray(v["q_h"]) * np.asarray(v["rb_mg"]))
     )
-    return np.asarray(v["fu_p_mg"]) * (cmax_nm + portal) / 1000.0
+    return np.asarray(v["fu_mg"]) * (cmax_nm + portal) / 1000.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def basic_static(
     i_gut_basic = dose_nmol / float(v["gut_volume_basic"]) / 1000.0
     i_gut = float(enterocyte_um(dose_nmol, ka_per_h, v))
     i_hep = float(hepatic_inlet_um(cmax_nm, dose_nmol, ka_per_h, v))
-    i_sys = float(v["fu_p_mg"]) * cmax_nm / 1000.0
+    i_sys = float(v["fu_mg"]) * cmax_nm / 1000.0
     values = {
         "r1_gut_cyp3a": float(reversible_r1(i_gut_basic, v["ki_rev_cyp3a"])),
         "r1_hep_cyp3a": float(reversible_r1(i_hep, v["ki_rev_cyp3a"])),

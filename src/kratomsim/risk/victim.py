@@ -1,29 +1,32 @@
 """Kratom as the victim: how the user's CYP3A inhibitors and inducers change mitragynine exposure.
 
 CYP3A4 is the main enzyme clearing mitragynine and the one that forms 7-hydroxymitragynine (Kamble
-2019, pk.md §2.4). No in vivo study of kratom with a CYP3A inhibitor or inducer exists in humans, so
-the size is translated from the perpetrator's FDA strength category:
+2019). No in vivo study of kratom with a CYP3A inhibitor or inducer exists in humans, so the size
+is translated from the perpetrator's FDA strength category into the CYP3A activity it leaves
+(:mod:`kratomsim.evidence.cyp_categories`), and the MODEL does the rest: that activity is the
+model input ``cyp3a_activity`` of gut wall and liver, on top of mitragynine's own time-dependent
+inactivation of CYP3A, and the engine simulates the user's regimen with and without it. The same
+input drives a virtual trial's ``cyp3a4=`` covariate, so both give the same ratio. Ranges come from
+the category's bounds and the labelled range of mitragynine's fm,CYP3A.
 
-1. A category is defined by the AUC ratio ``R`` of a sensitive index substrate (inhibitors: weak
-   1.25–2, moderate 2–5, strong ≥ 5; inducers: weak 0.5–0.8, moderate 0.2–0.5, strong ≤ 0.2).
-2. With the index substrate's ``fm``, the remaining CYP3A activity is
-   ``a = (1/R − (1 − fm_idx))/fm_idx`` (≥ 0; above 1 for inducers).
-3. Mitragynine then changes by ``AUCR_MG = 1/(fm_MG·a + 1 − fm_MG)``; 7-OH formed by CYP3A changes
-   by ``a·AUCR_MG`` (formation clearance × parent exposure), down with inhibitors and up with
-   inducers, provided 7-OH's own clearance is unchanged (not known).
-
-The ranges come from the category bounds and the labelled range of mitragynine's ``fm`` (no human
-value was found). P-gp and PXR effects are flagged only, grade D.
+7-OH's own clearance is assumed unchanged (its enzymes are not known). P-gp and PXR effects are
+flagged only, grade D.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
+from kratomsim.engine.subjects import PK_OUTPUTS, dosing_for, simulate_subjects
+from kratomsim.engine.summary import auc_to_infinity
+from kratomsim.evidence.cyp_categories import category_activity
 from kratomsim.evidence.medication_schema import Medication, Strength
-from kratomsim.risk.ddi_constants import ddi_evidence
+from kratomsim.evidence.model_parameters import cited
+from kratomsim.evidence.params import ModelInputs, cited_inputs
+from kratomsim.models.dosing import DoseRecord, Regimen
 
 SOURCES = ("kamble2019", "fda2020clinical", "hill2022")
 HILL_NOTE = (
@@ -62,13 +65,32 @@ class VictimEffect:
         return asdict(self)
 
 
-def remaining_activity(index_aucr: float, fm_index: float) -> float:
-    """CYP3A activity left (fraction of baseline) when a sensitive substrate's AUC changes by R."""
-    return max((1.0 / index_aucr - (1.0 - fm_index)) / fm_index, 0.0)
+#: The regimen used when none is given: one 2 g dose of the product.
+REFERENCE_REGIMEN = Regimen((DoseRecord(0.0, 2.0),))
 
 
-def mg_auc_ratio(activity: float, fm_mg: float) -> float:
-    return 1.0 / (fm_mg * activity + 1.0 - fm_mg)
+def auc_ratios(
+    regimen: Regimen, inputs: ModelInputs, activities: Sequence[float], fm_values: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mitragynine and 7-OH AUC(0–∞) ratios (with / without) for each (activity, fm) pair.
+
+    One engine call: every pair and its reference (activity 1) are subjects of it.
+    """
+    n = len(activities)
+    values = {k: np.full(2 * n, float(v)) for k, v in inputs.values.items()}
+    values["cyp3a_activity"] = np.concatenate([np.asarray(activities, float), np.ones(n)])
+    fm = np.asarray(fm_values, float)
+    values["fm_cyp3a_mg"] = np.concatenate([fm, fm])
+    dosing = dosing_for(regimen, inputs)
+    run = simulate_subjects(values, dosing, outputs=PK_OUTPUTS)
+    t = dosing.time_h
+    auc = np.array(
+        [
+            [auc_to_infinity(t, run.get(name)[i]) for i in range(2 * n)]
+            for name in ("mitragynine_nm", "oh7_nm")
+        ]
+    )
+    return auc[0, :n] / auc[0, n:], auc[1, :n] / auc[1, n:]
 
 
 def _category(med: Medication) -> tuple[str, Strength] | None:
@@ -79,33 +101,23 @@ def _category(med: Medication) -> tuple[str, Strength] | None:
     return None
 
 
-def _effect(med: Medication, kind: str, strength: Strength) -> VictimEffect:
-    ev = ddi_evidence()
-    index = ev[f"index_aucr_{strength}_{kind}"]
-    fm_idx, fm_mg = ev["fm_cyp3a_index"], ev["fm_cyp3a_mg"]
-
-    def ratios(r: float, fi: float, fm: float) -> tuple[float, float]:
-        a = remaining_activity(r, fi)
-        mg = mg_auc_ratio(a, fm)
-        return mg, a * mg
-
-    corners = [
-        ratios(r, fi, fm)
-        for r, fi, fm in itertools.product(
-            (index.low, index.high), (fm_idx.low, fm_idx.high), (fm_mg.low, fm_mg.high)
-        )
-    ]
-    mg, oh = ratios(index.value, fm_idx.value, fm_mg.value)
-    mg_lo, mg_hi = min(c[0] for c in corners), max(c[0] for c in corners)
-    oh_lo, oh_hi = min(c[1] for c in corners), max(c[1] for c in corners)
+def _effect(
+    med: Medication, kind: str, strength: Strength, regimen: Regimen, inputs: ModelInputs
+) -> VictimEffect:
+    cat = category_activity(f"{strength}-{kind}")
+    (fm,) = cited(inputs.product.absorption, ("fm_cyp3a_mg",))
+    corners = [(cat.low, fm.low), (cat.low, fm.high), (cat.high, fm.low), (cat.high, fm.high)]
+    pairs = [(cat.value, fm.value), *corners]
+    mg, oh = auc_ratios(regimen, inputs, [a for a, _ in pairs], [f for _, f in pairs])
     if kind == "inhibitor":
-        direction = "mitragynine exposure up; 7-OH-mitragynine formation down"
+        direction = "mitragynine exposure up; 7-OH-mitragynine exposure down"
     else:
-        direction = "mitragynine exposure down; 7-OH-mitragynine formation up"
+        direction = "mitragynine exposure down; 7-OH-mitragynine exposure up"
     notes = [
-        f"Translated from the FDA {strength} CYP3A {kind} category (index-substrate AUC ratio "
-        f"{index.low:g}-{index.high:g}); mitragynine fm,CYP3A {fm_mg.value:g} "
-        f"({fm_mg.low:g}-{fm_mg.high:g}) is a labelled assumption.",
+        f"Translated from the FDA {strength} CYP3A {kind} category (remaining CYP3A activity "
+        f"{cat.value:.2g}, range {cat.low:.2g}-{cat.high:.2g}) and simulated with the model's own "
+        f"CYP3A states; mitragynine fm,CYP3A {fm.value:g} ({fm.low:g}-{fm.high:g}) is a labelled "
+        "assumption.",
         "7-OH-mitragynine's own clearance is assumed unchanged (its enzymes are not known).",
         HILL_NOTE,
     ]
@@ -121,10 +133,10 @@ def _effect(med: Medication, kind: str, strength: Strength) -> VictimEffect:
         id=med.id,
         name=med.name,
         role=f"CYP3A4 {kind} ({strength})",
-        mg_auc_ratio=mg,
-        mg_auc_ratio_range=(mg_lo, mg_hi),
-        oh7_formation_ratio=oh,
-        oh7_formation_ratio_range=(oh_lo, oh_hi),
+        mg_auc_ratio=float(mg[0]),
+        mg_auc_ratio_range=(float(mg.min()), float(mg.max())),
+        oh7_formation_ratio=float(oh[0]),
+        oh7_formation_ratio_range=(float(oh.min()), float(oh.max())),
         direction=direction,
         grade="D",
         sources=tuple(dict.fromkeys((*SOURCES, *med.sources))),
@@ -132,17 +144,25 @@ def _effect(med: Medication, kind: str, strength: Strength) -> VictimEffect:
     )
 
 
-def kratom_as_victim(medications: Sequence[Medication]) -> list[VictimEffect]:
+def kratom_as_victim(
+    medications: Sequence[Medication],
+    regimen: Regimen | None = None,
+    inputs: ModelInputs | None = None,
+) -> list[VictimEffect]:
     """Effects of the user's CYP3A inhibitors/inducers (and P-gp inhibitors) on kratom exposure.
 
-    Medications without such a role are left out. Ratios are central values with ranges over the
-    category bounds and the uncertain fractions; they describe exposure, never a dose to take.
+    ``regimen`` and ``inputs`` (product, content) default to one 2 g dose of leaf powder; an
+    open-ended regimen must be bounded by the caller. Medications without such a role are left out.
+    Ratios are central values with ranges over the category bounds and the uncertain fractions;
+    they describe exposure, never a dose to take.
     """
+    regimen = regimen if regimen is not None else REFERENCE_REGIMEN
+    inputs = inputs if inputs is not None else cited_inputs()
     effects: list[VictimEffect] = []
     for med in medications:
         category = _category(med)
         if category is not None:
-            effects.append(_effect(med, *category))
+            effects.append(_effect(med, *category, regimen, inputs))
         elif med.pgp_inhibitor:
             effects.append(
                 VictimEffect(
