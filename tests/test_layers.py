@@ -234,8 +234,10 @@ def test_only_interfaces_print() -> None:
 FILE_MODULES = {"tomllib", "yaml", "json", "csv", "importlib.resources", "pathlib", "io"}
 FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "loads", "load"}
 LOADER_PREFIXES = ("load_", "resolve_", "parse_", "read_")
-#: engine/jit.py hashes the kernels' own source files to key Numba's compile cache (not data).
-READS_ITS_OWN_SOURCE = {"jit.py"}
+#: Modules that read the engine's own code, never data: jit.py hashes the kernels' source files
+#: to key Numba's compile cache, codegen.py copies the exponential helpers of kernel_expm.py into
+#: the generated kernel, compiled.py writes and reloads the generated kernels in the compile cache.
+READS_ITS_OWN_SOURCE = {"jit.py", "codegen.py", "compiled.py"}
 
 
 def engine_io(path: Path) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kratomsim.engine.compiled import load_kernel, run_kernel
+from kratomsim.engine.compiled import compiled_kernel, run_kernel
 from kratomsim.engine.reference import simulate_reference
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
@@ -47,7 +47,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize("kind", ["leaf q8h", "tea irregular", "7-OH product"])
 def test_kernel_matches_the_reference_within_1e_6(kind: str, rng: np.random.Generator) -> None:
     absorption, times, doses, t_out = regimen(kind)
-    kernel = load_kernel(SPEC, ALL)
+    kernel = compiled_kernel(SPEC, ALL)
     params = [model_evidence(absorption).central(), draw(absorption, rng)]
     pm = np.array([[p[n] for n in kernel.params] for p in params])
     out = run_kernel(kernel, pm, times, doses[None], t_out)
@@ -60,7 +60,7 @@ def test_kernel_matches_the_reference_within_1e_6(kind: str, rng: np.random.Gene
 
 def test_results_do_not_depend_on_threads_or_block_membership(rng: np.random.Generator) -> None:
     absorption, times, doses, t_out = regimen("leaf q8h")
-    kernel = load_kernel(SPEC, ALL)
+    kernel = compiled_kernel(SPEC, ALL)
     params = [draw(absorption, rng) for _ in range(70)]
     pm = np.array([[p[n] for n in kernel.params] for p in params])
     one = run_kernel(kernel, pm, times, doses[None], t_out, threads=1)
@@ -74,7 +74,7 @@ def test_results_do_not_depend_on_threads_or_block_membership(rng: np.random.Gen
 
 
 def test_an_empty_body_stays_empty_and_enzymes_stay_intact() -> None:
-    kernel = load_kernel(SPEC, ALL)
+    kernel = compiled_kernel(SPEC, ALL)
     pm = np.array([[model_evidence("tea").central()[n] for n in kernel.params]])
     out = run_kernel(kernel, pm, np.array([1.0]), np.zeros((1, 1, 2)), np.arange(0.0, 5.0))
     rows = dict(zip(kernel.outputs, out[:, 0], strict=True))

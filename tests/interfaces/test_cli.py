@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kratomsim.analyses.calibration import shipped_parameter_file
+from kratomsim.evidence import load_parameters
 from kratomsim.interfaces import cli
 from kratomsim.interfaces.cli import main
 
@@ -45,7 +46,7 @@ def test_simulate_table_with_plot(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "Cmax (ng/mL)" in out and "time to 90 % of steady state" in out
     assert "mitragynine" in out and "7-hydroxymitragynine" in out
     assert "Alkaloid content used" in out and "13.3" in out and "huestis2024" in out
-    assert "ASSUMPTION" in out and "f_mg" in out
+    assert "ASSUMPTION" in out and "fg_mg" in out
     assert "does not prescribe" in out and "clinician" in out
     assert str(png) in out
 
@@ -71,7 +72,7 @@ def test_simulate_json_is_the_only_output(capsys: pytest.CaptureFixture[str]) ->
     assert data["product"]["content"]["mitragynine"]["source"] == "tanna2022"
     assert data["product"]["content"]["mitragynine"]["grade"] == "A"
     assert data["regimen"]["text"] == DEMO and data["regimen"]["doses"] == 42
-    assert {a["name"] for a in data["assumptions"]} >= {"f_mg", "vm_7oh"}
+    assert {a["name"] for a in data["assumptions"]} >= {"fg_mg", "vm_7oh"}
     assert all(a["note"] for a in data["assumptions"])
     assert "not a recommendation" in data["disclaimer"]
 
@@ -171,8 +172,9 @@ def test_cite_lists_exactly_the_sources_used(capsys: pytest.CaptureFixture[str])
     assert "@article{tanna2022," in out and "@article{huestis2024," in out
     assert "[huestis2024] Huestis MA" in out and "[tanna2022] Tanna RS" in out
     assert "brown2025" not in out  # content of 7-OH products was not used
-    assert "ka_capsule = 1.443 1/h" in out and "grade A" in out
-    assert "f_mg = 0.7" in out and "ASSUMPTION" in out
+    ka = load_parameters()["ka_capsule"]  # the shipped value, with its unit and grade
+    assert f"ka_capsule = {ka.value:g} 1/h" in out and f"grade {ka.grade}" in out
+    assert "fg_mg = 0.8 (range 0.5-1" in out and "ASSUMPTION" in out
     assert "leaf-powder.mg_per_g = 13.3 mg/g" in out
 
 

@@ -84,10 +84,12 @@ def test_simulate_events_with_several_ids_and_observations(
     assert one["observed_mitragynine"].notna().sum() == 1
     assert "observed_mitragynine" in frame  # ID 2 has no observations: NaN there
     assert two["observed_mitragynine"].isna().all()
-    # ID 2 took twice the first dose of ID 1 once: linear PK, twice the early concentrations
+    # ID 2 took twice the first dose of ID 1 once: twice the early concentrations, a little more
+    # (mitragynine slows its own CYP3A clearance), each subject simulated with its own doses
     early = (two["time_h"] > 0) & (two["time_h"] <= 4)
     ref = one[(one["time_h"] > 0) & (one["time_h"] <= 4) & ~np.isclose(one["time_h"], 1.23)]
-    np.testing.assert_allclose(two[early]["mitragynine"], 2 * ref["mitragynine"], rtol=1e-5)
+    ratio = two[early]["mitragynine"].to_numpy() / ref["mitragynine"].to_numpy()
+    assert np.all((ratio >= 2.0 - 1e-9) & (ratio < 2.2))
     code, out, _ = run(
         capsys, "simulate", "--events", str(events), "--duration", "2 d", "--format", "json"
     )
@@ -125,19 +127,17 @@ def test_simulate_events_malformed_file(capsys: pytest.CaptureFixture[str], tmp_
     assert "Line 3, column EVID: EVID must be 0, 1, 2, 3 or 4: got 9.0." in err
 
 
-@pytest.mark.parametrize("full", [True, False])
-def test_export_sbml(capsys: pytest.CaptureFixture[str], tmp_path: Path, full: bool) -> None:
+def test_export_sbml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     libsbml = pytest.importorskip("libsbml")
     path = tmp_path / "model.xml"
-    flag = "--full" if full else "--pk-only"
     code, out, _ = run(
-        capsys, "export", "sbml", "-o", str(path), flag, "--regimen", "2 g every 8 h for 1 day"
+        capsys, "export", "sbml", "-o", str(path), "--regimen", "2 g every 8 h for 1 day"
     )
     assert code == 0 and str(path) in out
     doc = libsbml.readSBMLFromString(path.read_text())
     assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
     model = doc.getModel()
-    assert (model.getParameter("withdrawal_score") is not None) is full
+    assert model.getParameter("out_withdrawal_score") is not None  # the whole model, PD included
     assert model.getNumEvents() == 2  # doses at 8 and 16 h; the one at 0 h is the initial amount
 
 

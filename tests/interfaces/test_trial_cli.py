@@ -68,7 +68,7 @@ def test_table_plot_and_per_subject_files(
     text = capsys.readouterr().out
     assert "Per-subject outputs over 80 virtual subjects" in text
     assert "cmax_mg_nm>30" in text and "p10" in text and "trial medians" in text
-    assert "fm_cyp3a4" in text  # the assumption behind the inhibitor effect is listed
+    assert "fm_cyp3a_index" in text  # the assumption behind the inhibitor effect is listed
     assert plot.stat().st_size > 10_000
     assert (tmp_path / "vpc_cmax_mg_nm.png").stat().st_size > 5_000
     frame = pd.read_csv(rows)

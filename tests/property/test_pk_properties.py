@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kratomsim.engine.compiled import load_kernel, run_kernel
+from kratomsim.engine.compiled import compiled_kernel, run_kernel
 from kratomsim.engine.reference import simulate_reference
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
@@ -55,7 +55,7 @@ def test_mass_balance_closes_for_any_parameters(p: dict[str, float], sched) -> N
 @given(parameters(), schedules())
 def test_kernel_outputs_stay_in_their_ranges(p: dict[str, float], sched) -> None:
     times, doses = sched
-    kernel = load_kernel(SPEC, [o.name for o in SPEC.outputs])
+    kernel = compiled_kernel(SPEC, [o.name for o in SPEC.outputs])
     pm = np.array([[p[n] for n in kernel.params]])
     out = run_kernel(kernel, pm, times, doses[None], np.arange(0.0, 60.0, 0.5))
     rows = dict(zip(kernel.outputs, out[:, 0], strict=True))

@@ -52,9 +52,9 @@ def test_summary_dict_is_json_ready_and_complete(sim: Simulation) -> None:
     assert data["product"]["content"]["7-hydroxymitragynine"]["assumption"] is True
     for name, summary in sim.summary().items():
         assert data["summary"][name] == summary.to_dict()
-    assert data["unit"] == "ng/mL" and data["method"] == "exact" and data["subjects"] == 1
+    assert data["unit"] == "ng/mL" and "spec/model.toml" in data["method"] and data["subjects"] == 1
     names = {a["name"] for a in data["assumptions"]}
-    assert names == {v.name for v in sim.assumptions()} and {"f_mg", "vm_7oh"} <= names
+    assert names == {v.name for v in sim.assumptions()} and {"fg_mg", "vm_7oh"} <= names
     assert all(a["assumption"] and a["note"] for a in data["assumptions"])
     assert [e["name"] for e in data["evidence"]] == [v.name for v in sim.used]
     assert {"tanna2022", "huestis2024"} <= set(data["references"])
@@ -94,7 +94,7 @@ def test_markdown_report(sim: Simulation) -> None:
     assert "![Plasma mitragynine and 7-OH-mitragynine over time](exposure.png)" in md
     for label, _ in SUMMARY_ROWS:
         assert f"| {label} |" in md
-    assert "| f_mg (ASSUMPTION) | 0.7 1 |" in md
+    assert "| fg_mg (ASSUMPTION) | 0.8 | 0.5–1 |" in md
     for v in sim.used:  # the grade of every value used is shown
         assert re.search(rf"\| {re.escape(v.name)}( \(ASSUMPTION\))? \|.*\| {v.grade} \|", md)
     assert "## Assumptions" in md and "## Caveats" in md

@@ -80,12 +80,12 @@ def test_herg_margin_matches_a_hand_calculation() -> None:
     assert result.regimen is not None
     cmax_nm = simulate(EXAMPLE, product="leaf-powder").summary()["mitragynine"].cmax_nm
     fu = load_parameters(("receptors.toml",))["fu_mg"]
-    assert (fu.value, fu.low, fu.high) == (0.10, 0.05, 0.15)
+    assert (fu.value, fu.low, fu.high) == (0.10, 0.03, 0.15)
     herg = result.regimen.herg
     # IC50 0.731 uM (0.3327-1.62 uM, Tay 2016/2019) over unbound Cmax, in nM.
     assert herg.value == pytest.approx(731.0 / (cmax_nm * 0.10), rel=1e-9)
     assert herg.low == pytest.approx(332.7 / (cmax_nm * 0.15), rel=1e-9)
-    assert herg.high == pytest.approx(1620.0 / (cmax_nm * 0.05), rel=1e-9)
+    assert herg.high == pytest.approx(1620.0 / (cmax_nm * 0.03), rel=1e-9)
     assert result.regimen.cmax_mg_nm == pytest.approx(cmax_nm, rel=1e-12)
     r13 = next(f for f in result.findings if f.rule_id == "R13")
     assert herg in r13.quantities
@@ -111,9 +111,9 @@ def test_herg_margin_falls_as_dose_rises() -> None:
         assert result.regimen is not None
         margins.append(result.regimen.herg.value)
     assert margins == sorted(margins, reverse=True)
-    # Linear kinetics: doubling the dose halves the margin.
+    # Doubling the dose more than halves the margin: mitragynine slows its own CYP3A clearance.
     for a, b in itertools.pairwise(margins):
-        assert a / b == pytest.approx(2.0, rel=1e-6)
+        assert 2.0 < a / b < 2.6
     assert herg_margin(100.0).value == pytest.approx(73.1)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kratomsim.evidence import resolve_product
+from kratomsim.evidence.params import model_inputs
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.ddi_constants import ddi_values
 from kratomsim.risk.ddi_dynamic import simulate_exposure, time_grid
@@ -49,9 +50,8 @@ def test_r1_hep_reproduces_table5(enzyme: str) -> None:
 
 def test_basic_static_from_the_project_pipeline_matches_table5_gut_value() -> None:
     grid = time_grid(200.0, events_h=[0.0], fine_windows=[(0.0, 24.0)])
-    exposure = simulate_exposure(
-        parse_regimen("2 g once"), grid, product=resolve_product("tea"), mg_per_g=19.5
-    )
+    tea = model_inputs(resolve_product("tea"), mg_per_g=19.5)
+    exposure = simulate_exposure(parse_regimen("2 g once"), tea, grid)
     assert float(exposure.dose_nmol.max()) == pytest.approx(MG_DOSE_2G_TEA_NMOL, rel=1e-9)
     res = basic_static(
         dose_nmol=float(exposure.dose_nmol.max()),

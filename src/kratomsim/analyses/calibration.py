@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.compiled import load_kernel, run_kernel
+from kratomsim.engine.compiled import compiled_kernel, run_kernel
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
 
@@ -64,7 +64,7 @@ def concentrations(values: dict[str, float], absorption: str, mg_dose_mg: float)
         if name.startswith("ka_") and name != f"ka_{absorption}":
             continue
         base[spec_name] = v * ev.factor[spec_name]
-    kernel = load_kernel(default_spec(), OUTPUTS)
+    kernel = compiled_kernel(default_spec(), OUTPUTS)
     pm = np.array([[base[n] for n in kernel.params]])
     doses = np.zeros((1, 1, len(kernel.dose_states)))
     doses[0, 0, 0] = mg_dose_mg * 1e6 / base["mw_mg"]
@@ -264,8 +264,11 @@ def render_parameter_file(cal: Calibration) -> str:
             src = "tanna2022"
             loc = (
                 "Tanna 2023 (DMD) Table 3 (NCA medians, n = 5, of Tanna 2022) / least-squares fit "
-                f"with a log-normal prior (centre {prior['centre']}, range {lo}-{hi}); range = the prior's"
+                f"with a log-normal prior (centre {prior['centre']}, range {lo}-{hi}); fixed in "
+                "uncertainty draws: the plasma data fix the apparent oral clearance, whose spread "
+                "the clu_h range carries, so drawing both would count that spread twice"
             )
+            lo = hi = value
             grade = "D"
         else:
             rkey, mkey, inverse, why = _SPREAD[name]
@@ -294,7 +297,7 @@ def render_parameter_file(cal: Calibration) -> str:
             f'unit = "{_UNITS[name]}"',
             f"low = {_sig(min(lo, value))!r}",
             f"high = {_sig(max(hi, value))!r}",
-            'distribution = "log-uniform"',
+            f'distribution = "{"fixed" if lo == hi == value else "log-uniform"}"',
             f'kind = "{kind}"',
             f'source = "{src}"',
             f'locator = "{loc}"',

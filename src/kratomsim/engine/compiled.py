@@ -1,6 +1,6 @@
 """Compiled kernels of the specification: generate once, cache on disk, run many subjects.
 
-:func:`load_kernel` returns the generated module for a specification and a set of outputs. The
+:func:`compiled_kernel` returns the generated module for a specification and a set of outputs. The
 generated text is written to the kernel cache (``$KRATOMSIM_CACHE`` or the user cache directory)
 under the SHA-256 of the text itself, so a changed specification or generator can never meet an old
 compiled kernel; an index keyed on the specification's digest and the generator's own source lets a
@@ -117,7 +117,7 @@ NODES: Final = 4
 BLOCK: Final = 32
 
 
-def load_kernel(
+def compiled_kernel(
     spec: Spec,
     outputs: Iterable[str],
     *,

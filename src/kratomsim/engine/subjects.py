@@ -29,7 +29,7 @@ from kratomsim.engine.compiled import (
     DEFAULT_RATE_STEP,
     DEFAULT_STEP_H,
     Kernel,
-    load_kernel,
+    compiled_kernel,
     run_kernel,
 )
 from kratomsim.engine.grid import schedule
@@ -227,7 +227,7 @@ def simulate_subjects(
     sw = dict(switches or {})
     if ecs_hypothesis:
         sw["ecs_hypothesis"] = 1.0
-    kernel = load_kernel(spec, names, switches=sw)
+    kernel = compiled_kernel(spec, names, switches=sw)
     pm, n = parameter_matrix(values, kernel, spec)
     mw = {d.name: d.molar_mass for d in spec.doses}
     mg = np.atleast_2d(np.asarray(dosing.mg_doses_mg, float))

@@ -24,21 +24,28 @@ def time_to_fraction_of_steady_state(
     n_doses: int,
     fraction: float = 0.9,
 ) -> float | None:
-    """First dose time (h after the first dose) whose dosing-interval average reaches the fraction.
+    """First dose time (h after the first dose) from which every dosing-interval average stays
+    within ``1 - fraction`` (10 %) of the steady-state average.
 
-    The steady-state interval average ``css_avg`` comes from a long run of the repeating record
-    alone, so it does not depend on the simulated window.
+    For an exposure that rises to its steady state this is the first interval that reaches 90 %;
+    7-hydroxymitragynine can instead fall towards it (its formation slows as mitragynine
+    inactivates CYP3A), and then this is when it has come down to within 10 %. The steady-state
+    interval average ``css_avg`` comes from a long run of the repeating record alone, so it does
+    not depend on the simulated window. ``None`` when the window ends first.
     """
     cum = _cumulative_auc(t, c)
+    settled: float | None = None
     for j in range(n_doses):
         start = first_h + j * tau_h
         end = start + tau_h
         if end > t[-1] + 1e-9:
-            return None
+            break
         avg = (np.interp(end, t, cum) - np.interp(start, t, cum)) / tau_h
-        if avg >= fraction * css_avg:
-            return start - first_h
-    return None
+        if abs(avg - css_avg) <= (1.0 - fraction) * css_avg:
+            settled = start - first_h if settled is None else settled
+        else:
+            settled = None
+    return settled
 
 
 def auc_to_infinity(t: FloatArray, c: FloatArray) -> float:

@@ -60,10 +60,15 @@ class CitedValue(BaseModel):
     def is_assumption(self) -> bool:
         return self.kind == "assumption"
 
+    @property
+    def quantity(self) -> str:
+        """The value with its unit, as people read it (a pure number shows no unit "1")."""
+        return f"{self.value:g}" if self.unit in ("1", "") else f"{self.value:g} {self.unit}"
+
     def describe(self) -> str:
         label = " ASSUMPTION" if self.is_assumption else ""
         return (
-            f"{self.name} = {self.value:g} {self.unit} (range {self.low:g}-{self.high:g}"
+            f"{self.name} = {self.quantity} (range {self.low:g}-{self.high:g}"
             f"{', ' + self.distribution if self.distribution else ''}; "
             f"grade {self.grade}{label}; {self.source}, {self.locator})"
         )
@@ -103,12 +108,6 @@ class Reference(BaseModel):
         else:
             link = ""
         return f"{self.authors.rstrip('.')}. {self.title.rstrip('.')}. {where} ({self.year}).{link}"
-
-    def bibtex(self) -> str:
-        """This entry as BibTeX, written by pybtex (:mod:`kratomsim.evidence.bibtex`)."""
-        from kratomsim.evidence.bibtex import format_bibtex
-
-        return format_bibtex([self])
 
 
 Absorption = Literal["tea", "capsule"]

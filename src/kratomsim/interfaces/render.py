@@ -58,7 +58,7 @@ def evidence_table(values: Iterable[CitedValue], title: str, *, locator: bool = 
     for v in values:
         row: list[Text | str] = [
             _name(v),
-            f"{v.value:g} {v.unit}",
+            v.quantity,
             f"{v.low:g}–{v.high:g}",
             v.grade,
             Text(v.source),

@@ -198,12 +198,13 @@ def prepare(spec: PopulationSpec) -> Prepared:
             content_used.append(cv)
     effects = covariate_effects(cov)
     pop = population_data()
-    pop_names = [f"omega_{n}" for n in omega.omegas] + ["corr_cl_v", *effects.used]
+    pop_names = [f"omega_{n}" for n in omega.omegas] + ["corr_cl_v"]
     if spec.residual_error:
         pop_names += ["residual_prop", "residual_add_nm"]
     used = (
         *cited(dosing.absorption, names),
         *(pop[n] for n in dict.fromkeys(pop_names)),
+        *effects.used,
         *content_used,
         *(v for v in inputs.used if v.kind == "user"),
     )

@@ -279,11 +279,11 @@ class CovariateEffects:
     hepatic: float
     cyp3a_activity: float  # the model input for a CYP3A4 co-medication category
     cyp2d6_activity: float  # the model input for the CYP2D6 phenotype
-    used: tuple[str, ...] = field(default_factory=tuple)
+    used: tuple[CitedValue, ...] = field(default_factory=tuple)
 
 
 def covariate_effects(cov: Covariates) -> CovariateEffects:
-    """Factors implied by fixed covariates, with the names of the cited values they rest on."""
+    """Factors implied by fixed covariates, with the cited values they rest on."""
     used = ["weight_ref_kg", "allometric_cl", "allometric_v", "female_cl_factor"]
     if cov.weight_kg is None:
         used += ["weight_mean_female_kg", "weight_mean_male_kg", "omega_weight"]
@@ -296,7 +296,9 @@ def covariate_effects(cov: Covariates) -> CovariateEffects:
     a3, a2 = 1.0, 1.0
     if cov.cyp3a4 != "none":
         cat = category_activity(cov.cyp3a4)
-        a3, used = cat.value, [*used, *(c.name for c in cat.used)]
+        a3, from_ddi = cat.value, cat.used
+    else:
+        from_ddi = ()
     if cov.cyp2d6 != "nm":
         name = f"cyp2d6_activity_{cov.cyp2d6}"
         a2, used = _value(name), [*used, name]
@@ -311,7 +313,7 @@ def covariate_effects(cov: Covariates) -> CovariateEffects:
         hepatic=hepatic,
         cyp3a_activity=a3,
         cyp2d6_activity=a2,
-        used=tuple(used),
+        used=(*(population_data()[n] for n in dict.fromkeys(used)), *from_ddi),
     )
 
 

@@ -25,6 +25,11 @@ DISCLAIMER = (
 )
 
 #: Limits of the model every report repeats.
+#: How the numbers were computed, for the record in JSON output.
+METHOD = (
+    "model equations of spec/model.toml, solved by a generated exponential Gauss-Legendre "
+    "collocation kernel (checked against SciPy DOP853 and libRoadRunner)"
+)
 CAVEATS = (
     "One typical adult: people differ several-fold in absorption and clearance (see the ranges "
     "of the values used), so real concentrations may be much higher or lower.",
@@ -90,7 +95,7 @@ def summary_dict(sim: Simulation, subject: int = 0) -> dict[str, Any]:
         "assumptions": [cited_dict(v) for v in sim.assumptions()],
         "evidence": [cited_dict(v) for v in sim.used],
         "references": sorted({v.source for v in sim.used}),
-        "method": sim.method,
+        "method": METHOD,
         "caveats": list(CAVEATS),
         "disclaimer": DISCLAIMER,
     }
@@ -167,7 +172,7 @@ def render_markdown(sim: Simulation, *, image: str | None = None) -> str:
     lines += ["", "## Assumptions", ""]
     for v in sim.assumptions():
         note = f" {v.note}" if v.note else ""
-        lines.append(f"- **{v.name}** = {v.value:g} {v.unit} (grade {v.grade}).{note}")
+        lines.append(f"- **{v.name}** = {v.quantity} (grade {v.grade}).{note}")
     lines += [
         "",
         "## Evidence used",
@@ -178,7 +183,7 @@ def render_markdown(sim: Simulation, *, image: str | None = None) -> str:
     for v in sim.used:
         flag = " (ASSUMPTION)" if v.is_assumption else ""
         lines.append(
-            f"| {_md(v.name)}{flag} | {v.value:g} {v.unit} | {v.low:g}–{v.high:g} | {v.grade} "
+            f"| {_md(v.name)}{flag} | {v.quantity} | {v.low:g}–{v.high:g} | {v.grade} "
             f"| {_md(v.source)} | {_md(v.locator)} |"
         )
     lines += ["", f"Grades: {_grades_line()}.", "", "## References", ""]
@@ -211,12 +216,12 @@ def render_html(sim: Simulation) -> str:
         for a, v in content_used(sim).items()
     )
     assumptions = "".join(
-        f"<li><b>{esc(v.name)}</b> = {v.value:g} {esc(v.unit)} (grade {v.grade}). "
+        f"<li><b>{esc(v.name)}</b> = {esc(v.quantity)} (grade {v.grade}). "
         f"{esc(v.note)}</li>"
         for v in sim.assumptions()
     )
     evidence = "".join(
-        f"<tr><td>{esc(v.name)}{flag(v)}</td><td>{v.value:g} {esc(v.unit)}</td>"
+        f"<tr><td>{esc(v.name)}{flag(v)}</td><td>{esc(v.quantity)}</td>"
         f"<td>{v.low:g}–{v.high:g}</td><td>{v.grade}</td><td>{esc(v.source)}</td>"
         f"<td>{esc(v.locator)}</td></tr>"
         for v in sim.used
