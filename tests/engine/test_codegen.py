@@ -20,7 +20,9 @@ def draw(absorption: str, rng: np.random.Generator) -> dict[str, float]:
     values = ev.central()
     for name, c in ev.cited.items():
         if c.low < c.high and c.low > 0:
-            values[name] = float(np.exp(rng.uniform(np.log(c.low), np.log(c.high)))) * ev.factor[name]
+            values[name] = (
+                float(np.exp(rng.uniform(np.log(c.low), np.log(c.high)))) * ev.factor[name]
+            )
     return values
 
 
@@ -32,7 +34,9 @@ def regimen(kind: str) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         return "capsule", t, d, np.arange(0.0, 97.0)
     if kind == "tea irregular":
         t = np.array([0.0, 5.5, 6.25, 30.0, 31.0])
-        d = np.column_stack([np.array([1.0, 2.0, 0.5, 4.0, 1.0]) * 19.5e6 / 398.5, np.zeros(t.size)])
+        d = np.column_stack(
+            [np.array([1.0, 2.0, 0.5, 4.0, 1.0]) * 19.5e6 / 398.5, np.zeros(t.size)]
+        )
         return "tea", t, d, np.linspace(0.0, 60.0, 181)
     # a concentrated 7-OH product: little mitragynine, much 7-OH
     t = np.array([0.0, 12.0, 24.0])

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.engine.subjects import Dosing, SubjectOutputs, simulate_subjects
+from kratomsim.engine.subjects import Dosing, simulate_subjects
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.evidence.model_parameters import uncertain_parameters
@@ -31,8 +31,8 @@ from kratomsim.models.side_effects import (
     side_effect_params_from_values,
     side_effect_probabilities,
 )
-from kratomsim.models.withdrawal import withdrawal_episode
-from kratomsim.population.uncertainty import interval, sample_values
+from kratomsim.models.withdrawal import WithdrawalSummary, withdrawal_episode
+from kratomsim.population.uncertainty import interval, sample_model_values
 
 FloatArray = NDArray[np.float64]
 Hypothesis = Literal["endocannabinoid"]
@@ -102,7 +102,7 @@ def _draws(
     """
     extra = load_parameters(("adaptation.toml", "side_effects.toml"))
     chosen = [*uncertain_parameters(absorption), *(extra[n] for n in EXTRA_PARAMETERS)]
-    draws = sample_values(chosen, n_draws, seed=seed)
+    draws = sample_model_values(chosen, n_draws, seed=seed)
     for name, value in fixed.items():
         if name not in draws:
             draws[name] = np.full(n_draws, float(value))
@@ -224,13 +224,14 @@ def simulate_outcomes(
             pain_summary[f"{key}_low"] = float(lo[0])
             pain_summary[f"{key}_high"] = float(hi[0])
     safety = safety_signals(exposure, draws, level, run.respiratory_index.max(axis=1))
-    summary = {
+    summary: dict[str, float | None] = {
         "after_last_dose_h": after,
         "onset_h": _first(episode.onset_h),
         "peak_score": _first(episode.peak),
         "peak_h": _first(episode.peak_h),
         "duration_h": _first(episode.duration_h),
     }
+    summary |= _episode_intervals(episode, level)
     return Outcomes(
         exposure,
         t,
@@ -280,6 +281,34 @@ def safety_signals(
         "7oh_mg": oh,
         "doses_per_day": per_day,
     }
+    return out
+
+
+def _episode_intervals(episode: WithdrawalSummary, level: float) -> dict[str, float | None]:
+    """Central value and interval over the draws of onset, peak and duration after stopping.
+
+    Onset and peak times are counted from the last dose; onset and duration intervals are over
+    the draws that show signs at all (``share_with_signs`` says how many).
+    """
+    out: dict[str, float | None] = {}
+    signs = np.isfinite(np.atleast_1d(episode.onset_h))
+    out["share_with_signs"] = float(signs.mean())
+    series = {
+        "latency_h": np.atleast_1d(episode.onset_h) - episode.after_h,
+        "peak_score": np.atleast_1d(episode.peak),
+        "peak_after_h": np.atleast_1d(episode.peak_h) - episode.after_h,
+        "duration_h": np.atleast_1d(episode.duration_h),
+    }
+    tail = (1.0 - level) / 2.0
+    for key, x in series.items():
+        keep = x[signs] if key in ("latency_h", "duration_h", "peak_after_h") else x
+        keep = keep[np.isfinite(keep)]
+        out[key] = _first(x)
+        if keep.size >= 2:
+            lo, hi = np.quantile(keep, [tail, 1.0 - tail])
+            out[f"{key}_low"], out[f"{key}_high"] = float(lo), float(hi)
+        else:
+            out[f"{key}_low"] = out[f"{key}_high"] = None
     return out
 
 

@@ -219,12 +219,18 @@ def step_body(gen: StepGen) -> list[str]:
                         lines.append(f"{v} = " + " + ".join(parts))
                         ctx[i].set(r, v)
     # passive collocated states: rate at the nodes with everything final
-    for q, c in enumerate(st.collocated):
+    for c in st.collocated:
         if c in gen.passive:
-            rate_at[c] = [ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)]
+            rate_at[c] = [
+                ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)
+            ]
     # step end
     for q in range(n):
-        terms = [f"{gen.co(('phi', q, p))} * x0_{p}" for p in range(n) if st.exact[q] in st.reach[st.exact[p]]]
+        terms = [
+            f"{gen.co(('phi', q, p))} * x0_{p}"
+            for p in range(n)
+            if st.exact[q] in st.reach[st.exact[p]]
+        ]
         for e in st.forced:
             if st.exact[q] in st.reach[e]:
                 ei = gen.ix[e]

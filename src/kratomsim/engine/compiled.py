@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import sys
@@ -94,9 +95,15 @@ class Kernel:
 
 
 def _index_key(
-    spec: Spec, outputs: tuple[str, ...], switches: tuple[tuple[str, float], ...], nodes: int, block: int
+    spec: Spec,
+    outputs: tuple[str, ...],
+    switches: tuple[tuple[str, float], ...],
+    nodes: int,
+    block: int,
 ) -> str:
-    text = json.dumps([spec.digest, list(outputs), list(switches), nodes, block, generator_digest()])
+    text = json.dumps(
+        [spec.digest, list(outputs), list(switches), nodes, block, generator_digest()]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -130,7 +137,9 @@ def compiled_kernel(
     ``switches`` fixes switch inputs (e.g. ``{"ecs_hypothesis": 1}``); the rest take their
     defaults.
     """
-    fixed = {i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch}
+    fixed = {
+        i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch
+    }
     unknown = sorted(set(switches or {}) - set(fixed))
     if unknown:
         raise ModelSpecError(bad_value("Unknown switch", unknown, f"Use one of {sorted(fixed)}."))
@@ -409,7 +418,16 @@ def run_kernel(
     direct = out is not None and sched.n_out_slots == sched.out_slot.size
     result = out if direct and out is not None else np.empty((*want[:2], sched.n_out_slots))
     order = lane_order(sched, nsub, mod.BLOCK)
-    args = (pm, doses, sched.node_dose, sched.node_out, sched.interval_len, sched.lengths, nsub, order)
+    args = (
+        pm,
+        doses,
+        sched.node_dose,
+        sched.node_out,
+        sched.interval_len,
+        sched.lengths,
+        nsub,
+        order,
+    )
     n_blocks = (n + mod.BLOCK - 1) // mod.BLOCK
     workers = max(1, min(threads if threads is not None else default_threads(), n_blocks))
     if workers == 1:
@@ -421,7 +439,7 @@ def run_kernel(
         with ThreadPoolExecutor(workers) as pool:
             jobs = [
                 pool.submit(mod.kernel, *args, int(lo), int(hi), result)
-                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+                for lo, hi in itertools.pairwise(bounds)
             ]
             for job in jobs:
                 job.result()

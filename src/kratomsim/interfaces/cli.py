@@ -17,7 +17,6 @@ import typer
 from rich.text import Text
 
 from kratomsim.analyses.calibration import (
-    FITTED,
     PARAMETER_FILE,
     calibrate,
     calibration_data,
@@ -468,6 +467,7 @@ def run(argv: list[str] | None = None) -> int:
 def _register_command_modules() -> None:
     """Add the commands that live in their own modules (risk, population, journal, web)."""
     from kratomsim.interfaces import (
+        cmd_calibrate_pain,
         cmd_interactions,
         cmd_interop,
         cmd_journal,
@@ -489,6 +489,7 @@ def _register_command_modules() -> None:
         cmd_journal,
         cmd_serve,
         cmd_model,
+        cmd_calibrate_pain,
     )
     for module in modules:
         module.register(app)

@@ -179,16 +179,53 @@ def outcomes_table(res: Outcomes) -> Table:
             s.name, s.unit, f"{s.central.max():.3g}", f"{s.low.max():.3g}–{s.high.max():.3g}"
         )
     w = res.withdrawal
-    last = w["after_last_dose_h"] or 0.0
-    onset = "no signs" if w["onset_h"] is None else f"{w['onset_h'] - last:.0f} h after last dose"
-    table.add_row("withdrawal onset", "SOWS ≥ 5", onset, "")
-    table.add_row(
-        "withdrawal peak",
-        "SOWS 0–64",
-        f"{w['peak_score']:.3g}",
-        f"at {(w['peak_h'] or last) - last:.0f} h after last dose",
-    )
+    for label, unit, cell, band in withdrawal_rows(w, pct):
+        table.add_row(label, unit, cell, band)
     return table
+
+
+def _band(w: Mapping[str, Any], key: str, fmt: str) -> str:
+    lo, hi = w.get(f"{key}_low"), w.get(f"{key}_high")
+    return "" if lo is None or hi is None else f"{lo:{fmt}}–{hi:{fmt}}"
+
+
+def withdrawal_rows(w: Mapping[str, Any], pct: str) -> list[tuple[str, str, str, str]]:
+    """After stopping: onset, peak and duration in words, each with its interval."""
+    share = w.get("share_with_signs")
+    signs = "" if share is None else f"signs in {share:.0%} of draws"
+    latency = w.get("latency_h")
+    onset = "no signs (central)" if latency is None else f"{latency:.0f} h after the last dose"
+    onset_band = _band(w, "latency_h", ".0f")
+    rows = [
+        (
+            "withdrawal onset (score ≥ 5)",
+            "h after the last dose",
+            onset,
+            ", ".join(x for x in (onset_band and f"{onset_band} h", signs) if x),
+        ),
+        (
+            "withdrawal peak",
+            "SOWS points 0–64",
+            f"{w['peak_score']:.3g}",
+            _band(w, "peak_score", ".3g"),
+        ),
+    ]
+    peak_after = w.get("peak_after_h")
+    if peak_after is not None and (w.get("peak_score") or 0.0) > 0:
+        rows.append(
+            (
+                "peak comes",
+                "h after the last dose",
+                f"{peak_after:.0f}",
+                _band(w, "peak_after_h", ".0f"),
+            )
+        )
+    duration = w.get("duration_h")
+    if latency is not None and duration is not None:
+        rows.append(
+            ("withdrawal lasts (score ≥ 5)", "h", f"{duration:.0f}", _band(w, "duration_h", ".0f"))
+        )
+    return rows
 
 
 def outcomes_dict(res: Outcomes) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from kratomsim.population.streaming import (
     Threshold,
     band_counts,
 )
-from kratomsim.population.uncertainty import distribution, sample_values
+from kratomsim.population.uncertainty import distribution, sample_model_values
 from kratomsim.population.variability import (
     STREAM_WIDTH,
     CovariateEffects,
@@ -184,7 +184,7 @@ def prepare(spec: PopulationSpec) -> Prepared:
     names = parameter_names(dosing.absorption)
     central = dict(inputs.values)
     uncertain = uncertain_parameters(dosing.absorption)
-    draws = sample_values(uncertain, spec.n_trials, seed=spec.seed)
+    draws = sample_model_values(uncertain, spec.n_trials, seed=spec.seed, people=False)
     typical = tuple(
         {**central, **{k: float(d[t]) for k, d in draws.items()}} for t in range(spec.n_trials)
     )

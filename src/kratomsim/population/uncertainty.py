@@ -10,6 +10,11 @@ once, for all parameter files:
 
 Draw 0 is always the central value set, so a run's central line is the model at the cited values and
 the interval comes from the other draws.
+
+The pain-response parameters fitted to the population studies are the exception
+(:func:`sample_model_values`): they are drawn as whole sets from the calibration's posterior
+ensemble (``pd_posterior.toml``), keeping the correlations the data gave them, and ``wd_gain``
+varies between people by the fitted spread ``omega_wd_gain``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kratomsim.evidence import CitedValue
+from kratomsim.evidence.posterior import pd_posterior
 
 FloatArray = NDArray[np.float64]
 Distribution = Literal["fixed", "log-uniform", "uniform"]
@@ -69,3 +75,32 @@ def interval(
     tail = 100 * (1 - level) / 2
     lo, hi = np.percentile(values, [tail, 100 - tail], axis=axis)
     return np.asarray(lo), np.asarray(hi)
+
+
+def sample_model_values(
+    values: Iterable[CitedValue], n_draws: int, *, seed: int = 0, people: bool = True
+) -> dict[str, FloatArray]:
+    """:func:`sample_values`, with the calibrated pain-response parameters drawn as whole sets.
+
+    Draw 0 is the posterior's central set; draws 1… are ensemble sets chosen with ``seed``.
+    ``people``: the interval covers a person drawn from the population as well (between-person
+    spread of the withdrawal gain); ``False`` for a typical person's parameter uncertainty only.
+    """
+    draws = sample_values(values, n_draws, seed=seed)
+    post = pd_posterior()
+    if not post:
+        return draws
+    size = next(iter(post.values())).size
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5044,)))
+    pick = np.concatenate(
+        ([0], rng.integers(1, size, n_draws - 1) if size > 1 else np.zeros(n_draws - 1, int))
+    )
+    for name, col in post.items():
+        if name in draws:
+            draws[name] = col[pick]
+    omega = post.get("omega_wd_gain")
+    if people and omega is not None and "wd_gain" in draws:
+        z = rng.standard_normal(n_draws)
+        z[0] = 0.0
+        draws["wd_gain"] = draws["wd_gain"] * np.exp(omega[pick] * z)
+    return draws

@@ -23,7 +23,7 @@ from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import format_regimen
-from kratomsim.population.uncertainty import sample_values
+from kratomsim.population.uncertainty import sample_model_values
 from kratomsim.reports.summary import CAVEATS, DISCLAIMER, content_used
 from kratomsim.risk.conditions import Condition
 from kratomsim.risk.ddi import check_use
@@ -46,7 +46,7 @@ def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, flo
     inputs = cited_inputs(sim.product, mg_per_g=sim.mg_per_g, oh7_mg_per_g=sim.oh7_mg_per_g)
     dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
     values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
-    values.update(sample_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
+    values.update(sample_model_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
     sums = subject_summaries(simulate_subjects(values, dosing))
     labels = {
         "cmax_mg_nm": "Mitragynine Cmax (nM)",
