@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kratomsim.analyses.pd_calibration import CALIBRATED, Calibration, priors
+from kratomsim.analyses.pd_calibration import CALIBRATED, Calibration, priors, summary_rows
 
 CALIBRATED_FILE = "pd_calibrated.toml"
 POSTERIOR_FILE = "pd_posterior.toml"
@@ -106,4 +106,14 @@ def render_posterior(cal: Calibration) -> str:
     for j, name in enumerate(CALIBRATED):
         vals = ", ".join(_q(float(v)) for v in cal.ensemble[order, j])
         lines.append(f"{name} = [{vals}]")
+    # observed vs fitted vs predicted with the study left out (kratomsim validate reads these)
+    for row in summary_rows(cal):
+        lines += ["", "[[check]]"]
+        for key, value in row.items():
+            if isinstance(value, bool):
+                lines.append(f"{key} = {'true' if value else 'false'}")
+            elif isinstance(value, str):
+                lines.append(f'{key} = "{value}"')
+            elif value is not None:
+                lines.append(f"{key} = {_q(float(value))}")
     return "\n".join(lines) + "\n"

@@ -36,6 +36,14 @@ def pd_posterior() -> dict[str, FloatArray]:
     return ens
 
 
+def posterior_checks() -> list[dict[str, object]]:
+    """Observed vs fitted vs left-one-study-out rows of the shipped calibration (``[[check]]``)."""
+    path = resources.files("kratomsim.evidence").joinpath("data", POSTERIOR_FILE)
+    if not path.is_file():
+        return []
+    return [dict(row) for row in tomllib.loads(path.read_text("utf-8")).get("check", [])]
+
+
 def posterior_meta() -> dict[str, object]:
     """The ``[meta]`` table of the shipped posterior (method, sets evaluated, what it fitted)."""
     path = resources.files("kratomsim.evidence").joinpath("data", POSTERIOR_FILE)

@@ -37,6 +37,7 @@ from kratomsim.engine.subjects import Dosing, SubjectOutputs, simulate_subjects
 from kratomsim.errors import JournalError, KratomsimError, bad_value
 from kratomsim.evidence import CitedValue, Product, load_parameters, resolve_product
 from kratomsim.evidence.model_parameters import central_values, cited
+from kratomsim.evidence.posterior import pd_posterior
 from kratomsim.journal.fit_data import SOWS_MAX, FitData
 from kratomsim.journal.fit_sampler import Prior
 
@@ -84,11 +85,38 @@ def content_prior(product: Product) -> CitedValue:
     )
 
 
+def person_wd_gain(typical: CitedValue) -> CitedValue:
+    """Prior of one person's withdrawal gain: the population posterior's typical value times the
+    fitted between-person spread (5-95 % of ``wd_gain·exp(omega_wd_gain·z)`` over the ensemble)."""
+    post = pd_posterior()
+    if "wd_gain" not in post or "omega_wd_gain" not in post:
+        return typical
+    z = norm.ppf((np.arange(200) + 0.5) / 200)
+    person = (
+        post["wd_gain"][:, None] * np.exp(post["omega_wd_gain"][:, None] * z[None, :])
+    ).ravel()
+    lo, hi = np.percentile(person, [5, 95])
+    return typical.model_copy(
+        update={
+            "low": float(min(lo, typical.value)),
+            "high": float(max(hi, typical.value)),
+            "distribution": "log-uniform",
+            "note": "Prior of one person: the population posterior of the typical gain times the "
+            "fitted between-person spread, 5-95 % (pd_posterior.toml).",
+        }
+    )
+
+
 def person_priors(product: Product) -> tuple[Prior, ...]:
-    """The priors of :data:`PERSON_PARAMETERS` for a journal of ``product``."""
+    """The priors of :data:`PERSON_PARAMETERS` for a journal of ``product``.
+
+    Where the population calibration fitted a parameter, its posterior sets the prior
+    (``wd_gain`` widened by the between-person spread: the prior is for one person).
+    """
     model = {
         v.name: v for v in cited(product.absorption, ("nrs_relief_max", "tol_k_on", "wd_gain"))
     }
+    model["wd_gain"] = person_wd_gain(model["wd_gain"])
     day = load_parameters(("adaptation.toml",))
     shared = {**model, "nrs_day_sd": day["nrs_day_sd"], "nrs_day_rho": day["nrs_day_rho"]}
     shared["baseline_nrs"] = _fit_values()["fit_baseline_nrs"]
