@@ -137,7 +137,7 @@ def dose_times(doses_per_day: int) -> FloatArray:
     start, end = v["cohort_waking_start_h"], v["cohort_waking_end_h"]
     day = np.array([start]) if doses_per_day == 1 else np.linspace(start, end, doses_per_day)
     days = int(v["cohort_days_of_use"])
-    return (np.arange(days)[:, None] * 24.0 + day[None, :]).ravel()
+    return np.asarray((np.arange(days)[:, None] * 24.0 + day[None, :]).ravel(), dtype=np.float64)
 
 
 @dataclass(frozen=True)

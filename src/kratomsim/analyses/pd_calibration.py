@@ -32,13 +32,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
-from scipy.special import logsumexp
+from scipy.special import logsumexp as _logsumexp
 
 from kratomsim.analyses.cohorts import CohortRun, make_cohort, simulate_cohort
 from kratomsim.analyses.pd_targets import Target, targets
 from kratomsim.evidence import CitedValue, load_parameters
 
 FloatArray = NDArray[np.float64]
+
+
+def logsumexp(x: FloatArray, axis: int | None = None) -> FloatArray:
+    """SciPy's logsumexp as an array (its annotations allow a tuple)."""
+    return np.asarray(_logsumexp(x, axis=axis), dtype=np.float64)
+
 
 #: The parameters fitted here (specification names, plus the between-person spread of wd_gain).
 CALIBRATED = (
@@ -111,11 +117,11 @@ class _Proposal:
     log_inside: float  # log of the share of the untruncated t inside the prior box
 
     def logpdf(self, x: FloatArray) -> FloatArray:
-        t = stats.multivariate_t(self.mean, self.cov, df=self.df)
+        t = stats.multivariate_t(self.mean, self.cov, df=self.df)  # pyright: ignore[reportArgumentType]
         return t.logpdf(x) - self.log_inside
 
     def draw(self, n: int, rng: np.random.Generator, lo: FloatArray, hi: FloatArray) -> FloatArray:
-        t = stats.multivariate_t(self.mean, self.cov, df=self.df, seed=rng)
+        t = stats.multivariate_t(self.mean, self.cov, df=self.df, seed=rng)  # pyright: ignore[reportArgumentType]
         out: list[FloatArray] = []
         while sum(len(o) for o in out) < n:
             x = np.atleast_2d(t.rvs(4 * n))
@@ -133,7 +139,7 @@ def _fit_proposal(
     # widen (a proposal must be heavier-tailed than the target) and keep it well conditioned
     span = (hi - lo) ** 2
     cov = 2.0 * cov + np.diag(1e-3 * span)
-    t = stats.multivariate_t(mean, cov, df=5.0, seed=rng)
+    t = stats.multivariate_t(mean, cov, df=5.0, seed=rng)  # pyright: ignore[reportArgumentType]
     probe = np.atleast_2d(t.rvs(20000))
     inside = np.mean(np.all((probe >= lo) & (probe <= hi), axis=1))
     return _Proposal(mean, cov, 5.0, float(np.log(max(inside, 1e-6))))
@@ -153,7 +159,7 @@ def _tempered(ll: FloatArray, base: FloatArray, share: float = 0.05) -> FloatArr
     """Log-weights ``ll/τ + base`` with the smallest τ ≥ 1 whose effective sample size is at
     least ``share`` of the sets: the next proposal covers the posterior's neighbourhood instead of
     collapsing on the few best sets of an early wave."""
-    need = max(share * ll.size, min(30.0, ll.size / 2))
+    need = max(share * ll.size, min(50.0, ll.size / 2))
     if ess(ll + base) >= need:
         return ll + base
     lo_t, hi_t = 0.0, 12.0  # log τ
@@ -164,6 +170,22 @@ def _tempered(ll: FloatArray, base: FloatArray, share: float = 0.05) -> FloatArr
         else:
             lo_t = mid
     return ll / np.exp(hi_t) + base
+
+
+def _learning_rate(total: FloatArray, base: FloatArray, min_ess: float) -> float:
+    """The largest η ≤ 1 with ``ess(η·total + base) ≥ min_ess`` (bisection on log η)."""
+    if ess(total + base) >= min_ess:
+        return 1.0
+    lo, hi = -12.0, 0.0  # log η: hi fails, lo passes
+    if ess(np.exp(lo) * total + base) < min_ess:
+        return float(np.exp(lo))
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if ess(np.exp(mid) * total + base) >= min_ess:
+            lo = mid
+        else:
+            hi = mid
+    return float(np.exp(lo))
 
 
 def psis(logw: FloatArray) -> tuple[FloatArray, float]:
@@ -211,6 +233,10 @@ class Calibration:
     leave_one_out: tuple[Prediction, ...]
     waves: int
     seed: int
+    #: likelihood weight η of the shipped posterior (1 = the plain posterior; see calibrate)
+    learning_rate: float = 1.0
+    #: effective sample size of the plain posterior (η = 1)
+    full_ess: float = float("nan")
     notes: list[str] = field(default_factory=list)
 
     def ensemble_dict(self) -> dict[str, FloatArray]:
@@ -224,13 +250,18 @@ def _wquantile(x: FloatArray, logw: FloatArray, qs: tuple[float, ...]) -> list[f
     return [float(x[order][min(np.searchsorted(cw, q), x.size - 1)]) for q in qs]
 
 
+def _value(t: Target) -> float:
+    v = t.observation.value
+    return float("nan") if v is None else float(v)
+
+
 def _predictions(
     ev: Evaluation, tgts: tuple[Target, ...], logw: FloatArray, k: float | None, cols: list[int]
 ) -> list[Prediction]:
     out = []
     for j in cols:
         lo, med, hi = _wquantile(ev.statistics[:, j], logw, (0.05, 0.5, 0.95))
-        out.append(Prediction(tgts[j].key, float(tgts[j].observation.value), med, lo, hi, k))
+        out.append(Prediction(tgts[j].key, _value(tgts[j]), med, lo, hi, k))
     return out
 
 
@@ -241,16 +272,27 @@ def calibrate(
     per_group: int = 12,
     ensemble_size: int = 200,
     seed: int = 0,
+    learning_rate: float | None = None,
+    min_ess: float = 100.0,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Calibration:
-    """Fit :data:`CALIBRATED` to every weighed observation (AMIS, see the module docstring)."""
+    """Fit :data:`CALIBRATED` to every weighed observation (AMIS, see the module docstring).
+
+    ``learning_rate`` η weighs the likelihood (general Bayesian updating with a learning rate,
+    Bissiri, Holmes & Walker 2016, J R Stat Soc B 78:1103–1130, doi:10.1111/rssb.12158): ``None``
+    takes the largest η ≤ 1 at which the weights still rest on ``min_ess`` effective sets. Where
+    the model cannot reproduce some observations (it says which), the plain posterior (η = 1)
+    collapses onto a handful of sets that trade one misfit against another; a smaller η keeps the
+    spread that this misspecification leaves. The calibration reports η and the plain
+    posterior's effective sample size.
+    """
     if sets_per_wave < 16 or waves < 1 or ensemble_size < 1:
         raise ValueError("sets_per_wave must be ≥ 16, waves ≥ 1 and ensemble_size ≥ 1")
     tgts = targets()
     lo, hi = _box()
     box = float(np.sum(hi - lo))
     rng = np.random.default_rng(seed)
-    sobol = stats.qmc.Sobol(len(CALIBRATED), scramble=True, seed=rng)
+    sobol = stats.qmc.Sobol(len(CALIBRATED), scramble=True, rng=rng)
     x = lo + sobol.random(sets_per_wave) * (hi - lo)
     counts: list[int] = []
     props: list[_Proposal | None] = []
@@ -278,7 +320,10 @@ def calibrate(
         np.vstack([e.loglik for e in evals]),
     )
     base = -_log_mixture(ev.log_theta, counts, props, box)
-    lw, k = psis(ev.loglik.sum(axis=1) + base)
+    total = ev.loglik.sum(axis=1)
+    full_ess = ess(total + base)
+    eta = _learning_rate(total, base, min_ess) if learning_rate is None else learning_rate
+    lw, k = psis(eta * total + base)
     # systematic resampling into an equally weighted ensemble
     w = np.exp(lw - logsumexp(lw))
     pos = (rng.random() + np.arange(ensemble_size)) / ensemble_size
@@ -289,9 +334,11 @@ def calibrate(
     for study in dict.fromkeys(t.study for t in tgts):
         cols = [j for j, t in enumerate(tgts) if t.study == study]
         keep = [j for j in range(len(tgts)) if j not in cols]
-        lw_s, k_s = psis(ev.loglik[:, keep].sum(axis=1) + base)
+        lw_s, k_s = psis(eta * ev.loglik[:, keep].sum(axis=1) + base)
         loso += _predictions(ev, tgts, lw_s, k_s, cols)
-    return Calibration(tgts, ev, lw, k, ess(lw), ensemble, tuple(fitted), tuple(loso), waves, seed)
+    return Calibration(
+        tgts, ev, lw, k, ess(lw), ensemble, tuple(fitted), tuple(loso), waves, seed, eta, full_ess
+    )
 
 
 def summary_rows(cal: Calibration) -> list[Mapping[str, object]]:

@@ -38,7 +38,9 @@ def _header(cal: Calibration) -> list[str]:
         f"# observations ({len(cal.targets)} from {len(sources)} studies, outcome_studies.toml) by",
         "# adaptive multiple importance sampling with Pareto-smoothed weights.",
         f"# Sets evaluated: {cal.evaluation.log_theta.shape[0]} in {cal.waves} waves (seed {cal.seed});"
-        f" effective sample size {cal.ess:.0f}; Pareto k {cal.pareto_k:.2f}.",
+        f" likelihood weight (learning rate) {cal.learning_rate:.3g}: effective sample size"
+        f" {cal.ess:.0f}, Pareto k {cal.pareto_k:.2f}; at full weight the effective sample size"
+        f" would be {cal.full_ess:.1f}.",
     ]
 
 
@@ -99,6 +101,8 @@ def render_posterior(cal: Calibration) -> str:
         f"seed = {cal.seed}",
         f"effective_sample_size = {cal.ess:.1f}",
         f"pareto_k = {cal.pareto_k:.3f}",
+        f"learning_rate = {cal.learning_rate:.4g}",
+        f"full_weight_effective_sample_size = {cal.full_ess:.2f}",
         "fitted_to = [" + ", ".join(f'"{t.key}"' for t in cal.targets) + "]",
         "",
         "[ensemble]",
@@ -114,6 +118,6 @@ def render_posterior(cal: Calibration) -> str:
                 lines.append(f"{key} = {'true' if value else 'false'}")
             elif isinstance(value, str):
                 lines.append(f'{key} = "{value}"')
-            elif value is not None:
+            elif isinstance(value, int | float):
                 lines.append(f"{key} = {_q(float(value))}")
     return "\n".join(lines) + "\n"

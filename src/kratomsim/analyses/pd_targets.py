@@ -133,6 +133,8 @@ def loglik(obs: Observation, sim: FloatArray) -> FloatArray:
     """Log-likelihood of ``obs`` for simulated statistics ``sim`` (one per parameter set)."""
     u = obs.uncertainty
     delta = cohort_values()["relative_discrepancy"]
+    if obs.value is None:
+        raise ValueError(f"{obs.id}: no value to weigh")
     value = float(obs.value)
     if obs.unit == "proportion":
         if u.n is None:

@@ -1,3 +1,7 @@
+# SymPy annotates most results as Basic where an Expr is returned, and typeshed-less libsbml
+# calls are untyped: these checks are left to the tests for this module.
+# pyright: reportArgumentType=false, reportReturnType=false, reportCallIssue=false
+# pyright: reportIncompatibleMethodOverride=false, reportOptionalSubscript=false
 """The straight-line code of one collocation step (see :mod:`kratomsim.engine.codegen`).
 
 Node values are computed unit by unit in the order of :attr:`Structure.stages`. Every quantity at a

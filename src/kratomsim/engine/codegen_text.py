@@ -1,3 +1,7 @@
+# SymPy annotates most results as Basic where an Expr is returned, and typeshed-less libsbml
+# calls are untyped: these checks are left to the tests for this module.
+# pyright: reportArgumentType=false, reportReturnType=false, reportCallIssue=false
+# pyright: reportIncompatibleMethodOverride=false, reportOptionalSubscript=false
 """Text of generated code: printing SymPy expressions as Numba-friendly Python, fresh local names,
 parameter-only subexpressions hoisted into per-subject constants, unrolled small linear solves."""
 

@@ -126,7 +126,7 @@ def _steady_state_average(repeat: object, inputs: ModelInputs, mw: FloatArray) -
     assert rec is not None
     tau = float(rec.ii_h)
     n = int(max(_STEADY_DOSES, np.ceil(_STEADY_MIN_DAYS * 24.0 / tau)))
-    times = np.arange(n) * tau
+    times = np.arange(n, dtype=np.float64) * tau
     t = np.linspace(times[-1], times[-1] + tau, 97)
     dosing = Dosing(
         inputs.product.absorption,

@@ -40,6 +40,8 @@ MODEL_FILES = (
     "adaptation.toml",
     "outcomes.toml",
     "side_effects.toml",
+    # the population-level calibration's fitted values replace the priors above
+    "pd_calibrated.toml",
 )
 
 
@@ -93,9 +95,7 @@ class ModelEvidence:
     def uncertain(self) -> tuple[str, ...]:
         """Parameters whose cited value has a range that is sampled (low < high, not fixed)."""
         return tuple(
-            name
-            for name, c in self.cited.items()
-            if c.low < c.high and c.distribution != "fixed"
+            name for name, c in self.cited.items() if c.low < c.high and c.distribution != "fixed"
         )
 
 

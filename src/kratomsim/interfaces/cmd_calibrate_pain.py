@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -60,7 +61,7 @@ def calibrate_pain_cmd(
         )
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} sets"),
-        TimeElapsedColumn(), console=out.__class__(stderr=True), transient=True,
+        TimeElapsedColumn(), console=Console(stderr=True), transient=True,
     )  # fmt: skip
     with bar:
         task = bar.add_task("calibrating", total=sets * waves)
@@ -99,7 +100,9 @@ def calibrate_pain_cmd(
         params.add_row(name, f"{med:.4g}", f"{lo:.4g}", f"{hi:.4g}")
     out.print(params)
     out.print(
-        f"{cal.evaluation.log_theta.shape[0]} sets evaluated; effective sample size {cal.ess:.0f}; "
+        f"{cal.evaluation.log_theta.shape[0]} sets evaluated; likelihood weight (learning rate) "
+        f"{cal.learning_rate:.3g} (at full weight the effective sample size would be "
+        f"{cal.full_ess:.1f}); effective sample size {cal.ess:.0f}; "
         f"Pareto k {cal.pareto_k:.2f} ({'reliable' if cal.pareto_k < 0.7 else 'NOT reliable: more sets or waves'})."
     )
     if json_file is not None:

@@ -236,7 +236,7 @@ def _with_observations(
     for k, analyte in enumerate(sim.analytes):
         times, dv = t_obs[analytes == analyte], dv_all[analytes == analyte]
         if unit is Unit.nm:  # ng/mL → nM with the molar mass (g/mol)
-            dv = dv * 1000.0 / float(sim.params[("mw_mg", "mw_7oh")[k]][0])
+            dv = dv * 1000.0 / float(sim.values[("mw_mg", "mw_7oh")[k]])
         column = np.full(grid.size, np.nan)
         at = np.minimum(np.searchsorted(grid, times), grid.size - 1)
         inside = grid[at] == times  # observations after the window are left out

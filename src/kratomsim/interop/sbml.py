@@ -1,3 +1,7 @@
+# SymPy annotates most results as Basic where an Expr is returned, and typeshed-less libsbml
+# calls are untyped: these checks are left to the tests for this module.
+# pyright: reportArgumentType=false, reportReturnType=false, reportCallIssue=false
+# pyright: reportIncompatibleMethodOverride=false, reportOptionalSubscript=false
 """SBML Level 3 Version 2 export of the model, generated from the specification.
 
 Everything comes from :mod:`kratomsim.spec`: amount states (nmol) become species in one compartment

@@ -1,3 +1,7 @@
+# SymPy annotates most results as Basic where an Expr is returned, and typeshed-less libsbml
+# calls are untyped: these checks are left to the tests for this module.
+# pyright: reportArgumentType=false, reportReturnType=false, reportCallIssue=false
+# pyright: reportIncompatibleMethodOverride=false, reportOptionalSubscript=false
 """The structure the kernels are generated from: which states, which linear part, which coupling.
 
 The generated kernels solve the model with an exponential Gauss–Legendre collocation method

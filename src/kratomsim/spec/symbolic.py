@@ -1,3 +1,7 @@
+# SymPy annotates most results as Basic where an Expr is returned, and typeshed-less libsbml
+# calls are untyped: these checks are left to the tests for this module.
+# pyright: reportArgumentType=false, reportReturnType=false, reportCallIssue=false
+# pyright: reportIncompatibleMethodOverride=false, reportOptionalSubscript=false
 """The specification's equations as SymPy expressions: right-hand sides, intermediates, outputs.
 
 Parsing is strict: only the names the specification declares, numbers, ``+ - * / **``, ``Max``,

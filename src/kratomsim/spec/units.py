@@ -1,3 +1,7 @@
+# SymPy annotates most results as Basic where an Expr is returned, and typeshed-less libsbml
+# calls are untyped: these checks are left to the tests for this module.
+# pyright: reportArgumentType=false, reportReturnType=false, reportCallIssue=false
+# pyright: reportIncompatibleMethodOverride=false, reportOptionalSubscript=false
 """Units of the specification, checked with pint.
 
 Every number the kernels see is in one coherent base: **nmol, L, h, ng** (so 1 nM = 1 nmol/L and
