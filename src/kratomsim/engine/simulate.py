@@ -14,8 +14,8 @@ from kratomsim.engine.core import auc_inf_per_nmol, concentrations_nm, simulate_
 from kratomsim.engine.params import model_inputs
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.summary import summarise
-from kratomsim.errors import RegimenError, ScenarioError, bad_value
-from kratomsim.evidence import CitedValue, load_parameters, resolve_product
+from kratomsim.errors import ProductError, RegimenError, ScenarioError, bad_value
+from kratomsim.evidence import CitedValue, Product, load_parameters, resolve_product
 from kratomsim.models.dosing import DoseEvents, Regimen
 from kratomsim.models.pk import PARAMETERS
 from kratomsim.models.regimen_text import parse_regimen
@@ -65,6 +65,33 @@ def _as_scenario(regimen: str | os.PathLike[str] | Regimen | Scenario) -> Scenar
             )
         )
     return parse_regimen(regimen)
+
+
+def _product_of(
+    reg: Regimen, product: str | None, mg_per_g: float | None, oh7_mg_per_g: float | None
+) -> Product:
+    """The product of a run: the one the regimen text implies (7-OH in mg), else ``product``."""
+    if reg.product is None:
+        return resolve_product(product or "leaf-powder")
+    implied = resolve_product(reg.product)
+    if product is not None and resolve_product(product).id != implied.id:
+        raise ProductError(
+            bad_value(
+                f"The regimen gives its doses as mg of 7-OH (product {implied.id!r}), "
+                "which contradicts the product",
+                product,
+                f"Leave the product out, or give it as {implied.id!r}.",
+            )
+        )
+    if mg_per_g is not None or oh7_mg_per_g is not None:
+        raise ProductError(
+            bad_value(
+                "The regimen states the 7-OH in each dose; a content per g does not apply",
+                f"mg_per_g={mg_per_g}, oh7_mg_per_g={oh7_mg_per_g}",
+                "Leave out the mitragynine and 7-OH content.",
+            )
+        )
+    return implied
 
 
 def terminal_half_life_h(params: Mapping[str, float]) -> float:
@@ -122,7 +149,8 @@ def simulate(
         :class:`~kratomsim.models.dosing.Regimen` or a :class:`~kratomsim.models.scenario.Scenario`.
         Amounts are grams (or mg) of *product*.
     product
-        ``leaf-powder`` (default), ``tea``, ``extract`` or ``7oh-concentrate``.
+        ``leaf-powder`` (default), ``tea``, ``extract``, ``7oh-concentrate`` or ``7oh-tablet``
+        (the default when the regimen gives mg of 7-OH, e.g. "one 15 mg 7-OH tablet twice daily").
 
     Other arguments
     ---------------
@@ -153,7 +181,7 @@ def simulate(
         duration = spec.duration if duration is None else duration
     else:
         reg = spec
-    prod = resolve_product(product or "leaf-powder")
+    prod = _product_of(reg, product, mg_per_g, oh7_mg_per_g)
     inputs = model_inputs(load_parameters(), prod, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
     params = dict(inputs.params)
     used: list[CitedValue] = list(inputs.used)
