@@ -19,11 +19,13 @@ tokens as written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedInput, VisitError
 
 from kratomsim.errors import KratomsimError
@@ -41,7 +43,7 @@ __all__ = [
 #: The regimen grammar. Lower-case names are rules, upper-case names are words (terminals).
 GRAMMAR = r"""
 regimen: step (THEN step)* (THEN STOP)?
-plan: STOP | taper
+plan: STOP | taper | BY? NUMBER UNIT taper_every
 
 step: dose schedule? duration?                         -> dose_step
     | taper duration?                                  -> taper_step
@@ -179,28 +181,34 @@ def _words(items: list[Any]) -> tuple[str, ...]:
     return tuple(str(x) for x in items if isinstance(x, Token))
 
 
-@v_args(meta=True)
-class _ToSteps(Transformer[Token, Any]):
-    """Turn the parse tree into :class:`Step` values, keeping every token as text."""
+#: The text being parsed (the transformer runs inside the parser, so it cannot be passed).
+_TEXT: ContextVar[str] = ContextVar("regimen_text", default="")
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+
+class _ToSteps(Transformer[Token, Any]):
+    """Turn each rule into :class:`Step` parts as it is parsed, keeping every token as text.
+
+    It runs inside the LALR parser (lark's inline transformer), so no tree is built.
+    """
+
+    @property
+    def text(self) -> str:
+        return _TEXT.get()
 
     # --- amounts
-    def mass(self, meta: Any, c: list[Any]) -> Amount:
+    def mass(self, c: list[Any]) -> Amount:
         return Amount("mass", str(c[0]), str(c[1]))
 
-    def oh7_mass(self, meta: Any, c: list[Any]) -> Amount:
+    def oh7_mass(self, c: list[Any]) -> Amount:
         item = next((str(t) for t in c if isinstance(t, Token) and t.type == "ITEM"), "")
         return Amount("oh7", str(c[0]), str(c[1]), count="1" if item else "", item=item, oh7=True)
 
-    def sized_items(self, meta: Any, c: list[Any]) -> Amount:
+    def sized_items(self, c: list[Any]) -> Amount:
         count, number, unit = c[0], str(c[1]), str(c[2])
         oh7 = any(isinstance(t, Token) and t.type == "OH7" for t in c)
         return Amount("items", number, unit, count, str(c[-1]), oh7, "each")
 
-    def items(self, meta: Any, c: list[Any]) -> Amount:
+    def items(self, c: list[Any]) -> Amount:
         count = c[0]
         item = next(str(t) for t in c if isinstance(t, Token) and t.type == "ITEM")
         oh7 = any(isinstance(t, Token) and t.type == "OH7" for t in c)
@@ -209,17 +217,17 @@ class _ToSteps(Transformer[Token, Any]):
             return Amount("items", "", "", count, item, oh7)
         return Amount("items", size.number, size.unit, count, item, oh7 or size.oh7, size.size_kind)
 
-    def count(self, meta: Any, c: list[Any]) -> str:
+    def count(self, c: list[Any]) -> str:
         return "1" if c[0].type == "A" else str(c[0])
 
-    def size(self, meta: Any, c: list[Any]) -> Amount:
+    def size(self, c: list[Any]) -> Amount:
         nums = [t for t in c if isinstance(t, Token) and t.type == "NUMBER"]
         units = [t for t in c if isinstance(t, Token) and t.type == "UNIT"]
         oh7 = any(isinstance(t, Token) and t.type == "OH7" for t in c)
         kind = next((x for x in c if isinstance(x, str) and not isinstance(x, Token)), "")
         return Amount("size", str(nums[0]), str(units[0]), oh7=oh7, size_kind=kind)
 
-    def size_each(self, meta: Any, c: list[Any]) -> Amount:
+    def size_each(self, c: list[Any]) -> Amount:
         counts = [x for x in c if isinstance(x, str) and not isinstance(x, Token)]
         nums = [t for t in c if isinstance(t, Token) and t.type == "NUMBER"]
         units = [t for t in c if isinstance(t, Token) and t.type == "UNIT"]
@@ -229,10 +237,10 @@ class _ToSteps(Transformer[Token, Any]):
             return Amount("size", f"{per!r}", str(units[-1]), oh7=oh7, size_kind="each")
         return Amount("size", str(nums[-1]), str(units[-1]), oh7=oh7, size_kind="each")
 
-    def size_kind(self, meta: Any, c: list[Any]) -> str:
+    def size_kind(self, c: list[Any]) -> str:
         return "total" if c[0].type == "TOTAL" else "each"
 
-    def dose(self, meta: Any, c: list[Any]) -> tuple[bool, Amount]:
+    def dose(self, c: list[Any]) -> tuple[bool, Amount]:
         return (isinstance(c[0], Token) and c[0].type == "TAKE", c[-1])
 
     # --- schedules
@@ -247,13 +255,13 @@ class _ToSteps(Transformer[Token, Any]):
         words = _words([t for t in c if isinstance(t, Token) and t.type not in ("AT",)])
         return Schedule(kind, words, clocks=clocks, daily=daily, **kw)
 
-    def once(self, meta: Any, c: list[Any]) -> Schedule:
+    def once(self, c: list[Any]) -> Schedule:
         return self._schedule("once", c)
 
-    def once_at(self, meta: Any, c: list[Any]) -> Schedule:
+    def once_at(self, c: list[Any]) -> Schedule:
         return self._schedule("once_at", c)
 
-    def times_per(self, meta: Any, c: list[Any]) -> Schedule:
+    def times_per(self, c: list[Any]) -> Schedule:
         times, per = c[0], c[1]
         return Schedule(
             "times_per",
@@ -262,71 +270,71 @@ class _ToSteps(Transformer[Token, Any]):
             clocks=next((x[1] for x in c[2:] if isinstance(x, tuple) and x[0] == "clocks"), ()),
         )
 
-    def times(self, meta: Any, c: list[Any]) -> tuple[str, ...]:
+    def times(self, c: list[Any]) -> tuple[str, ...]:
         return _words(c)
 
-    def per(self, meta: Any, c: list[Any]) -> str:
+    def per(self, c: list[Any]) -> str:
         if c[-1].type in ("DAILY",):
             return "day"
         if c[-1].type == "WEEKLY":
             return "week"
         return str(c[-1])
 
-    def daily(self, meta: Any, c: list[Any]) -> Schedule:
+    def daily(self, c: list[Any]) -> Schedule:
         return self._schedule("daily", c)
 
-    def named(self, meta: Any, c: list[Any]) -> Schedule:
+    def named(self, c: list[Any]) -> Schedule:
         return Schedule("named", _words(c))
 
-    def weekly(self, meta: Any, c: list[Any]) -> Schedule:
+    def weekly(self, c: list[Any]) -> Schedule:
         return Schedule("weekly", _words(c))
 
-    def every(self, meta: Any, c: list[Any]) -> Schedule:
+    def every(self, c: list[Any]) -> Schedule:
         return Schedule("every", _words(c), number=str(c[1]), unit=str(c[2]))
 
-    def every_other(self, meta: Any, c: list[Any]) -> Schedule:
+    def every_other(self, c: list[Any]) -> Schedule:
         return Schedule("every_other", _words(c), unit=str(c[2]))
 
-    def every_unit(self, meta: Any, c: list[Any]) -> Schedule:
+    def every_unit(self, c: list[Any]) -> Schedule:
         return self._schedule("every_unit", c, unit=str(c[1]))
 
-    def every_clocks(self, meta: Any, c: list[Any]) -> Schedule:
+    def every_clocks(self, c: list[Any]) -> Schedule:
         return self._schedule("every_clocks", c)
 
-    def at_clocks(self, meta: Any, c: list[Any]) -> Schedule:
+    def at_clocks(self, c: list[Any]) -> Schedule:
         return self._schedule("at_clocks", c)
 
-    def clocks(self, meta: Any, c: list[Any]) -> tuple[str, tuple[str, ...]]:
+    def clocks(self, c: list[Any]) -> tuple[str, tuple[str, ...]]:
         return ("clocks", tuple(str(t) for t in c if isinstance(t, Token) and t.type == "CLOCK"))
 
-    def clock_daily(self, meta: Any, c: list[Any]) -> str:
+    def clock_daily(self, c: list[Any]) -> str:
         return "clock_daily"
 
-    def rate(self, meta: Any, c: list[Any]) -> Schedule:
+    def rate(self, c: list[Any]) -> Schedule:
         unit = c[0]
         split = c[1] if len(c) > 1 else ""
         return Schedule("rate", (), unit=unit, split=split)
 
-    def split(self, meta: Any, c: list[Any]) -> str:
+    def split(self, c: list[Any]) -> str:
         nums = [t for t in c if isinstance(t, Token) and t.type == "NUMBER"]
         return str(nums[0]) if nums else "1"
 
-    def per_period(self, meta: Any, c: list[Any]) -> str:
+    def per_period(self, c: list[Any]) -> str:
         return str(c[-1])
 
     # --- durations and tapers
-    def duration(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+    def duration(self, c: list[Any]) -> tuple[str, str]:
         if c[1].type == "A":
             return ("1", str(c[2]))
         return (str(c[1]), str(c[2]))
 
-    def taper(self, meta: Any, c: list[Any]) -> tuple[str, str, tuple[str, str]]:
+    def taper(self, c: list[Any]) -> tuple[str, str, tuple[str, str]]:
         num = next(t for t in c if isinstance(t, Token) and t.type == "NUMBER")
         unit = next(t for t in c if isinstance(t, Token) and t.type in ("UNIT", "PCT"))
         every = next(x for x in c if isinstance(x, tuple))
         return (str(num), str(unit), every)
 
-    def taper_every(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+    def taper_every(self, c: list[Any]) -> tuple[str, str]:
         if c[0].type in ("WEEKLY", "DAILY"):
             return ("1", "week" if c[0].type == "WEEKLY" else "day")
         if c[0].type == "EVERY" and c[1].type == "OTHER":
@@ -336,28 +344,29 @@ class _ToSteps(Transformer[Token, Any]):
         return ("1", str(c[-1]))
 
     # --- steps
-    def dose_step(self, meta: Any, c: list[Any]) -> Step:
+    def dose_step(self, c: list[Any]) -> Step:
         take, amount = c[0]
         schedule = next((x for x in c[1:] if isinstance(x, Schedule)), None)
         duration = next((x for x in c[1:] if isinstance(x, tuple)), None)
-        text = self.text[meta.start_pos : meta.end_pos]
-        return Step("dose", text, amount, schedule, duration, take=take)
+        return Step("dose", "", amount, schedule, duration, take=take)
 
-    def taper_step(self, meta: Any, c: list[Any]) -> Step:
+    def taper_step(self, c: list[Any]) -> Step:
         duration = c[1] if len(c) > 1 else None
-        return Step(
-            "taper", self.text[meta.start_pos : meta.end_pos], duration=duration, taper=c[0]
-        )
+        return Step("taper", "", duration=duration, taper=c[0])
 
-    def regimen(self, meta: Any, c: list[Any]) -> tuple[list[Step], bool]:
+    def regimen(self, c: list[Any]) -> tuple[list[Step], bool]:
         steps = [x for x in c if isinstance(x, Step)]
         stop = any(isinstance(x, Token) and x.type == "STOP" for x in c)
-        return steps, stop
+        # "then" only ever separates parts, so the text of part i lies between the "then"s
+        texts = [t.strip() for t in re.split(r"\bthen\b", self.text)]
+        return [replace(step, text=text) for step, text in zip(steps, texts, strict=False)], stop
 
-    def plan(self, meta: Any, c: list[Any]) -> Step | None:
-        if isinstance(c[0], Token):
-            return None  # stop
-        return Step("taper", self.text, taper=c[0])
+    def plan(self, c: list[Any]) -> Step | None:
+        if isinstance(c[0], Token) and c[0].type == "STOP":
+            return None
+        if isinstance(c[0], tuple):
+            return Step("taper", self.text, taper=c[0])
+        return Step("taper", self.text, taper=self.taper(c))  # "-1 g per week"
 
 
 @cache
@@ -368,7 +377,7 @@ def _parser() -> Lark:
         start=["regimen", "plan"],
         parser="lalr",
         lexer="contextual",
-        propagate_positions=True,
+        transformer=_ToSteps(),
     )
 
 
@@ -384,9 +393,9 @@ def _problem(text: str, exc: UnexpectedInput) -> SyntaxProblem:
 
 
 def _run(text: str, start: str) -> Any:
+    token = _TEXT.set(text)
     try:
-        tree = _parser().parse(text, start=start)
-        return _ToSteps(text).transform(tree)
+        return _parser().parse(text, start=start)
     except VisitError as exc:  # an error raised while reading the tree
         if isinstance(exc.orig_exc, KratomsimError):
             raise exc.orig_exc from None
@@ -395,6 +404,8 @@ def _run(text: str, start: str) -> Any:
         return _problem(text, exc)
     except LarkError:  # pragma: no cover - defensive: any other parser failure
         return SyntaxProblem(text, 0, True)
+    finally:
+        _TEXT.reset(token)
 
 
 def parse_tree(text: str) -> tuple[list[Step], bool] | SyntaxProblem:

@@ -213,6 +213,7 @@ def normalise(text: str) -> tuple[str, tuple[str, ...]]:
     """
     notes: list[str] = []
     s = _fold(text)
+    s = re.sub(r"\s*\b(?:percent|per cent|pct)\b", "%", s)
     s = _words_to_numbers(s)
     s = _fractions(s)
     s = _decimal_commas(s)
