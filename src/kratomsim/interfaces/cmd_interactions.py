@@ -22,7 +22,9 @@ from rich.text import Text
 from kratomsim.errors import MedicationError, bad_value
 from kratomsim.evidence import load_medications, resolve_medication
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.interfaces.briefs import interactions_lines
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.models.regimen_text import parse_time_h
 from kratomsim.reports.summary import DISCLAIMER
 from kratomsim.risk.ddi import InteractionPrediction, kratom_as_victim, predict_interactions
@@ -168,6 +170,8 @@ def interactions_cmd(
     list_drugs: Annotated[bool, typer.Option("--list", help="List the known drugs.")] = False,
 ) -> None:
     """Predict how kratom changes other drugs' exposure (CYP3A, CYP2D6) and how they change kratom's."""
+    if is_brief() and fmt is not InteractionFormat.table:
+        raise refuse_brief("interactions", fmt.value)
     if list_drugs:
         _list_drugs()
         return
@@ -199,6 +203,9 @@ def interactions_cmd(
         seed=seed,
     )
     effects = kratom_as_victim(meds)
+    if is_brief():
+        brief(interactions_lines(preds), out)
+        return
     if fmt is InteractionFormat.json:
         payload = {
             "regimen": regimen,

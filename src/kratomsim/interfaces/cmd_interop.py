@@ -18,6 +18,7 @@ from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import SCENARIO_SUFFIXES, read_scenario, simulate
 from kratomsim.engine.subjects import SCALAR_OUTPUTS, central_values, dosing_for
 from kratomsim.errors import InteropError, bad_value
+from kratomsim.interfaces.briefs import sensitivity_lines
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -29,6 +30,7 @@ from kratomsim.interfaces.options import (
     Unit,
     out,
 )
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.interfaces.render import summary_table
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.nonmem import EventDataset, format_dataset, parse_dataset
@@ -289,6 +291,8 @@ def sensitivity_cmd(
     from kratomsim.reports.sensitivity_plot import plot_sobol
 
     check_output(output)  # fail before the work
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("sensitivity", fmt.value)
     if plot is not None:
         check_plot_path(plot)
     res = model_sensitivity(
@@ -303,7 +307,9 @@ def sensitivity_cmd(
     )
     if plot is not None:
         plot_sobol(res, plot)
-    if fmt is Format.json:
+    if is_brief():
+        brief(sensitivity_lines(res), out)
+    elif fmt is Format.json:
         sys.stdout.write(json.dumps({**res.to_dict(), "note": SENSITIVITY_NOTE}) + "\n")
     elif fmt is Format.csv:
         sys.stdout.write(res.to_frame().to_csv(index=False, float_format="%.6g"))

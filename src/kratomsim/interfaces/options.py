@@ -6,9 +6,11 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console(highlight=False)
+from kratomsim.interfaces.output import FittingConsole
+
+#: The console every command prints through: its tables fit the width without breaking words.
+out = FittingConsole(highlight=False)
 
 
 class Format(StrEnum):
