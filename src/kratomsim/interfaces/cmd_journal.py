@@ -387,7 +387,7 @@ def path_cmd() -> None:
 @journal_app.command("symptoms")
 def symptoms_cmd() -> None:
     """List the symptom names the journal accepts."""
-    print("\n".join(SYMPTOMS))
+    print(", ".join(SYMPTOMS) if is_brief() else "\n".join(SYMPTOMS))
 
 
 def register(app: typer.Typer) -> None:
