@@ -131,7 +131,7 @@ def test_shared_properties_are_those_every_member_has() -> None:
 
 
 def test_a_class_is_not_one_medicine_for_interactions() -> None:
-    with pytest.raises(MedicationError, match="class of medicines.*e.g. 'alprazolam'"):
+    with pytest.raises(MedicationError, match=r"class of medicines.*e.g. 'alprazolam'"):
         resolve_medication("benzos")
 
 

@@ -96,12 +96,12 @@ class MedicationClass:
         shared = set.intersection(*classes)
         drug_classes = {m.drug_class for m in members}
         routes = {m.route for m in members}
+        fields["route"] = routes.pop() if len(routes) == 1 else "various"
         return Medication(
             id=f"class-{self.id}",
             name=f"{self.name} (class)",
             drug_class=drug_classes.pop() if len(drug_classes) == 1 else "medicine class",
             tags=tuple(sorted(shared)),
-            route=routes.pop() if len(routes) == 1 else "various",
             sources=tuple(dict.fromkeys([*self.sources, *(s for m in members for s in m.sources)])),
             grade="E",
             note=f"Class check over {', '.join(m.id for m in members)}. {self.note}",
