@@ -50,7 +50,8 @@ ProductOpt = Annotated[
     typer.Option(
         "--product",
         "-p",
-        help="leaf-powder, tea, extract or 7oh-concentrate (default: scenario's, or leaf-powder).",
+        help="leaf-powder, tea, extract, 7oh-concentrate or 7oh-tablet (default: the scenario's; "
+        "7oh-tablet when the regimen gives mg of 7-OH; else leaf-powder).",
     ),
 ]
 MgOpt = Annotated[

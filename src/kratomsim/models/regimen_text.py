@@ -42,15 +42,8 @@ import pint
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.models.dosing import MAX_DOSES, DoseRecord, Regimen
 from kratomsim.models.regimen_grammar import SyntaxProblem, parse_tree
-from kratomsim.models.regimen_steps import (
-    EXAMPLES,
-    MAX_SPAN_H,
-    Segment,
-    fmt_g,
-    grams,
-    hours,
-    interpret,
-)
+from kratomsim.models.regimen_steps import Segment, interpret
+from kratomsim.models.regimen_units import EXAMPLES, MAX_SPAN_H, fmt_g, grams, hours
 from kratomsim.models.regimen_words import normalise
 
 __all__ = [

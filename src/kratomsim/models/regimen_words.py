@@ -10,11 +10,11 @@ module rewrites such wording, one kind at a time and in a fixed order:
    and fractions (``1/2`` → ``0.5``, ``1 1/2`` → ``1.5``);
 4. decimal commas before a unit (``1,5 g`` → ``1.5 g``); a comma followed by exactly three digits
    (``1,500 mg``) may be a thousands separator, so it is asked about, never guessed;
-5. clock times with am/pm, ``noon`` and ``midnight`` (``8:30 pm`` → ``20:30``); a comma between
-   clock times becomes "and", any other comma a space (it only separates phrases);
+5. clock times with am/pm, ``noon`` and ``midnight`` (``8:30 pm`` → ``20:30``);
 6. times of day (``morning`` → ``08:00``, see :data:`TIMES_OF_DAY`): these are conventions, not facts
    about the person, so every one used is returned as a note that the parsed regimen's description
-   repeats ("morning read as 08:00").
+   repeats ("morning read as 08:00");
+7. commas: one between clock times becomes "and", any other a space (it only separates phrases).
 
 Nothing here decides what the regimen means; wording that could mean two things is left for the
 grammar to ask about. Errors are :class:`~kratomsim.errors.RegimenError` (or
