@@ -533,7 +533,7 @@ def taper_cmd(
         plot_taper(results, plot)
     rows = [taper_row(r) for r in results]
     if is_brief():
-        brief(taper_lines(rows), out)
+        brief([*taper_lines(rows), *([f"plot: {plot}"] if plot is not None else [])], out)
         return
     if fmt is Format.json:
         sys.stdout.write(json.dumps({"plans": rows, "disclaimer": DISCLAIMER}) + "\n")
