@@ -7,6 +7,7 @@ Every project error and every usage error ends the program with one line on stde
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from enum import StrEnum
@@ -28,8 +29,23 @@ from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.analyses.taper import compare_tapers
 from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
+from kratomsim.evidence import (
+    load_claims,
+    load_parameters,
+    load_products,
+    load_references,
+    unsupported_claims,
+)
 from kratomsim.interfaces.api import read_use, simulate
+from kratomsim.interfaces.briefs import (
+    calibrate_lines,
+    cite_lines,
+    claims_lines,
+    outcomes_lines,
+    products_lines,
+    simulate_lines,
+    taper_lines,
+)
 from kratomsim.interfaces.cmd_interop import simulate_events
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
@@ -42,6 +58,13 @@ from kratomsim.interfaces.options import (
     Style,
     Unit,
     out,
+)
+from kratomsim.interfaces.output import (
+    add_output_options,
+    brief,
+    is_brief,
+    refuse_brief,
+    refuse_format,
 )
 from kratomsim.interfaces.render import (
     HYPOTHESIS_NOTE,
@@ -65,6 +88,7 @@ from kratomsim.models.taper import parse_plan
 from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcomes, plot_taper
 from kratomsim.reports.summary import (
     DISCLAIMER,
+    content_used,
     render_html,
     render_markdown,
     series_dict,
@@ -141,6 +165,8 @@ def simulate_cmd(
     ] = None,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("simulate", fmt.value)
     if plot is not None:
         check_plot_path(plot)  # fail before the work
     if (events is None) == (regimen is None):
@@ -158,6 +184,14 @@ def simulate_cmd(
                     "--events gives exposure only",
                     "--outcomes/--hypothesis/--pain/--plot",
                     "Run those options with a REGIMEN.",
+                )
+            )
+        if is_brief():
+            raise KratomsimError(
+                bad_value(
+                    "--brief summarises one regimen, not an event dataset",
+                    "--events with --brief",
+                    "Leave out --brief (the table has one summary per ID).",
                 )
             )
         simulate_events(events, product, mg_per_g, oh7_mg_per_g, duration, fmt, unit)
@@ -184,7 +218,10 @@ def simulate_cmd(
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, duration)
     if plot is not None:
         plot_exposure(sim, plot, unit=unit.value)
-    if fmt is Format.csv:
+    if is_brief():
+        low, high = _content_bounds(sim, duration)
+        brief(simulate_lines(sim, low, high, regimen), out)
+    elif fmt is Format.csv:
         frame = sim.to_frame(unit=unit.value)
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     elif fmt is Format.json:
@@ -200,6 +237,34 @@ def simulate_cmd(
         out.print(Text(DISCLAIMER, style="dim"))
     if plot is not None:
         (sys.stderr if fmt is not Format.table else sys.stdout).write(f"plot: {plot}\n")
+
+
+def _content_bounds(
+    sim: Simulation, duration: str | None
+) -> tuple[Simulation, Simulation] | tuple[None, None]:
+    """The same run at the low and at the high end of the product's content range.
+
+    Exposure is linear in the alkaloid dosed, so these bound it; none when the content was
+    given by the user or stated by the regimen (a 7-OH tablet's label).
+    """
+    content = content_used(sim)
+    if sim.regimen.product is not None or any(v.kind == "user" for v in content.values()):
+        return None, None
+    mg, oh = content["mitragynine"], content["7-hydroxymitragynine"]
+    if mg.low == mg.high and oh.low == oh.high:
+        return None, None
+    runs = tuple(
+        simulate(
+            sim.regimen,
+            product=sim.product.id,
+            mg_per_g=m,
+            oh7_mg_per_g=o,
+            duration=duration,
+            times_h=sim.time_h,
+        )
+        for m, o in ((mg.low, oh.low), (mg.high, oh.high))
+    )
+    return runs[0], runs[1]
 
 
 class Hypothesis(StrEnum):
@@ -237,6 +302,9 @@ def _outcomes_cmd(
         n_draws=draws,
         seed=seed,
     )
+    if is_brief():
+        brief(outcomes_lines(res, regimen), out)
+        return res
     if fmt is Format.csv:
         frame = res.to_frame()
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
@@ -271,9 +339,46 @@ def cite_cmd(
     mg_per_g: MgOpt = None,
     oh7_mg_per_g: OhOpt = None,
     style: Annotated[Style, typer.Option("--style", help="plain, bibtex or both.")] = Style.both,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table (text), json or csv.")
+    ] = Format.table,
 ) -> None:
     """List the parameters a run of this regimen uses, and the bibliography of exactly those."""
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("cite", fmt.value)
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, None)
+    if is_brief():
+        brief(cite_lines(sim.used, regimen), out)
+        return
+    if fmt is Format.json:
+        refs = load_references()
+        payload = {
+            "parameters": [v.model_dump(mode="json") for v in sim.used],
+            "references": {
+                k: refs[k].plain() for k in dict.fromkeys(v.source for v in sim.used) if k in refs
+            },
+        }
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return
+    if fmt is Format.csv:
+        fields = [
+            "name",
+            "value",
+            "unit",
+            "low",
+            "high",
+            "kind",
+            "grade",
+            "source",
+            "locator",
+            "note",
+        ]
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=fields, lineterminator="\n", extrasaction="ignore"
+        )
+        writer.writeheader()
+        writer.writerows(v.model_dump(mode="json") for v in sim.used)
+        return
     print("Parameters used (value unit; range; grade; source, locator):")
     for v in sim.used:
         print(f"  {v.describe()}")
@@ -287,11 +392,50 @@ def cite_cmd(
         print(sim.bibliography("bibtex"))
 
 
+PRODUCT_CSV_FIELDS = [
+    "product",
+    "analyte",
+    "value",
+    "unit",
+    "low",
+    "high",
+    "kind",
+    "grade",
+    "source",
+]
+
+
 @app.command("products")
-def products_cmd() -> None:
+def products_cmd(
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = Format.table,
+) -> None:
     """List product types with default alkaloid content, range, evidence grade and source."""
-    out.print(products_table(load_products()))
-    out.print("Override the content from a label or an assay with --mg-per-g / --7oh-mg-per-g.")
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("products", fmt.value)
+    products = load_products()
+    if is_brief():
+        brief(products_lines(products), out)
+    elif fmt is Format.json:
+        payload = [p.model_dump(mode="json") for p in products]
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+    elif fmt is Format.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=PRODUCT_CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for p in products:
+            for analyte, v in (
+                ("mitragynine", p.mg_per_g),
+                ("7-hydroxymitragynine", p.oh7_mg_per_g),
+            ):
+                row = {
+                    k: getattr(v, k)
+                    for k in ("value", "unit", "low", "high", "kind", "grade", "source")
+                }
+                writer.writerow({"product": p.id, "analyte": analyte, **row})
+    else:
+        out.print(products_table(products))
+        out.print("Override the content from a label or an assay with --mg-per-g / --7oh-mg-per-g.")
 
 
 @app.command("calibrate")
@@ -306,13 +450,52 @@ def calibrate_cmd(
     fast: Annotated[
         bool, typer.Option("--fast", help="Start from the shipped values, looser tolerances.")
     ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table or json (csv is not offered).")
+    ] = Format.table,
 ) -> None:
     """Re-derive the PK parameters from published single-dose data (Tanna 2022, Huestis 2024).
 
     Prints the fitted values and how they reproduce the data; writes a file only with --out.
     """
+    if fmt is Format.csv:
+        raise refuse_format("kratomsim calibrate", fmt.value, ("table", "json"))
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("calibrate", fmt.value)
     cal = calibrate(fast=fast)
     data = calibration_data()
+    hu = data["huestis2024"]
+    tmax = []
+    for label, got, key in (
+        ("mitragynine", cal.capsule_tmax_h[0], "mg_tmax_h_range"),
+        ("7-OH-mitragynine", cal.capsule_tmax_h[1], "oh_tmax_h_range"),
+    ):
+        lo, hi = hu[key]
+        verdict = "inside" if lo <= got <= hi else "OUTSIDE"
+        tmax.append(
+            f"capsule tmax {label}: {got:.2f} h, {verdict} Huestis 2024 range {lo:g}–{hi:g} h"
+        )
+    text = render_parameter_file(cal)
+    shipped = shipped_parameter_file()
+    same = text == shipped
+    if fmt is Format.json or is_brief():
+        if fmt is Format.json:
+            payload = {
+                "values": cal.values,
+                "predicted": cal.predicted,
+                "published": {k: v for k, v in data["tanna2022"].items() if k in cal.predicted},
+                "capsule_tmax_h": list(cal.capsule_tmax_h),
+                "reproduced": same,
+            }
+            sys.stdout.write(json.dumps(payload, allow_nan=False, default=float) + "\n")
+        else:
+            brief(calibrate_lines(PARAMETER_FILE, same, tmax), out)
+        if out_file is not None:
+            if not (out_file.exists() and out_file.read_text(encoding="utf-8") == text):
+                out_file.write_text(text, encoding="utf-8")
+        elif not same:
+            raise typer.Exit(1)
+        return
     shipped_values = load_parameters(("pk_calibrated.toml",))
     out.print(
         calibration_values_table(
@@ -320,16 +503,8 @@ def calibrate_cmd(
         )
     )
     out.print(calibration_table(cal.predicted, data["tanna2022"]))
-    hu = data["huestis2024"]
-    for label, got, key in (
-        ("mitragynine", cal.capsule_tmax_h[0], "mg_tmax_h_range"),
-        ("7-OH-mitragynine", cal.capsule_tmax_h[1], "oh_tmax_h_range"),
-    ):
-        lo, hi = hu[key]
-        verdict = "inside" if lo <= got <= hi else "OUTSIDE"
-        print(f"capsule tmax {label}: {got:.2f} h, {verdict} Huestis 2024 range {lo:g}–{hi:g} h")
-    text = render_parameter_file(cal)
-    shipped = shipped_parameter_file()
+    for line in tmax:
+        print(line)
     if out_file is not None:
         if out_file.exists() and out_file.read_text(encoding="utf-8") == text:
             print(f"{out_file} already matches this calibration; not rewritten.")
@@ -361,9 +536,13 @@ def taper_cmd(
         Path | None,
         typer.Option("--plot", help="Where to write the comparison plot (.png or .svg)."),
     ] = Path("taper.png"),
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = Format.table,
 ) -> None:
     """Compare taper plans after four weeks of the current use. For discussion with a clinician."""
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("taper", fmt.value)
     if plot is not None:
         check_plot_path(plot)
     use = read_use(current, product=product, mg_per_g=mg_per_g)
@@ -378,8 +557,20 @@ def taper_cmd(
     if plot is not None:
         plot_taper(results, plot)
     rows = [taper_row(r) for r in results]
+    if is_brief():
+        brief([*taper_lines(rows), *([f"plot: {plot}"] if plot is not None else [])], out)
+        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps({"plans": rows, "disclaimer": DISCLAIMER}) + "\n")
+        if plot is not None:
+            sys.stderr.write(f"plot: {plot}\n")
+        return
+    if fmt is Format.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        if plot is not None:
+            sys.stderr.write(f"plot: {plot}\n")
         return
     out.print(taper_table(rows))
     if plot is not None:
@@ -390,16 +581,25 @@ def taper_cmd(
 @app.command("claims")
 def claims_cmd(
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table or json (csv is not offered).")
+        Format, typer.Option("--format", "-f", help="table, json or csv.")
     ] = Format.table,
 ) -> None:
     """Every claim of the article, graded by the evidence, with its sources."""
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("claims", fmt.value)
     claims = load_claims()
+    if is_brief():
+        brief(claims_lines(claims), out)
+        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in claims], indent=1) + "\n")
         return
     if fmt is Format.csv:
-        raise KratomsimError(bad_value("claims has no CSV output", "csv", "Use --format json."))
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["id", "claim", "grade", "summary", "sources"])
+        for c in claims:
+            writer.writerow([c.id, c.claim, c.grade, c.summary, "; ".join(c.sources)])
+        return
     out.print(claims_table(claims))
     unsupported = ", ".join(c.id for c in unsupported_claims())
     out.print(f"Unsupported or contradicted by the evidence: {unsupported}")
@@ -425,6 +625,11 @@ def demo_cmd(
     md = render_markdown(sim, image=paths["plot"].name)
     paths["report (Markdown)"].write_text(md, encoding="utf-8")
     sim.to_frame().to_csv(paths["series (CSV)"], index=False, float_format="%.6g")
+    if is_brief():
+        low, high = _content_bounds(sim, None)
+        brief(simulate_lines(sim, low, high, DEMO_REGIMEN)[:-1], out)
+        brief([f"{what}: {path}" for what, path in paths.items()], out)
+        return
     out.print(summary_table(sim))
     out.print(content_table(sim))
     for what, path in paths.items():
@@ -445,7 +650,9 @@ def _fail(message: str, code: int = 2) -> int:
 def run(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
+    out.follow_environment()
     command = typer.main.get_command(app)
+    add_output_options(command)
     try:
         result = command.main(args=args or ["--help"], prog_name="kratomsim", standalone_mode=False)
     except KratomsimError as exc:
