@@ -1,12 +1,12 @@
-"""The medication knowledge base: load, validate and resolve co-used drugs by any name people use.
+"""The medication knowledge base: load and validate the co-used drugs, and fold names for matching.
 
 The risk layer reasons about flags and enzyme roles, never about names; people type brand names,
-generic names, street names, classes and misspellings. This module loads the knowledge base and
-turns such text into :class:`Medication` entries; the matching itself (exact after folding case,
-spaces, hyphens and punctuation; street names and classes; a single-letter typo of one known name,
-shown as such) lives in :mod:`kratomsim.evidence.medication_names`. Anything farther gets the
-nearest name *suggested* in the error message instead of a guess: a wrong guess about someone's
-medicine is worse than a question.
+generic names, street names, classes and misspellings. This module loads the knowledge base
+(generic names, brands and known misspellings of each medicine) and folds names
+(:func:`normalise`); turning typed text into :class:`Medication` entries (exact after folding;
+street names and classes; a single-letter typo of one known name, shown as such; anything farther
+gets the nearest name *suggested* instead of a guess) is
+:func:`kratomsim.evidence.medication_names.resolve_medication` and ``parse_medication_list``.
 """
 
 from __future__ import annotations
@@ -101,44 +101,6 @@ def _names_of(meds: tuple[Medication, ...]) -> dict[str, Medication]:
                     "every alias must name one drug."
                 )
     return table
-
-
-def resolve_medication(name: str) -> Medication:
-    """Find one medicine by id, name, brand, other name, street name or a one-letter typo.
-
-    Matching ignores case, spaces, hyphens and punctuation (see
-    :func:`kratomsim.evidence.medication_names.resolve_name`, which also says how a name
-    matched). A class ("benzos") or an unknown name raises :class:`MedicationError`; an unknown
-    name's message names the closest known medicine, if any: it never guesses.
-    """
-    from kratomsim.evidence.medication_names import resolve_name
-
-    match = resolve_name(name)
-    if match.drug_class is not None:
-        example = match.drug_class.members[0].id
-        raise MedicationError(
-            bad_value(
-                "This names a class of medicines, not one medicine",
-                name,
-                f"Name one medicine, e.g. {example!r} ({LIST_HINT.removeprefix('See ')})",
-            )
-        )
-    assert match.medication is not None
-    return match.medication
-
-
-def parse_medication_list(text: str) -> tuple[Medication, ...]:
-    """Resolve a free-text list such as ``"Xanax, sertraline and benzos"``, keeping its order.
-
-    Items are separated by commas, semicolons, new lines, "and", "&" or "+". A drug named twice
-    (``"Xanax, alprazolam"``) appears once. A class ("benzos", "SSRIs") becomes one class entry
-    holding the properties all its members share (see
-    :mod:`kratomsim.evidence.medication_names`, whose ``resolve_names`` also says how each name
-    matched). Unknown names are all reported together.
-    """
-    from kratomsim.evidence.medication_names import resolve_names
-
-    return tuple(match.entry for match in resolve_names(text))
 
 
 def medication_tags() -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 
 from kratomsim.errors import KratomsimError
 from kratomsim.evidence import resolve_product
-from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.evidence.medication_names import parse_medication_list
 from kratomsim.interfaces.web.rendering import error_text, optional_float, product_choices, render
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.check import DISCLAIMER as CHECK_DISCLAIMER
