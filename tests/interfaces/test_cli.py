@@ -235,6 +235,8 @@ def test_calibrate_reports_a_changed_file_and_writes_only_where_told(
     assert target.read_text(encoding="utf-8") == shipped_parameter_file()
     code, out, _ = run(capsys, "calibrate", "--fast", "--out", str(target))
     assert code == 0 and "already matches" in out
+    code, out, _ = run(capsys, "calibrate", "--fast", "--brief", "--out", str(target))
+    assert code == 0 and "already matches" in out and "reproduced exactly" in out
     code, _, err = run(capsys, "calibrate", "--write")
     assert code == 2 and "--write" in err  # writing needs a path: the old flag is gone
 

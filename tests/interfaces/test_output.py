@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[list[str], tuple[str, ...], bool]] = {
         True,
     ),
     "claims": (["claims"], ALL, False),
+    "model": (["model"], TJ, False),  # and markdown and latex, which are not data formats
     "demo": (["demo", "--out", "{tmp}/demo"], T, True),
     "check": (["check", "--meds", "xanax bars, benzos, sertraline"], ALL, False),
     "interactions": (
@@ -231,7 +232,12 @@ def test_brief_gives_the_answer_with_units_interval_and_where_next(
     assert match is not None, out
     peak, low, high = (float(x) for x in match.groups())
     assert low < peak < high
-    assert low / peak == pytest.approx(3.2 / 13.3, rel=0.02)  # exposure is linear in content
+    # Exposure rises with content slightly more than in proportion (mitragynine inactivates its
+    # own CYP3A clearance; Huestis 2024: AUC slightly more than dose proportional). Shown values
+    # carry three digits, hence the 2 % allowance.
+    linear_low, linear_high = 3.2 / 13.3, 19.5 / 13.3
+    assert linear_low**2 < low / peak <= linear_low * 1.02
+    assert linear_high / 1.02 <= high / peak < linear_high**2
     assert "More:" in out and "kratomsim cite" in out
     check = _run_brief(capsys, home, "check")
     assert "xanax bars → alprazolam (street name)" in check

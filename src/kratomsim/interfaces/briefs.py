@@ -95,9 +95,15 @@ def cite_lines(used: Sequence[CitedValue], regimen: str) -> list[str]:
     ]
 
 
-def calibrate_lines(file: str, reproduced: bool, tmax: Sequence[str]) -> list[str]:
-    verdict = "reproduced exactly" if reproduced else "NOT reproduced: run with --write to update"
-    return [f"{file}: {verdict}.", *tmax, "More: drop --brief for the fit to Tanna 2022."]
+def calibrate_lines(
+    file: str, reproduced: bool, tmax: Sequence[str], wrote: str | None = None
+) -> list[str]:
+    """Whether the shipped parameter file is reproduced, the tmax checks, and what was written."""
+    verdict = "reproduced exactly" if reproduced else "NOT reproduced: write the new one with --out"
+    lines = [f"The shipped {file}: {verdict}.", *tmax]
+    if wrote is not None:
+        lines.append(wrote)
+    return [*lines, "More: drop --brief for the fitted values and the fit to Tanna 2022."]
 
 
 def claims_lines(claims: Sequence[Claim]) -> list[str]:
@@ -191,6 +197,20 @@ def sensitivity_lines(res: Any) -> list[str]:
     for row in frame.itertuples():
         lines.append(f"  {row.parameter}: {row.ST:.2f} ± {row.ST_conf:.2f}")
     return [*lines, "More: drop --brief for every parameter with first-order indices."]
+
+
+def model_lines(ref: Mapping[str, Any]) -> list[str]:
+    """What the model specification holds, and how well its parameters are supported."""
+    params = ref["parameters"]
+    grades = Counter(p["grade"] for p in params)
+    return [
+        f"{ref['model']['name']} (specification {ref['model']['digest'][:12]}): "
+        f"{len(ref['states'])} states, {len(ref['flows'])} flows, "
+        f"{len(ref['outputs'])} outputs, {len(params)} parameters.",
+        "Parameter grades: " + ", ".join(f"{g} {n}" for g, n in sorted(grades.items())) + ".",
+        "More: drop --brief for every equation and parameter; --format markdown or latex "
+        "for a document.",
+    ]
 
 
 def content_line(sim: Simulation) -> str:

@@ -244,8 +244,9 @@ def _content_bounds(
 ) -> tuple[Simulation, Simulation] | tuple[None, None]:
     """The same run at the low and at the high end of the product's content range.
 
-    Exposure is linear in the alkaloid dosed, so these bound it; none when the content was
-    given by the user or stated by the regimen (a 7-OH tablet's label).
+    Exposure rises with the alkaloid dosed (slightly more than in proportion: mitragynine slows
+    its own CYP3A clearance), so the two ends bound it; none when the content was given by the
+    user or stated by the regimen (a 7-OH tablet's label).
     """
     content = content_used(sim)
     if sim.regimen.product is not None or any(v.kind == "user" for v in content.values()):
@@ -479,6 +480,9 @@ def calibrate_cmd(
     shipped = shipped_parameter_file()
     same = text == shipped
     if fmt is Format.json or is_brief():
+        wrote = None
+        if out_file is not None:
+            wrote = _write_if_changed(out_file, text)
         if fmt is Format.json:
             payload = {
                 "values": cal.values,
@@ -486,14 +490,12 @@ def calibrate_cmd(
                 "published": {k: v for k, v in data["tanna2022"].items() if k in cal.predicted},
                 "capsule_tmax_h": list(cal.capsule_tmax_h),
                 "reproduced": same,
+                "written_to": None if out_file is None else str(out_file),
             }
             sys.stdout.write(json.dumps(payload, allow_nan=False, default=float) + "\n")
         else:
-            brief(calibrate_lines(PARAMETER_FILE, same, tmax), out)
-        if out_file is not None:
-            if not (out_file.exists() and out_file.read_text(encoding="utf-8") == text):
-                out_file.write_text(text, encoding="utf-8")
-        elif not same:
+            brief(calibrate_lines(PARAMETER_FILE, same, tmax, wrote), out)
+        if out_file is None and not same:
             raise typer.Exit(1)
         return
     shipped_values = load_parameters(("pk_calibrated.toml",))
@@ -506,12 +508,8 @@ def calibrate_cmd(
     for line in tmax:
         print(line)
     if out_file is not None:
-        if out_file.exists() and out_file.read_text(encoding="utf-8") == text:
-            print(f"{out_file} already matches this calibration; not rewritten.")
-        else:
-            out_file.write_text(text, encoding="utf-8")
-            print(f"wrote {out_file}")
-    elif text == shipped:
+        print(_write_if_changed(out_file, text))
+    elif same:
         print(f"The shipped {PARAMETER_FILE} is reproduced exactly.")
     else:
         changed = sum(a != b for a, b in zip(text.splitlines(), shipped.splitlines(), strict=False))
@@ -520,6 +518,14 @@ def calibrate_cmd(
             f"write the new one with 'kratomsim calibrate --out FILE'."
         )
         raise typer.Exit(1)
+
+
+def _write_if_changed(path: Path, text: str) -> str:
+    """Write ``text`` to ``path`` unless it already holds it; say which."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return f"{path} already matches this calibration; not rewritten."
+    path.write_text(text, encoding="utf-8")
+    return f"wrote {path}"
 
 
 @app.command("taper", context_settings=ARGS_AS_TEXT)

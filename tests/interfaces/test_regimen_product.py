@@ -1,12 +1,16 @@
-"""A regimen that states mg of 7-OH ("one 15 mg 7-OH tablet") runs as product 7oh-tablet."""
+"""A regimen that states mg of 7-OH ("one 15 mg 7-OH tablet") runs as product 7oh-tablet.
+
+The text is read at the edge (:func:`kratomsim.interfaces.api.read_use`), which picks the product
+the text implies; the engine then takes the values like any other run.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from kratomsim.engine.simulate import simulate
 from kratomsim.errors import ProductError
+from kratomsim.interfaces.api import read_use, simulate
 
 
 def test_15_mg_of_7oh_equals_375_mg_of_a_40_mg_per_g_concentrate() -> None:
@@ -32,3 +36,11 @@ def test_the_tablets_product_may_be_named_but_not_contradicted() -> None:
         simulate("15 mg 7-OH once", product="leaf-powder")
     with pytest.raises(ProductError, match="states the 7-OH in each dose"):
         simulate("15 mg 7-OH once", oh7_mg_per_g=40.0)
+
+
+def test_read_use_takes_the_product_from_the_text_and_names_what_contradicts_it() -> None:
+    use = read_use("one 15 mg 7-OH tablet twice daily for 3 days")
+    assert use.product.id == "7oh-tablet" and use.regimen.product == "7oh-tablet"
+    assert read_use("2 g once").product.id == "leaf-powder"  # no product implied: the default
+    with pytest.raises(ProductError, match="mg_per_g=4.0"):
+        read_use("15 mg 7-OH once", mg_per_g=4.0)
