@@ -42,5 +42,5 @@ def test_read_use_takes_the_product_from_the_text_and_names_what_contradicts_it(
     use = read_use("one 15 mg 7-OH tablet twice daily for 3 days")
     assert use.product.id == "7oh-tablet" and use.regimen.product == "7oh-tablet"
     assert read_use("2 g once").product.id == "leaf-powder"  # no product implied: the default
-    with pytest.raises(ProductError, match="mg_per_g=4.0"):
+    with pytest.raises(ProductError, match=r"mg_per_g=4\.0"):
         read_use("15 mg 7-OH once", mg_per_g=4.0)

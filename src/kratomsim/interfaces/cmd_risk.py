@@ -14,8 +14,8 @@ from rich.text import Text
 
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import resolve_product
-from kratomsim.interfaces.api import read_use
 from kratomsim.evidence.medication_names import NameMatch, resolve_names
+from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.briefs import check_lines
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
