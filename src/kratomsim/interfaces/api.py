@@ -77,13 +77,18 @@ def read_regimen(regimen: RegimenSource) -> tuple[Regimen, Scenario | None]:
     return parse_regimen(regimen), None
 
 
-def _product_of(
+def product_for(
     reg: Regimen,
     product: str | Product | None,
     mg_per_g: float | None,
     oh7_mg_per_g: float | None,
 ) -> Product:
-    """The product of a use: the one the regimen text implies (7-OH in mg), else ``product``."""
+    """The product of a use: the one the regimen text implies (7-OH in mg), else ``product``.
+
+    For edges that parse the regimen text themselves (the web app, which never reads a file).
+    Raises :class:`~kratomsim.errors.ProductError` when ``product`` or a content per g
+    contradicts what the text states.
+    """
     named = product if isinstance(product, Product) or product is None else resolve_product(product)
     if reg.product is None:
         return named or resolve_product(DEFAULT_PRODUCT)
@@ -130,7 +135,7 @@ def read_use(
         mg_per_g = scenario.mg_per_g if mg_per_g is None else mg_per_g
         oh7_mg_per_g = scenario.oh7_mg_per_g if oh7_mg_per_g is None else oh7_mg_per_g
         duration = scenario.duration if duration is None else duration
-    prod = _product_of(reg, product, mg_per_g, oh7_mg_per_g)
+    prod = product_for(reg, product, mg_per_g, oh7_mg_per_g)
     duration_h = parse_duration_h(duration) if isinstance(duration, str) else duration
     return Use(reg, prod, mg_per_g, oh7_mg_per_g, duration_h, scenario)
 
