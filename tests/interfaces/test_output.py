@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,23 @@ def argv_of(name: str, tmp: Path) -> list[str]:
     return [a.replace("{tmp}", str(tmp)) for a in COMMANDS[name][0]]
 
 
+def _ready(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a command needs in the journal beyond the fixture: a personal fit needs days of data."""
+    if name != "journal fit":
+        return
+    for day in range(4, 0, -1):
+        for hour, argv in (
+            (8, ["dose", "3", "g", "--product", "leaf-powder"]),
+            (12, ["pain", str(3 + day % 3)]),
+            (20, ["dose", "3", "g", "--product", "leaf-powder"]),
+            (21, ["pain", str(4 + day % 2)]),
+        ):
+            at = (datetime.now() - timedelta(days=day)).replace(hour=hour, minute=0)
+            with pytest.raises(SystemExit):
+                main(["journal", "add", *argv, "--at", at.strftime("%Y-%m-%d %H:%M")])
+    capsys.readouterr()
+
+
 def leaf_commands() -> dict[str, list[str]]:
     command = typer.main.get_command(cli.app)
     add_output_options(command)
@@ -179,6 +197,7 @@ def _formats_cases(slow: bool) -> list[tuple[str, str]]:
 
 
 def _run_format(capsys: pytest.CaptureFixture[str], home: Path, name: str, fmt: str) -> None:
+    _ready(name, capsys)
     code, out, err = run(capsys, *argv_of(name, home), "--format", fmt)
     assert code == 0, (name, fmt, err)
     if not name.startswith("journal export"):
@@ -201,6 +220,7 @@ def test_each_format_a_slow_command_writes(
 
 
 def _run_brief(capsys: pytest.CaptureFixture[str], home: Path, name: str) -> str:
+    _ready(name, capsys)
     code, out, err = run(capsys, *argv_of(name, home), "--brief")
     assert code == 0, (name, err)
     lines = [line for line in out.splitlines() if line.strip()]
