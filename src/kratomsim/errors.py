@@ -15,6 +15,17 @@ class RegimenError(KratomsimError, ValueError):
     """A dosing regimen (text, file or API) could not be understood or is out of range."""
 
 
+class AmbiguousRegimen(RegimenError):
+    """Regimen text that could mean two things: the message asks which, naming the choices.
+
+    ``choices`` holds texts that would each parse without the question (for a form to offer).
+    """
+
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 class ProductError(KratomsimError, ValueError):
     """An unknown product or an impossible alkaloid content."""
 

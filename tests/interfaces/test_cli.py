@@ -13,7 +13,7 @@ import pytest
 
 from kratomsim.analyses.calibration import shipped_parameter_file
 from kratomsim.evidence import load_parameters
-from kratomsim.interfaces import cli
+from kratomsim.interfaces import cmd_evidence
 from kratomsim.interfaces.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -224,7 +224,7 @@ def test_calibrate_fast_reproduces_the_shipped_file(capsys: pytest.CaptureFixtur
 def test_calibrate_reports_a_changed_file_and_writes_only_where_told(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "shipped_parameter_file", lambda: "# stale\n")
+    monkeypatch.setattr(cmd_evidence, "shipped_parameter_file", lambda: "# stale\n")
     code, out, _ = run(capsys, "calibrate", "--fast")
     assert code == 1 and "NOT reproduced" in out and "--out FILE" in out
     assert not list(tmp_path.iterdir())
@@ -235,6 +235,8 @@ def test_calibrate_reports_a_changed_file_and_writes_only_where_told(
     assert target.read_text(encoding="utf-8") == shipped_parameter_file()
     code, out, _ = run(capsys, "calibrate", "--fast", "--out", str(target))
     assert code == 0 and "already matches" in out
+    code, out, _ = run(capsys, "calibrate", "--fast", "--brief", "--out", str(target))
+    assert code == 0 and "already matches" in out and "reproduced exactly" in out
     code, _, err = run(capsys, "calibrate", "--write")
     assert code == 2 and "--write" in err  # writing needs a path: the old flag is gone
 
@@ -272,7 +274,7 @@ def test_help_and_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["simulate", "two grams sometimes"], "two grams"),
+        (["simulate", "two grams sometimes"], "sometimes"),
         (["simulate", "2 kg once"], "kg"),
         (["simulate", "2 g once", "--product", "tee"], "Did you mean 'tea'"),
         (["simulate", "0 g once"], "0 g"),

@@ -11,7 +11,7 @@ import pytest
 from kratomsim import simulate
 from kratomsim.errors import MedicationError
 from kratomsim.evidence import load_parameters, load_references, resolve_product
-from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.evidence.medication_names import parse_medication_list
 from kratomsim.interfaces.api import read_use
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk import check, parse_conditions, sort_findings

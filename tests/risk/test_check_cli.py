@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -60,13 +62,13 @@ def test_conditions_alone(capsys: pytest.CaptureFixture[str]) -> None:
         (["check"], "Nothing to check"),
         (["check", "--product", "leaf-powder"], "Nothing to check"),
         (["check", "--meds", "zzqx"], "Unknown medication"),
-        (["check", "--meds", "sertralinee"], "Did you mean 'sertraline'"),
+        (["check", "--meds", "sertrallinee"], "Did you mean 'sertraline'"),
         (["check", "--meds", "  ,  "], "medication"),
         (["check", "--conditions", ""], "The condition list is empty"),
         (["check", "--conditions", "cirhosis"], "Did you mean 'cirrhosis'"),
         (["check", "--conditions", "pregnant, postmenopausal"], "pregnant, postmenopausal"),
         (["check", "--regimen", "three grams sometimes"], "error:"),
-        (["check", "--meds", "alprazolam", "--format", "csv"], "Use --format json"),
+        (["check", "--meds", "alprazolam", "--brief", "--format", "csv"], "--brief"),
         (["check", "--regimen", "2 g once", "--product", "leafy"], "Unknown product"),
     ],
 )
@@ -79,3 +81,20 @@ def test_bad_input_exits_2_with_one_line(
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert expected in lines[0]
     assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_street_names_classes_and_one_letter_typos_are_shown_as_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["check", "--meds", "xanax bars, MAOI, sertralinee"]) == 0
+    out = capsys.readouterr().out
+    assert "Read xanax bars → alprazolam (street name)." in out
+    assert "Read MAOI → MAOIs (monoamine oxidase inhibitors) (class check over 4" in out
+    assert "Read sertralinee → sertraline (closest spelling)." in out
+
+
+def test_check_writes_one_csv_row_per_finding(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["check", "--meds", "benzos", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][:3] == ["severity", "category", "rule"]
+    assert [r[2] for r in rows[1:]] == ["R3"]  # one finding for the class, not one per member

@@ -72,7 +72,8 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unknown_drug_exits_2_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run([*BASE, "--drug", "midazolum"]) == 2
+    # two letters off: a suggestion, never a guess (one letter off resolves, shown as such)
+    assert run([*BASE, "--drug", "midazulum"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: Unknown medication") and "midazolam" in err
     assert len(err.strip().splitlines()) == 1

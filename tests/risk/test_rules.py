@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from kratomsim.evidence import load_references, resolve_product
+from kratomsim.evidence.medication_names import parse_medication_list
 from kratomsim.evidence.medication_schema import Medication
-from kratomsim.evidence.medications import load_medications, parse_medication_list
+from kratomsim.evidence.medications import load_medications
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk import check, load_rules, parse_conditions
 from kratomsim.risk.check import CheckResult

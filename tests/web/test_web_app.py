@@ -148,6 +148,20 @@ def test_simulate_uses_the_label_content_typed(client: TestClient) -> None:
     assert "<td>user_input</td>" in html  # the typed content is shown as the user's, not cited
 
 
+def test_simulate_runs_7oh_tablets_as_their_product(client: TestClient) -> None:
+    text = "one 15 mg 7-OH tablet twice daily for 3 days"
+    html = post(client, "/simulate", regimen=text, product="7oh-tablet").text
+    row = re.search(
+        r"<th>Cmax \(ng/mL\)</th><td class=\"num\">[\d.,]+</td><td class=\"num\">([\d.,]+)</td>",
+        html,
+    )
+    assert row, "the summary table has a Cmax row with 7-OH second"
+    tablet = simulate(text).summary()["7-hydroxymitragynine"].cmax_ng_ml
+    assert row.group(1) == fmt_value(tablet)
+    r = post(client, "/simulate", regimen=text, product="leaf-powder")
+    assert r.status_code == 400 and "contradicts the product" in alert(r.text)
+
+
 @pytest.mark.parametrize(
     ("regimen", "mg", "expect"),
     [

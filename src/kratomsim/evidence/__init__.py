@@ -16,12 +16,12 @@ from kratomsim.evidence.loader import load_parameters as load_parameters
 from kratomsim.evidence.loader import load_products as load_products
 from kratomsim.evidence.loader import load_references as load_references
 from kratomsim.evidence.loader import resolve_product as resolve_product
+from kratomsim.evidence.medication_names import parse_medication_list as parse_medication_list
+from kratomsim.evidence.medication_names import resolve_medication as resolve_medication
 from kratomsim.evidence.medication_schema import Medication as Medication
 from kratomsim.evidence.medications import load_medications as load_medications
 from kratomsim.evidence.medications import medication_tags as medication_tags
 from kratomsim.evidence.medications import medications_by_tag as medications_by_tag
-from kratomsim.evidence.medications import parse_medication_list as parse_medication_list
-from kratomsim.evidence.medications import resolve_medication as resolve_medication
 from kratomsim.evidence.params import ModelInputs as ModelInputs
 from kratomsim.evidence.params import cited_inputs as cited_inputs
 from kratomsim.evidence.params import model_inputs as model_inputs

@@ -1,10 +1,12 @@
-"""The medication knowledge base: load, validate and resolve co-used drugs by any name people use.
+"""The medication knowledge base: load and validate the co-used drugs, and fold names for matching.
 
 The risk layer reasons about flags and enzyme roles, never about names; people type brand names,
-generic names, street names and misspellings. This module is the one place that turns such text
-into :class:`Medication` entries. It matches exactly (after folding case, spaces, hyphens and
-punctuation) and, for anything else, *suggests* the nearest name in the error message instead of
-guessing: a wrong guess about someone's medicine is worse than a question.
+generic names, street names, classes and misspellings. This module loads the knowledge base
+(generic names, brands and known misspellings of each medicine) and folds names
+(:func:`normalise`); turning typed text into :class:`Medication` entries (exact after folding;
+street names and classes; a single-letter typo of one known name, shown as such; anything farther
+gets the nearest name *suggested* instead of a guess) is
+:func:`kratomsim.evidence.medication_names.resolve_medication` and ``parse_medication_list``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ CITED_FIELDS = ("fm_cyp3a4", "fg", "fh", "fm_cyp2d6")
 LIST_HINT = "See every known medicine with load_medications()."
 #: Similarity (difflib ratio) a typo needs before a name is suggested.
 SUGGEST_CUTOFF = 0.7
-#: Separators between medicines in free text: commas, semicolons, new lines, "and", "&", "+".
-_SEPARATORS = re.compile(r"[,;\n]+|&|\+|\band\b", re.IGNORECASE)
 
 
 def normalise(name: str) -> str:
@@ -101,65 +101,6 @@ def _names_of(meds: tuple[Medication, ...]) -> dict[str, Medication]:
                     "every alias must name one drug."
                 )
     return table
-
-
-def _name_table() -> dict[str, Medication]:
-    return _names_of(load_medications())
-
-
-def _unknown_fix(key: str) -> str:
-    if not key:
-        return f"Type a medicine name, e.g. 'sertraline'. {LIST_HINT}"
-    table = _name_table()
-    near = difflib.get_close_matches(key, list(table), n=1, cutoff=SUGGEST_CUTOFF)
-    if near:
-        return (
-            f"Check the spelling or use the generic name. Did you mean {table[near[0]].id!r}? "
-            f"{LIST_HINT}"
-        )
-    return f"Check the spelling or use the generic name; kratomsim knows only listed medicines. {LIST_HINT}"
-
-
-def resolve_medication(name: str) -> Medication:
-    """Find a medication by id, name, brand name, other name or a known misspelling.
-
-    Matching ignores case, spaces, hyphens and punctuation. An unknown name raises
-    :class:`MedicationError` naming the closest known medicine, if any: it never guesses.
-    """
-    key = normalise(name)
-    med = _name_table().get(key)
-    if med is None:
-        raise MedicationError(bad_value("Unknown medication", name, _unknown_fix(key)))
-    return med
-
-
-def parse_medication_list(text: str) -> tuple[Medication, ...]:
-    """Resolve a free-text list such as ``"Xanax, sertraline and gabapentin"``, keeping its order.
-
-    Items are separated by commas, semicolons, new lines, "and", "&" or "+". A drug named twice
-    (``"Xanax, alprazolam"``) appears once. Unknown names are all reported together.
-    """
-    items = [part.strip() for part in _SEPARATORS.split(text) if part and part.strip()]
-    if not items:
-        raise MedicationError(
-            bad_value(
-                "Empty medication list",
-                text,
-                "Name at least one medicine, separated by commas, e.g. 'sertraline, gabapentin'.",
-            )
-        )
-    found: dict[str, Medication] = {}
-    problems: list[str] = []
-    for item in items:
-        try:
-            med = resolve_medication(item)
-        except MedicationError as exc:
-            problems.append(str(exc))
-            continue
-        found.setdefault(med.id, med)
-    if problems:
-        raise MedicationError(" ".join(problems))
-    return tuple(found.values())
 
 
 def medication_tags() -> tuple[str, ...]:

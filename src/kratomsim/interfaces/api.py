@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate as simulate_engine
-from kratomsim.errors import RegimenError, bad_value
+from kratomsim.errors import ProductError, RegimenError, bad_value
 from kratomsim.evidence import Product, resolve_product
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
 from kratomsim.evidence.params import ModelInputs, cited_inputs
@@ -77,6 +77,42 @@ def read_regimen(regimen: RegimenSource) -> tuple[Regimen, Scenario | None]:
     return parse_regimen(regimen), None
 
 
+def product_for(
+    reg: Regimen,
+    product: str | Product | None,
+    mg_per_g: float | None,
+    oh7_mg_per_g: float | None,
+) -> Product:
+    """The product of a use: the one the regimen text implies (7-OH in mg), else ``product``.
+
+    For edges that parse the regimen text themselves (the web app, which never reads a file).
+    Raises :class:`~kratomsim.errors.ProductError` when ``product`` or a content per g
+    contradicts what the text states.
+    """
+    named = product if isinstance(product, Product) or product is None else resolve_product(product)
+    if reg.product is None:
+        return named or resolve_product(DEFAULT_PRODUCT)
+    implied = resolve_product(reg.product)
+    if named is not None and named.id != implied.id:
+        raise ProductError(
+            bad_value(
+                f"The regimen gives its doses as mg of 7-OH (product {implied.id!r}), "
+                "which contradicts the product",
+                named.id,
+                f"Leave the product out, or give it as {implied.id!r}.",
+            )
+        )
+    if mg_per_g is not None or oh7_mg_per_g is not None:
+        raise ProductError(
+            bad_value(
+                "The regimen states the 7-OH in each dose; a content per g does not apply",
+                f"mg_per_g={mg_per_g}, oh7_mg_per_g={oh7_mg_per_g}",
+                "Leave out the mitragynine and 7-OH content.",
+            )
+        )
+    return implied
+
+
 def read_use(
     regimen: RegimenSource,
     /,
@@ -88,8 +124,10 @@ def read_use(
 ) -> Use:
     """Parse a use once: what is given here wins over what a scenario file says.
 
-    ``product`` is a name or alias (default: the scenario's, else leaf powder); ``duration`` is
-    hours or text such as ``"10 d"``.
+    ``product`` is a name or alias (default: the scenario's, else the product the regimen text
+    implies, such as ``7oh-tablet`` for "one 15 mg 7-OH tablet", else leaf powder); ``duration`` is
+    hours or text such as ``"10 d"``. A product or content per g that contradicts what the text
+    states raises :class:`~kratomsim.errors.ProductError`.
     """
     reg, scenario = read_regimen(regimen)
     if scenario is not None:
@@ -97,7 +135,7 @@ def read_use(
         mg_per_g = scenario.mg_per_g if mg_per_g is None else mg_per_g
         oh7_mg_per_g = scenario.oh7_mg_per_g if oh7_mg_per_g is None else oh7_mg_per_g
         duration = scenario.duration if duration is None else duration
-    prod = product if isinstance(product, Product) else resolve_product(product or DEFAULT_PRODUCT)
+    prod = product_for(reg, product, mg_per_g, oh7_mg_per_g)
     duration_h = parse_duration_h(duration) if isinstance(duration, str) else duration
     return Use(reg, prod, mg_per_g, oh7_mg_per_g, duration_h, scenario)
 
@@ -131,7 +169,9 @@ def simulate(
         :class:`~kratomsim.models.dosing.Regimen` or a :class:`~kratomsim.interop.scenario.Scenario`.
         Amounts are grams (or mg) of *product*.
     product
-        ``leaf-powder`` (default), ``tea``, ``extract`` or ``7oh-concentrate`` (or a Product).
+        ``leaf-powder`` (default), ``tea``, ``extract``, ``7oh-concentrate`` or ``7oh-tablet`` (the
+        default when the regimen gives mg of 7-OH, e.g. "one 15 mg 7-OH tablet twice daily"), or a
+        Product.
 
     Other arguments
     ---------------

@@ -7,6 +7,7 @@ Every project error and every usage error ends the program with one line on stde
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from enum import StrEnum
@@ -16,19 +17,12 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from kratomsim.analyses.calibration import (
-    PARAMETER_FILE,
-    calibrate,
-    calibration_data,
-    render_parameter_file,
-    shipped_parameter_file,
-)
 from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.analyses.taper import compare_tapers
 from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.evidence import load_claims, load_parameters, load_products, unsupported_claims
 from kratomsim.interfaces.api import read_use, simulate
+from kratomsim.interfaces.briefs import outcomes_lines, simulate_lines, taper_lines
 from kratomsim.interfaces.cmd_interop import simulate_events
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
@@ -37,23 +31,23 @@ from kratomsim.interfaces.options import (
     MgOpt,
     OhOpt,
     ProductOpt,
-    RegimenArg,
-    Style,
     Unit,
     out,
+)
+from kratomsim.interfaces.output import (
+    add_output_options,
+    brief,
+    is_brief,
+    refuse_brief,
 )
 from kratomsim.interfaces.render import (
     HYPOTHESIS_NOTE,
     TAPER_NOTE,
-    calibration_table,
-    calibration_values_table,
-    claims_table,
     content_table,
     evidence_table,
     outcomes_dict,
     outcomes_table,
     pain_table,
-    products_table,
     safety_table,
     summary_table,
     taper_row,
@@ -64,6 +58,7 @@ from kratomsim.models.taper import parse_plan
 from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcomes, plot_taper
 from kratomsim.reports.summary import (
     DISCLAIMER,
+    content_used,
     render_html,
     render_markdown,
     series_dict,
@@ -140,6 +135,8 @@ def simulate_cmd(
     ] = None,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("simulate", fmt.value)
     if plot is not None:
         check_plot_path(plot)  # fail before the work
     if (events is None) == (regimen is None):
@@ -157,6 +154,14 @@ def simulate_cmd(
                     "--events gives exposure only",
                     "--outcomes/--hypothesis/--pain/--plot",
                     "Run those options with a REGIMEN.",
+                )
+            )
+        if is_brief():
+            raise KratomsimError(
+                bad_value(
+                    "--brief summarises one regimen, not an event dataset",
+                    "--events with --brief",
+                    "Leave out --brief (the table has one summary per ID).",
                 )
             )
         simulate_events(events, product, mg_per_g, oh7_mg_per_g, duration, fmt, unit)
@@ -183,7 +188,10 @@ def simulate_cmd(
     sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, duration)
     if plot is not None:
         plot_exposure(sim, plot, unit=unit.value)
-    if fmt is Format.csv:
+    if is_brief():
+        low, high = _content_bounds(sim, duration)
+        brief(simulate_lines(sim, low, high, regimen), out)
+    elif fmt is Format.csv:
         frame = sim.to_frame(unit=unit.value)
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     elif fmt is Format.json:
@@ -199,6 +207,35 @@ def simulate_cmd(
         out.print(Text(DISCLAIMER, style="dim"))
     if plot is not None:
         (sys.stderr if fmt is not Format.table else sys.stdout).write(f"plot: {plot}\n")
+
+
+def _content_bounds(
+    sim: Simulation, duration: str | None
+) -> tuple[Simulation, Simulation] | tuple[None, None]:
+    """The same run at the low and at the high end of the product's content range.
+
+    Exposure rises with the alkaloid dosed (slightly more than in proportion: mitragynine slows
+    its own CYP3A clearance), so the two ends bound it; none when the content was given by the
+    user or stated by the regimen (a 7-OH tablet's label).
+    """
+    content = content_used(sim)
+    if sim.regimen.product is not None or any(v.kind == "user" for v in content.values()):
+        return None, None
+    mg, oh = content["mitragynine"], content["7-hydroxymitragynine"]
+    if mg.low == mg.high and oh.low == oh.high:
+        return None, None
+    runs = tuple(
+        simulate(
+            sim.regimen,
+            product=sim.product.id,
+            mg_per_g=m,
+            oh7_mg_per_g=o,
+            duration=duration,
+            times_h=sim.time_h,
+        )
+        for m, o in ((mg.low, oh.low), (mg.high, oh.high))
+    )
+    return runs[0], runs[1]
 
 
 class Hypothesis(StrEnum):
@@ -236,6 +273,9 @@ def _outcomes_cmd(
         n_draws=draws,
         seed=seed,
     )
+    if is_brief():
+        brief(outcomes_lines(res, regimen), out)
+        return res
     if fmt is Format.csv:
         frame = res.to_frame()
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
@@ -263,89 +303,6 @@ def _outcomes_cmd(
     return res
 
 
-@app.command("cite", context_settings=ARGS_AS_TEXT)
-def cite_cmd(
-    regimen: RegimenArg,
-    product: ProductOpt = None,
-    mg_per_g: MgOpt = None,
-    oh7_mg_per_g: OhOpt = None,
-    style: Annotated[Style, typer.Option("--style", help="plain, bibtex or both.")] = Style.both,
-) -> None:
-    """List the parameters a run of this regimen uses, and the bibliography of exactly those."""
-    sim = _run(regimen, product, mg_per_g, oh7_mg_per_g, None)
-    print("Parameters used (value unit; range; grade; source, locator):")
-    for v in sim.used:
-        print(f"  {v.describe()}")
-        if v.note:
-            print(f"      note: {v.note}")
-    if style in (Style.plain, Style.both):
-        print("\nReferences")
-        print(sim.bibliography("plain"))
-    if style in (Style.bibtex, Style.both):
-        print("\nBibTeX")
-        print(sim.bibliography("bibtex"))
-
-
-@app.command("products")
-def products_cmd() -> None:
-    """List product types with default alkaloid content, range, evidence grade and source."""
-    out.print(products_table(load_products()))
-    out.print("Override the content from a label or an assay with --mg-per-g / --7oh-mg-per-g.")
-
-
-@app.command("calibrate")
-def calibrate_cmd(
-    out_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=f"Write the calibrated parameter file here (e.g. the repository's {PARAMETER_FILE}).",
-        ),
-    ] = None,
-    fast: Annotated[
-        bool, typer.Option("--fast", help="Start from the shipped values, looser tolerances.")
-    ] = False,
-) -> None:
-    """Re-derive the PK parameters from published single-dose data (Tanna 2022, Huestis 2024).
-
-    Prints the fitted values and how they reproduce the data; writes a file only with --out.
-    """
-    cal = calibrate(fast=fast)
-    data = calibration_data()
-    shipped_values = load_parameters(("pk_calibrated.toml",))
-    out.print(
-        calibration_values_table(
-            cal.values, {k: shipped_values[k] for k in cal.values if k in shipped_values}
-        )
-    )
-    out.print(calibration_table(cal.predicted, data["tanna2022"]))
-    hu = data["huestis2024"]
-    for label, got, key in (
-        ("mitragynine", cal.capsule_tmax_h[0], "mg_tmax_h_range"),
-        ("7-OH-mitragynine", cal.capsule_tmax_h[1], "oh_tmax_h_range"),
-    ):
-        lo, hi = hu[key]
-        verdict = "inside" if lo <= got <= hi else "OUTSIDE"
-        print(f"capsule tmax {label}: {got:.2f} h, {verdict} Huestis 2024 range {lo:g}–{hi:g} h")
-    text = render_parameter_file(cal)
-    shipped = shipped_parameter_file()
-    if out_file is not None:
-        if out_file.exists() and out_file.read_text(encoding="utf-8") == text:
-            print(f"{out_file} already matches this calibration; not rewritten.")
-        else:
-            out_file.write_text(text, encoding="utf-8")
-            print(f"wrote {out_file}")
-    elif text == shipped:
-        print(f"The shipped {PARAMETER_FILE} is reproduced exactly.")
-    else:
-        changed = sum(a != b for a, b in zip(text.splitlines(), shipped.splitlines(), strict=False))
-        print(
-            f"The shipped {PARAMETER_FILE} is NOT reproduced ({changed} lines differ); "
-            f"write the new one with 'kratomsim calibrate --out FILE'."
-        )
-        raise typer.Exit(1)
-
-
 @app.command("taper", context_settings=ARGS_AS_TEXT)
 def taper_cmd(
     current: Annotated[str, typer.Argument(help="Current use, e.g. '4 g three times daily'.")],
@@ -360,9 +317,13 @@ def taper_cmd(
         Path | None,
         typer.Option("--plot", help="Where to write the comparison plot (.png or .svg)."),
     ] = Path("taper.png"),
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = Format.table,
 ) -> None:
     """Compare taper plans after four weeks of the current use. For discussion with a clinician."""
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("taper", fmt.value)
     if plot is not None:
         check_plot_path(plot)
     use = read_use(current, product=product, mg_per_g=mg_per_g)
@@ -377,31 +338,25 @@ def taper_cmd(
     if plot is not None:
         plot_taper(results, plot)
     rows = [taper_row(r) for r in results]
+    if is_brief():
+        brief([*taper_lines(rows), *([f"plot: {plot}"] if plot is not None else [])], out)
+        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps({"plans": rows, "disclaimer": DISCLAIMER}) + "\n")
+        if plot is not None:
+            sys.stderr.write(f"plot: {plot}\n")
+        return
+    if fmt is Format.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        if plot is not None:
+            sys.stderr.write(f"plot: {plot}\n")
         return
     out.print(taper_table(rows))
     if plot is not None:
         print(f"plot: {plot}")
     out.print(Text(TAPER_NOTE + " " + DISCLAIMER, style="dim"))
-
-
-@app.command("claims")
-def claims_cmd(
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table or json (csv is not offered).")
-    ] = Format.table,
-) -> None:
-    """Every claim of the article, graded by the evidence, with its sources."""
-    claims = load_claims()
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in claims], indent=1) + "\n")
-        return
-    if fmt is Format.csv:
-        raise KratomsimError(bad_value("claims has no CSV output", "csv", "Use --format json."))
-    out.print(claims_table(claims))
-    unsupported = ", ".join(c.id for c in unsupported_claims())
-    out.print(f"Unsupported or contradicted by the evidence: {unsupported}")
 
 
 @app.command("demo")
@@ -424,6 +379,11 @@ def demo_cmd(
     md = render_markdown(sim, image=paths["plot"].name)
     paths["report (Markdown)"].write_text(md, encoding="utf-8")
     sim.to_frame().to_csv(paths["series (CSV)"], index=False, float_format="%.6g")
+    if is_brief():
+        low, high = _content_bounds(sim, None)
+        brief(simulate_lines(sim, low, high, DEMO_REGIMEN)[:-1], out)
+        brief([f"{what}: {path}" for what, path in paths.items()], out)
+        return
     out.print(summary_table(sim))
     out.print(content_table(sim))
     for what, path in paths.items():
@@ -444,7 +404,9 @@ def _fail(message: str, code: int = 2) -> int:
 def run(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
+    out.follow_environment()
     command = typer.main.get_command(app)
+    add_output_options(command)
     try:
         result = command.main(args=args or ["--help"], prog_name="kratomsim", standalone_mode=False)
     except KratomsimError as exc:
@@ -465,9 +427,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _register_command_modules() -> None:
-    """Add the commands that live in their own modules (risk, population, journal, web)."""
+    """Add the commands that live in their own modules (evidence, risk, population, journal, web)."""
     from kratomsim.interfaces import (
         cmd_calibrate_pain,
+        cmd_evidence,
         cmd_interactions,
         cmd_interop,
         cmd_journal,
@@ -480,6 +443,7 @@ def _register_command_modules() -> None:
     )
 
     modules = (
+        cmd_evidence,
         cmd_risk,
         cmd_interactions,
         cmd_report,

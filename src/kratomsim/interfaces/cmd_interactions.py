@@ -23,7 +23,9 @@ from kratomsim.errors import MedicationError, bad_value
 from kratomsim.evidence import load_medications, resolve_medication
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.interfaces.api import read_use
+from kratomsim.interfaces.briefs import interactions_lines
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.models.regimen_text import parse_time_h
 from kratomsim.reports.summary import DISCLAIMER
 from kratomsim.risk.ddi import (
@@ -174,6 +176,8 @@ def interactions_cmd(
     list_drugs: Annotated[bool, typer.Option("--list", help="List the known drugs.")] = False,
 ) -> None:
     """Predict how kratom changes other drugs' exposure (CYP3A, CYP2D6) and how they change kratom's."""
+    if is_brief() and fmt is not InteractionFormat.table:
+        raise refuse_brief("interactions", fmt.value)
     if list_drugs:
         _list_drugs()
         return
@@ -207,6 +211,9 @@ def interactions_cmd(
     )
     bounded = use.regimen.bounded(OPEN_ENDED_HORIZON_H) if use.regimen.open_ended else use.regimen
     effects = kratom_as_victim(meds, bounded, use.inputs())
+    if is_brief():
+        brief(interactions_lines(preds), out)
+        return
     if fmt is InteractionFormat.json:
         payload = {
             "regimen": regimen,

@@ -21,6 +21,7 @@ from kratomsim.evidence import resolve_product
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.interfaces.api import read_use
+from kratomsim.interfaces.briefs import sensitivity_lines
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -32,6 +33,7 @@ from kratomsim.interfaces.options import (
     Unit,
     out,
 )
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.interfaces.render import summary_table
 from kratomsim.interop.nonmem import EventDataset, format_dataset, parse_dataset
 from kratomsim.interop.nonmem_regimens import from_regimens, observations, to_regimens
@@ -268,6 +270,8 @@ def sensitivity_cmd(
     from kratomsim.reports.sensitivity_plot import plot_sobol
 
     check_output(output)  # fail before the work
+    if is_brief() and fmt is not Format.table:
+        raise refuse_brief("sensitivity", fmt.value)
     if plot is not None:
         check_plot_path(plot)
     use = read_use(
@@ -285,7 +289,9 @@ def sensitivity_cmd(
     )
     if plot is not None:
         plot_sobol(res, plot)
-    if fmt is Format.json:
+    if is_brief():
+        brief(sensitivity_lines(res), out)
+    elif fmt is Format.json:
         sys.stdout.write(json.dumps({**res.to_dict(), "note": SENSITIVITY_NOTE}) + "\n")
     elif fmt is Format.csv:
         sys.stdout.write(res.to_frame().to_csv(index=False, float_format="%.6g"))

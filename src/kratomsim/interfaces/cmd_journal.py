@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from rich.text import Text
 
 from kratomsim.errors import JournalError, bad_value
 from kratomsim.interfaces.options import out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.journal import (
     SYMPTOMS,
     Entry,
@@ -227,9 +229,17 @@ def show_cmd(
     ),
 ) -> None:
     """Show journal entries, oldest first (local times in the table, UTC in JSON)."""
+    if is_brief() and fmt is not ShowFormat.table:
+        raise refuse_brief("journal show", fmt.value)
     start = _since(last) or since
     with _journal(readonly=True) as journal:
         rows = [] if journal is None else journal.entries(start, until, kind, deleted)
+    if is_brief():
+        kinds = Counter(e.kind for e in rows)
+        span = f" from {_local(rows[0].at)} to {_local(rows[-1].at)}" if rows else ""
+        counted = ", ".join(f"{n} {k}" for k, n in kinds.most_common()) or "no entries"
+        brief([f"Journal{span}: {counted}.", "More: drop --brief for every entry."], out)
+        return
     if fmt is ShowFormat.json:
         sys.stdout.write(json.dumps({"entries": [e.to_dict() for e in rows]}) + "\n")
         return
@@ -377,7 +387,7 @@ def path_cmd() -> None:
 @journal_app.command("symptoms")
 def symptoms_cmd() -> None:
     """List the symptom names the journal accepts."""
-    print("\n".join(SYMPTOMS))
+    print(", ".join(SYMPTOMS) if is_brief() else "\n".join(SYMPTOMS))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from kratomsim.errors import JournalError, bad_value
 from kratomsim.interfaces.api import read_plan
 from kratomsim.interfaces.cmd_journal import ShowFormat, _journal, _since, journal_app
 from kratomsim.interfaces.options import out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.journal.fit import fit_person
 from kratomsim.journal.fit_data import FitData
 from kratomsim.reports.forecast_plot import plot_forecast
@@ -49,6 +50,8 @@ def fit_cmd(
     which ones the journal could not narrow. A forecast under a plan you choose is a simulation,
     not a recommendation.
     """
+    if is_brief() and fmt is not ShowFormat.table:
+        raise refuse_brief("journal fit", fmt.value)
     if plot is not None:
         check_plot_path(plot)
     chosen = read_plan(plan)  # fail before the work
@@ -88,6 +91,19 @@ def fit_cmd(
             "disclaimer": DISCLAIMER,
         }
         sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
+        return
+    if is_brief():
+        relief, wd = forecast.get("relief_nrs"), forecast.get("withdrawal_score")
+        brief(
+            [
+                fit.summary(),
+                f"Forecast ({forecast.plan}), last day: relief {relief.median[-1]:.1f} NRS points "
+                f"({relief.low[-1]:.1f}-{relief.high[-1]:.1f}); withdrawal {wd.median[-1]:.1f} "
+                f"on SOWS 0-64 ({wd.low[-1]:.1f}-{wd.high[-1]:.1f}), {fit.level:.0%} interval.",
+                "More: drop --brief for every parameter and the day-by-day forecast.",
+            ],
+            out,
+        )
         return
     table = Table(title=f"Personal parameters ({fit.level:.0%} credible interval)")
     for col in ("parameter", "median", "interval", "prior interval", "narrowed", "prior source"):

@@ -11,7 +11,9 @@ import typer
 from rich.table import Table
 
 from kratomsim.errors import KratomsimError, bad_value
+from kratomsim.interfaces.briefs import model_lines
 from kratomsim.interfaces.options import out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 
 
 class ModelFormat(StrEnum):
@@ -28,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 def model_cmd(
     fmt: Annotated[
-        ModelFormat, typer.Option("--format", help="table, json, markdown or latex.")
+        ModelFormat, typer.Option("--format", "-f", help="table, json, markdown or latex.")
     ] = ModelFormat.table,
     spec_file: Annotated[
         Path | None,
@@ -43,13 +45,17 @@ def model_cmd(
     from kratomsim.reports.model_reference import model_reference, to_latex, to_markdown
     from kratomsim.spec import default_spec, load_spec
 
+    if is_brief() and fmt is not ModelFormat.table:
+        raise refuse_brief("model", fmt.value)
     if absorption not in ("capsule", "tea"):
         raise KratomsimError(
             bad_value("Unknown absorption class (--absorption)", absorption, "Use capsule or tea.")
         )
     spec = load_spec(spec_file) if spec_file is not None else default_spec()
     ref = model_reference(spec, absorption=absorption)
-    if fmt is ModelFormat.json:
+    if is_brief():
+        brief(model_lines(ref), out)
+    elif fmt is ModelFormat.json:
         print(json.dumps(ref, indent=2, ensure_ascii=False))
     elif fmt is ModelFormat.markdown:
         print(to_markdown(ref), end="")

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from kratomsim.errors import PopulationError, bad_value
 from kratomsim.interfaces.api import read_use
+from kratomsim.interfaces.briefs import trial_lines
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -28,6 +29,7 @@ from kratomsim.interfaces.options import (
     RegimenArg,
     out,
 )
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief, refuse_format
 from kratomsim.interfaces.render import evidence_table
 from kratomsim.population import EXECUTORS, PopulationResult, PopulationSpec, run_population
 from kratomsim.reports.plots import check_plot_path
@@ -206,7 +208,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--residual-error", help="Add simulated assay error bands.")
         ] = False,
         fmt: Annotated[
-            Format, typer.Option("--format", "-f", help="table or json.")
+            Format, typer.Option("--format", "-f", help="table or json (csv: see --per-subject).")
         ] = Format.table,
         plot: Annotated[
             Path | None, typer.Option("--plot", help="Write VPC-style bands (.png or .svg).")
@@ -217,9 +219,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate a virtual population (variability, covariates) for a regimen. Never advice."""
         if fmt is Format.csv:
-            raise PopulationError(
-                bad_value("trial has no CSV summary", "csv", "Use --per-subject FILE.csv.")
+            raise refuse_format(
+                "kratomsim trial (one row per subject: --per-subject FILE.csv)",
+                "csv",
+                ("table", "json"),
             )
+        if is_brief() and fmt is not Format.table:
+            raise refuse_brief("trial", fmt.value)
         if plot is not None:
             check_plot_path(plot)
         pairs = _pairs(correlation, "A correlation", "cl,v1=0.6")
@@ -280,6 +286,9 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(json.dumps(res.to_dict(), allow_nan=False) + "\n")
             for path in written:
                 sys.stderr.write(f"wrote: {path}\n")
+            return
+        if is_brief():
+            brief([*trial_lines(res), *(f"wrote: {path}" for path in written)], out)
             return
         out.print(scalar_table(res))
         if res.exceedances:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from kratomsim.errors import ScenarioError, bad_value
-from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.evidence.medication_names import parse_medication_list
 from kratomsim.interfaces.api import RegimenSource, read_use
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, RegimenArg, out
 from kratomsim.reports.clinician import report_data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -13,9 +14,11 @@ from rich.text import Text
 
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import resolve_product
-from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.evidence.medication_names import NameMatch, resolve_names
 from kratomsim.interfaces.api import read_use
+from kratomsim.interfaces.briefs import check_lines
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.reports.summary import DISCLAIMER
 from kratomsim.risk.check import CheckResult
 from kratomsim.risk.conditions import parse_conditions
@@ -91,6 +94,58 @@ def _inputs_line(result: CheckResult) -> Text:
     return Text("Checked " + "; ".join(parts))
 
 
+CSV_FIELDS = (
+    "severity",
+    "category",
+    "rule",
+    "title",
+    "what",
+    "why",
+    "grades",
+    "sources",
+    "discuss",
+)
+
+
+def _write_csv(result: CheckResult) -> None:
+    """One row per finding, most serious first."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for f in result.findings:
+        writer.writerow(
+            [
+                f.severity,
+                f.category,
+                f.rule_id,
+                f.title,
+                f.what,
+                f.why,
+                "; ".join(f.grades),
+                "; ".join(f.sources),
+                f.discuss,
+            ]
+        )
+
+
+def _match_lines(matches: Sequence[NameMatch]) -> list[Text]:
+    """How each name was read ("xanax bars → alprazolam (street name)"), and what classes hide."""
+    lines = []
+    for m in matches:
+        if m.how == "name":
+            continue
+        lines.append(Text(f"Read {m.describe()}.", style="bold"))
+        if m.drug_class is not None:
+            varies = "; ".join(m.drug_class.varies()) or "none"
+            lines.append(
+                Text(
+                    f"  Checked as a class: rules fire on what all {len(m.drug_class.members)} "
+                    f"share. Only some have: {varies}. Name the medicine for its own check.",
+                    style="dim",
+                )
+            )
+    return lines
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
 
@@ -99,7 +154,9 @@ def register(app: typer.Typer) -> None:
         meds: Annotated[
             str | None,
             typer.Option(
-                "--meds", help="Medicines, comma-separated, e.g. 'alprazolam, sertraline'."
+                "--meds",
+                help="Medicines, comma-separated: names, brands, street names or classes, "
+                "e.g. 'alprazolam, sertraline', 'xanax bars', 'benzos'.",
             ),
         ] = None,
         conditions: Annotated[
@@ -114,7 +171,7 @@ def register(app: typer.Typer) -> None:
         mg_per_g: MgOpt = None,
         oh7_mg_per_g: OhOpt = None,
         fmt: Annotated[
-            Format, typer.Option("--format", "-f", help="table or json.")
+            Format, typer.Option("--format", "-f", help="table, json or csv (one row per finding).")
         ] = Format.table,
     ) -> None:
         """Risk findings for medicines, conditions and kratom use: what, why, how sure, sources.
@@ -129,9 +186,10 @@ def register(app: typer.Typer) -> None:
                     "Give at least one, e.g. --meds 'alprazolam' --conditions 'fatty liver'.",
                 )
             )
-        if fmt is Format.csv:
-            raise KratomsimError(bad_value("check has no CSV output", "csv", "Use --format json."))
-        medications = parse_medication_list(meds) if meds is not None else ()
+        if is_brief() and fmt is not Format.table:
+            raise refuse_brief("check", fmt.value)
+        matches = resolve_names(meds) if meds is not None else ()
+        medications = tuple(m.entry for m in matches)
         conds = parse_conditions(conditions) if conditions is not None else ()
         if regimen is not None:
             use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
@@ -142,14 +200,23 @@ def register(app: typer.Typer) -> None:
         result, predictions = check_use(
             medications, conds, reg, product=prod, mg_per_g=mg, oh7_mg_per_g=oh
         )
+        if is_brief():
+            brief(check_lines(result, matches), out)
+            return
         if fmt is Format.json:
             payload = {
                 **result.to_dict(),
+                "names": [m.to_dict() for m in matches],
                 "interactions": [p.to_dict() for p in predictions],
                 "disclaimer": CLOSING,
             }
             sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
             return
+        if fmt is Format.csv:
+            _write_csv(result)
+            return
+        for line in _match_lines(matches):
+            out.print(line)
         out.print(_inputs_line(result))
         if result.findings:
             out.print(findings_table(result))

@@ -6,9 +6,11 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console(highlight=False)
+from kratomsim.interfaces.output import FittingConsole
+
+#: The console every command prints through: its tables fit the width without breaking words.
+out = FittingConsole(highlight=False)
 
 
 class Format(StrEnum):
@@ -48,7 +50,8 @@ ProductOpt = Annotated[
     typer.Option(
         "--product",
         "-p",
-        help="leaf-powder, tea, extract or 7oh-concentrate (default: scenario's, or leaf-powder).",
+        help="leaf-powder, tea, extract, 7oh-concentrate or 7oh-tablet (default: the scenario's; "
+        "7oh-tablet when the regimen gives mg of 7-OH; else leaf-powder).",
     ),
 ]
 MgOpt = Annotated[

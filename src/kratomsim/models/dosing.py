@@ -6,12 +6,14 @@ repeating until the end of the observation window" (an open-ended regimen such a
 
 A :class:`Regimen` is an ordered collection of records plus per-dose modifications: doses that were
 missed and doses taken late (or early, with a negative delay). Doses are numbered from 1 in time order
-after expansion; modifications refer to those numbers.
+after expansion; modifications refer to those numbers. A regimen read from text also keeps the
+readings made while parsing (``notes``, e.g. "morning read as 08:00") and the product the text itself
+implies (``product``, e.g. ``"7oh-tablet"`` for "one 15 mg 7-OH tablet"; ``None``: any product).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -113,6 +115,10 @@ class Regimen:
     missed: frozenset[int] = frozenset()
     late_h: tuple[tuple[int, float], ...] = ()
     text: str = ""
+    #: Readings made while parsing the text (conventions such as "morning read as 08:00").
+    notes: tuple[str, ...] = ()
+    #: Product the text implies (e.g. "7oh-tablet" when amounts are mg of 7-OH); None: any.
+    product: str | None = None
 
     def __post_init__(self) -> None:
         if not self.records:
@@ -151,7 +157,7 @@ class Regimen:
         )
         days = horizon_h / 24.0
         text = f"{self.text} for {days:g} days" if self.text else ""
-        return Regimen(records, self.missed, self.late_h, text)
+        return replace(self, records=records, text=text)
 
     def expand(self, horizon_h: float | None = None) -> DoseEvents:
         """Expand ADDL/II into explicit dose events, then apply missed and late doses.

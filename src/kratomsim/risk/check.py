@@ -105,7 +105,7 @@ def check(
     --------------
     medications
         :class:`~kratomsim.evidence.medication_schema.Medication` entries (see
-        ``kratomsim.evidence.medications.parse_medication_list``).
+        ``kratomsim.evidence.medication_names.parse_medication_list``).
     conditions
         Parsed conditions (:func:`kratomsim.risk.conditions.parse_conditions`).
     regimen

@@ -15,7 +15,8 @@ from starlette.responses import HTMLResponse
 
 from kratomsim.errors import KratomsimError
 from kratomsim.evidence import resolve_product
-from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.evidence.medication_names import parse_medication_list
+from kratomsim.interfaces.api import product_for
 from kratomsim.interfaces.web.rendering import error_text, optional_float, product_choices, render
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.check import DISCLAIMER as CHECK_DISCLAIMER
@@ -54,8 +55,11 @@ def check_view(form: dict[str, str]) -> dict[str, Any]:
     meds = parse_medication_list(form["medications"]) if form["medications"].strip() else ()
     conds = parse_conditions(form["conditions"]) if form["conditions"].strip() else ()
     regimen = parse_regimen(form["regimen"]) if form["regimen"].strip() else None
-    product = resolve_product(form["product"]) if form["product"] else None
     mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
+    if regimen is not None:
+        product = product_for(regimen, form["product"] or None, mg, None)
+    else:
+        product = resolve_product(form["product"]) if form["product"] else None
     result, predictions = check_use(
         meds, conds, regimen, product=product, mg_per_g=mg, n_draws=DDI_DRAWS, seed=0
     )

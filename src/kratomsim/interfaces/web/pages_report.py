@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, Response
 
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.evidence import parse_medication_list, resolve_product
+from kratomsim.evidence import parse_medication_list
+from kratomsim.interfaces.api import product_for
 from kratomsim.interfaces.web.pages_simulate import DEMO_PRODUCT, DEMO_REGIMEN
 from kratomsim.interfaces.web.rendering import (
     FormError,
@@ -59,10 +60,11 @@ def build_report(fmt: str, form: dict[str, str]) -> bytes:
             )
         )
     parsed = parse_regimen(regimen)  # the regimen's own message for text it cannot read
+    mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
     data = report_data(
         parsed,
-        product=resolve_product(form["product"]) if form["product"] else None,
-        mg_per_g=optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15"),
+        product=product_for(parsed, form["product"] or None, mg, None),
+        mg_per_g=mg,
         medications=(
             parse_medication_list(form["medications"]) if form["medications"].strip() else ()
         ),

@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 
 from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.errors import KratomsimError
-from kratomsim.evidence import resolve_product
+from kratomsim.interfaces.api import product_for
 from kratomsim.interfaces.render import HYPOTHESIS_NOTE
 from kratomsim.interfaces.web.rendering import (
     error_text,
@@ -42,11 +42,13 @@ def simulate_web(form: dict[str, str]) -> Outcomes:
     """Run the outcomes model on a web form (regimen text only: never a file on the server)."""
     regimen = parse_regimen(form["regimen"])
     pain = form.get("pain") or None
+    mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
+    oh = optional_float(form["oh7_mg_per_g"], "7-OH content (mg/g)", "0.3")
     return simulate_outcomes(
         regimen,
-        product=resolve_product(form["product"]) if form["product"] else None,
-        mg_per_g=optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15"),
-        oh7_mg_per_g=optional_float(form["oh7_mg_per_g"], "7-OH content (mg/g)", "0.3"),
+        product=product_for(regimen, form["product"] or None, mg, oh),
+        mg_per_g=mg,
+        oh7_mg_per_g=oh,
         pain="acute" if pain == "acute" else "chronic" if pain == "chronic" else None,
         n_draws=WEB_DRAWS,
         seed=0,

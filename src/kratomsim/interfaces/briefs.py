@@ -1,0 +1,218 @@
+"""The ``--brief`` lines of each command: the answer with units and interval, and where to look next.
+
+Each function turns a command's result into a few plain lines. Every number carries its unit and,
+where the model has one, its interval; a line names what to run for the full picture.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kratomsim.analyses.outcomes import Outcomes
+from kratomsim.engine.result import Simulation
+from kratomsim.evidence import CitedValue, Product
+from kratomsim.evidence.claims import Claim
+from kratomsim.reports.summary import content_used, fmt_value
+
+NOT_ADVICE = "Not advice: a simulation to discuss with a clinician."
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "") + "'"
+
+
+def simulate_lines(
+    sim: Simulation, low: Simulation | None, high: Simulation | None, regimen: str
+) -> list[str]:
+    """Peak and exposure per analyte; the interval spans the product's content range."""
+    from kratomsim.models.regimen_text import format_regimen
+
+    s = sim.summary()
+    lines = [f"{format_regimen(sim.regimen)} of {sim.product.id}, one typical adult:"]
+    for analyte in sim.analytes:
+        a = s[analyte]
+        span = ""
+        if low is not None and high is not None:
+            lo, hi = low.summary()[analyte].cmax_ng_ml, high.summary()[analyte].cmax_ng_ml
+            span = f" ({fmt_value(lo)}–{fmt_value(hi)} over the product's content range)"
+        lines.append(
+            f"  {analyte}: peak {fmt_value(a.cmax_ng_ml)} ng/mL{span} at {a.tmax_h:.1f} h; "
+            f"AUC {fmt_value(a.auc_ng_h_ml)} ng·h/mL"
+        )
+    if low is None:
+        lines.append("  (content as given or stated: no content interval)")
+    lines.append(
+        f"More: drop --brief for the table; add --outcomes for relief and withdrawal with "
+        f"intervals; kratomsim cite {_q(regimen)} for sources. {NOT_ADVICE}"
+    )
+    return lines
+
+
+def outcomes_lines(res: Outcomes, regimen: str) -> list[str]:
+    """Peak of each outcome with its interval, and the withdrawal episode."""
+    pct = f"{res.level:.0%}"
+    lines = [f"Outcomes of {regimen} ({pct} interval over {res.n_draws} parameter draws):"]
+    for s in res.series:
+        unit = "" if s.unit in ("1", "") else f" {s.unit}"
+        lines.append(
+            f"  {s.name.replace('_', ' ')}: peak {s.central.max():.3g}{unit} "
+            f"({s.low.max():.3g}–{s.high.max():.3g})"
+        )
+    w = res.withdrawal
+    last = w["after_last_dose_h"] or 0.0
+    onset = "no signs" if w["onset_h"] is None else f"signs from {w['onset_h'] - last:.0f} h"
+    lines.append(
+        f"  withdrawal after the last dose: {onset}; peak {w['peak_score']:.3g} on SOWS 0–64"
+    )
+    lines.append(f"More: drop --brief for every table and the assumptions. {NOT_ADVICE}")
+    return lines
+
+
+def products_lines(products: Sequence[Product]) -> list[str]:
+    def content(v: CitedValue) -> str:
+        flag = ", ASSUMPTION" if v.is_assumption else ""
+        return f"{v.value:g} mg/g ({v.low:g}–{v.high:g}; grade {v.grade}{flag})"
+
+    lines = [
+        f"{p.id}: mitragynine {content(p.mg_per_g)}, 7-OH {content(p.oh7_mg_per_g)}"
+        for p in products
+    ]
+    return [*lines, "More: drop --brief for sources; override content with --mg-per-g."]
+
+
+def cite_lines(used: Sequence[CitedValue], regimen: str) -> list[str]:
+    grades = Counter(v.grade for v in used)
+    sources = {v.source for v in used}
+    assumptions = [v.name for v in used if v.is_assumption]
+    return [
+        f"{len(used)} parameters from {len(sources)} sources; grades "
+        + ", ".join(f"{g} {n}" for g, n in sorted(grades.items()))
+        + ".",
+        f"Labelled assumptions: {', '.join(assumptions) or 'none'}.",
+        f"More: kratomsim cite {_q(regimen)} (without --brief) for values and references.",
+    ]
+
+
+def calibrate_lines(
+    file: str, reproduced: bool, tmax: Sequence[str], wrote: str | None = None
+) -> list[str]:
+    """Whether the shipped parameter file is reproduced, the tmax checks, and what was written."""
+    verdict = "reproduced exactly" if reproduced else "NOT reproduced: write the new one with --out"
+    lines = [f"The shipped {file}: {verdict}.", *tmax]
+    if wrote is not None:
+        lines.append(wrote)
+    return [*lines, "More: drop --brief for the fitted values and the fit to Tanna 2022."]
+
+
+def claims_lines(claims: Sequence[Claim]) -> list[str]:
+    grades = Counter(c.grade for c in claims)
+    weak = [c.id for c in claims if c.grade in ("unsupported", "contradicted")]
+    return [
+        f"{len(claims)} claims of the article: "
+        + ", ".join(f"{n} {g}" for g, n in grades.most_common())
+        + ".",
+        f"Unsupported or contradicted: {', '.join(weak) or 'none'}.",
+        "More: drop --brief for each claim with its evidence and sources.",
+    ]
+
+
+def taper_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = ["Taper plans (withdrawal on the SOWS 0–64 scale; central and upper interval):"]
+    for r in rows:
+        lines.append(
+            f"  {r['plan']}: peak {r['peak_withdrawal_score']:.3g} (upper "
+            f"{r['peak_withdrawal_score_high']:.3g}); {r['taper_days']:g} taper days; "
+            f"{r['days_with_signs']:g} days with signs; {r['lost_relief_fraction']:.0%} less relief"
+        )
+    lines.append(f"More: drop --brief for the table and the plot. {NOT_ADVICE}")
+    return lines
+
+
+def check_lines(result: Any, matches: Sequence[Any]) -> list[str]:
+    """Findings by severity, the most serious named, the names as matched."""
+    lines = []
+    shown = [m.describe() for m in matches if m.how != "name"]
+    if shown:
+        lines.append("Matched: " + "; ".join(shown) + ".")
+    findings = result.findings
+    if not findings:
+        lines.append("No rule fired for these inputs (no finding is not the same as no risk).")
+    else:
+        counts = Counter(f.severity for f in findings)
+        order = ("avoid", "major", "moderate", "minor", "info")
+        lines.append(
+            f"{len(findings)} finding{'s' * (len(findings) != 1)}: "
+            + ", ".join(f"{counts[s]} {s}" for s in order if counts[s])
+            + "."
+        )
+        for f in findings[:3]:
+            who = ", ".join(t.removeprefix("class-") for t in f.triggers)
+            lines.append(
+                f"  {f.severity}: {f.title} ({f.rule_id}; grade {', '.join(f.grades)})"
+                + (f" — {who}" if who else "")
+            )
+    lines.append("More: drop --brief for what, why, sources and what to discuss with a clinician.")
+    return lines
+
+
+def interactions_lines(preds: Sequence[Any]) -> list[str]:
+    lines = []
+    for p in preds:
+        if p.auc_ratio is None:
+            lines.append(f"  {p.name}: not quantified ({', '.join(p.pathways) or 'no pathway'})")
+            continue
+        lo, hi = p.auc_ratio_interval or (p.auc_ratio, p.auc_ratio)
+        lines.append(
+            f"  {p.name}: exposure (AUC) × {p.auc_ratio:.2f} ({lo:.2f}–{hi:.2f}, 5–95 %), "
+            f"grade {p.grade}"
+        )
+    return [
+        "Change of each medicine's exposure with this kratom use:",
+        *lines,
+        f"More: drop --brief for Cmax, recovery times and the basis. {NOT_ADVICE}",
+    ]
+
+
+def trial_lines(res: Any) -> list[str]:
+    n = next((s.n for s in res.scalars.values()), 0)
+    lines = [f"Virtual population: {n:,} subjects (percentiles over subjects):"]
+    for name, s in list(res.scalars.items())[:4]:
+        ps = sorted(s.percentiles)
+        lo, mid, hi = s.percentiles[ps[0]], s.percentiles[ps[len(ps) // 2]], s.percentiles[ps[-1]]
+        lines.append(
+            f"  {name}: median {fmt_value(mid)} (P{ps[0]:g}–P{ps[-1]:g} {fmt_value(lo)}–"
+            f"{fmt_value(hi)})"
+        )
+    lines.append(f"More: drop --brief for every output and the assumptions. {NOT_ADVICE}")
+    return lines
+
+
+def sensitivity_lines(res: Any) -> list[str]:
+    frame = res.to_frame().head(3)
+    lines = [
+        f"What drives {res.output} most (total Sobol index ± {res.conf_level:.0%} half-width):"
+    ]
+    for row in frame.itertuples():
+        lines.append(f"  {row.parameter}: {row.ST:.2f} ± {row.ST_conf:.2f}")
+    return [*lines, "More: drop --brief for every parameter with first-order indices."]
+
+
+def model_lines(ref: Mapping[str, Any]) -> list[str]:
+    """What the model specification holds, and how well its parameters are supported."""
+    params = ref["parameters"]
+    grades = Counter(p["grade"] for p in params)
+    return [
+        f"{ref['model']['name']} (specification {ref['model']['digest'][:12]}): "
+        f"{len(ref['states'])} states, {len(ref['flows'])} flows, "
+        f"{len(ref['outputs'])} outputs, {len(params)} parameters.",
+        "Parameter grades: " + ", ".join(f"{g} {n}" for g, n in sorted(grades.items())) + ".",
+        "More: drop --brief for every equation and parameter; --format markdown or latex "
+        "for a document.",
+    ]
+
+
+def content_line(sim: Simulation) -> str:
+    used = content_used(sim)
+    return "; ".join(f"{a} {v.value:g} mg/g (grade {v.grade})" for a, v in used.items())
