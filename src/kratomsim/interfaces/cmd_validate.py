@@ -140,7 +140,7 @@ def validate_cmd(
             "--fast", help="Fewer virtual people and resamples: seconds, coarser intervals."
         ),
     ] = False,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the virtual people.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the virtual people (≥ 0).")] = 0,
 ) -> None:
     """How well the model predicts what was measured in people (a qualification report).
 
@@ -150,6 +150,10 @@ def validate_cmd(
     (GMFE) and the shares within 1.25× and 2×, separately for fitted and not fitted rows. The full
     run takes a minute or two; --fast takes seconds.
     """
+    if seed < 0:
+        raise typer.BadParameter(
+            f"got {seed}. Give a whole number ≥ 0, e.g. 7.", param_hint="--seed"
+        )
     _writable(html, (".html", ".htm"), "--html")
     _writable(pdf, (".pdf",), "--pdf")
     q = _run(fast, seed)
