@@ -297,7 +297,13 @@ def huestis(people: int, seed: int) -> list[Comparison]:
         else:
             agrees = 1.0 < beta <= 1.0 + PROPORTIONAL
             claim = "slightly more than dose proportional"
-            verdict = "slightly more than proportional" if agrees else "not slightly more"
+            verdict = (
+                "slightly more than proportional"
+                if agrees
+                else "not more than proportional"
+                if beta <= 1.0
+                else "far more than proportional"
+            )
         rows.append(
             Comparison(
                 key=f"huestis2024:{a}_{'cmax' if proportional else 'auc'}_dose_proportionality",
@@ -313,7 +319,7 @@ def huestis(people: int, seed: int) -> list[Comparison]:
                 predicted=Estimate(
                     beta,
                     statistic="power-model exponent of the virtual group medians",
-                    text=f"exponent {beta:.3f}: {verdict} (proportional: "
+                    text=f"exponent {beta:.2f}: {verdict} (a proportional rise gives "
                     f"{1 - PROPORTIONAL:.2f}–{1 + PROPORTIONAL:.2f})",
                 ),
                 note="Not fitted: the model's CYP3A self-inactivation predicts it."

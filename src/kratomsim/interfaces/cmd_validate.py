@@ -23,7 +23,8 @@ from kratomsim.reports.validation import (
     comparisons_by_category,
     estimate_text,
     fold_text,
-    summary_row,
+    predicted_text,
+    summary_rows,
     validation_document,
     write_validation,
 )
@@ -87,8 +88,7 @@ def print_tables(q: Qualification) -> None:
     for col in ("category", "rows", "n", "GMFE", "≤1.25×", "≤2×", "without a fold error",
                 "intervals agree"):  # fmt: skip
         summary.add_column(col, overflow="fold")
-    for s in (*q.summaries, q.overall):
-        r = summary_row(s)
+    for r in summary_rows(q):
         summary.add_row(
             r["category"], r["sample"], r["n"], r["gmfe"], r["within_1_25"], r["within_2"],
             r["other"], r["covered"],
@@ -107,7 +107,7 @@ def print_tables(q: Qualification) -> None:
                 str(i),
                 f"{c.what} [dim]({c.source})[/dim]",
                 estimate_text(c.observed, c.unit),
-                estimate_text(c.predicted, c.unit) + (" ✗" if c.covered is False else ""),
+                predicted_text(c) + (" ✗" if c.covered is False else ""),
                 fold_text(c),
                 "yes" if c.used_for_fitting else "no",
             )

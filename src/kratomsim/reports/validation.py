@@ -82,6 +82,13 @@ def estimate_text(est: Estimate, unit: str) -> str:
     return text
 
 
+def predicted_text(c: Comparison) -> str:
+    """The prediction as people read it (a statement's verdict in words)."""
+    if c.scoring == "qualitative" and c.predicted.text:
+        return c.predicted.text
+    return estimate_text(c.predicted, c.unit)
+
+
 def fold_text(c: Comparison) -> str:
     """The fold error, or what stands in for it."""
     if c.scoring == "qualitative":
@@ -133,7 +140,7 @@ def summary_rows(q: Qualification) -> list[dict[str, str]]:
 def _about(est: Estimate) -> str:
     """What an observed value and its interval are, each said once."""
     parts = [est.statistic, est.interval]
-    if est.text and not any(est.text in p for p in parts):
+    if est.value is not None and est.text and not any(est.text in p for p in parts):
         parts.append(est.text)
     return "; ".join(p for p in parts if p)
 
@@ -149,7 +156,7 @@ def _row(number_: int, c: Comparison) -> dict[str, Any]:
         "fitted": c.used_for_fitting,
         "observed": estimate_text(c.observed, c.unit),
         "observed_about": _about(c.observed),
-        "predicted": estimate_text(c.predicted, c.unit),
+        "predicted": predicted_text(c),
         "predicted_about": "; ".join(p for p in (c.predicted.statistic, c.predicted.interval) if p),
         "fold": fold_text(c),
         "why_no_fold": c.fold_undefined if c.scoring != "qualitative" else "",
