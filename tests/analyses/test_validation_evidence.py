@@ -116,6 +116,15 @@ def test_without_check_rows_every_outcome_observation_is_listed_with_a_reason() 
     assert poison.category == "side_effects"
 
 
+def test_a_check_row_without_a_left_out_prediction_has_nothing_to_score() -> None:
+    # the posterior file leaves out a value it does not have (None is not written)
+    row = {k: v for k, v in CHECKS[0].items() if not k.startswith("left_out")}
+    fitted, left_out = outcome_comparisons([row])[0]
+    assert fitted.fold == pytest.approx(12.9 / 13.5)
+    assert left_out.predicted.value is None and left_out.fold is None
+    assert left_out.fold_undefined == "no number to compare" and left_out.covered is None
+
+
 def test_a_check_row_for_an_unknown_observation_is_reported_not_dropped() -> None:
     rows, not_predicted, _ = outcome_comparisons([{**CHECKS[0], "observation": "nobody:nothing"}])
     assert rows == []

@@ -159,9 +159,9 @@ def outcome_comparisons(
                     scoring=scoring,
                     observed=observed_estimate(obs),
                     predicted=Estimate(
-                        _float(row[pre]),
-                        _float(row[f"{pre}_low"]),
-                        _float(row[f"{pre}_high"]),
+                        _float(row.get(pre)),
+                        _float(row.get(f"{pre}_low")),
+                        _float(row.get(f"{pre}_high")),
                         statistic="posterior median, "
                         + ("fitted with every study" if fitted else "this study left out"),
                         interval="90 % posterior predictive",
