@@ -440,6 +440,7 @@ def _register_command_modules() -> None:
         cmd_report,
         cmd_risk,
         cmd_serve,
+        cmd_validate,
     )
 
     modules = (
@@ -454,6 +455,7 @@ def _register_command_modules() -> None:
         cmd_serve,
         cmd_model,
         cmd_calibrate_pain,
+        cmd_validate,
     )
     for module in modules:
         module.register(app)
