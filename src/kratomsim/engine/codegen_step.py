@@ -81,12 +81,22 @@ class NodeCtx:
             names[dsym] = f"pb[{len(self.gen.params) + d_idx}, b]"
         return names
 
+    def _literal(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with the states that hold a literal here (0 or 1 while the affine parts of a
+        rate are taken) put in, so that SymPy drops the terms they cancel."""
+        lit = {}
+        for s_ in expr.free_symbols:
+            text = self.val.get(str(s_))
+            if text in ("0.0", "1.0"):
+                lit[s_] = sp.Integer(int(float(text)))
+        return expr.xreplace(lit) if lit else expr
+
     def intermediate(self, name: str) -> str:
         key = (name, tuple(self.val.get(s, "") for s in self.deps[name]))
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        expr = self.gen.constants(self.gen.st.sym.intermediates[name])
+        expr = self.gen.constants(self._literal(self.gen.st.sym.intermediates[name]))
         local = self.gen.fresh("q")
         text = py(expr, self._names(expr))
         self.lines.append(f"{self.ind}{local} = {text}")
@@ -95,11 +105,18 @@ class NodeCtx:
 
     def value(self, expr: sp.Expr, stem: str = "v") -> str:
         """Emit ``expr`` at this node; return the local name holding it."""
-        e = self.gen.constants(expr)
+        e = self.gen.constants(self._literal(expr))
         if e.is_Symbol and str(e) in self.val:
             return self.val[str(e)]
+        names = self._names(e)
+        # repeated subexpressions (a Hill term's power, a shared denominator) computed once
+        reps, reduced = sp.cse([e], symbols=sp.numbered_symbols("_cse"), optimizations="basic")
+        for sub_sym, sub in reps:
+            part = self.gen.fresh("s")
+            self.lines.append(f"{self.ind}{part} = {py(sub, names)}")
+            names[sub_sym] = part
         local = self.gen.fresh(stem)
-        self.lines.append(f"{self.ind}{local} = {py(e, self._names(e))}")
+        self.lines.append(f"{self.ind}{local} = {py(reduced[0], names)}")
         return local
 
     def affine(self, expr: sp.Expr, state: str) -> tuple[str, str]:
@@ -221,10 +238,16 @@ def step_body(gen: StepGen) -> list[str]:
     # passive collocated states: rate at the nodes with everything final
     for q, c in enumerate(st.collocated):
         if c in gen.passive:
-            rate_at[c] = [ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)]
+            rate_at[c] = [
+                ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)
+            ]
     # step end
     for q in range(n):
-        terms = [f"{gen.co(('phi', q, p))} * x0_{p}" for p in range(n) if st.exact[q] in st.reach[st.exact[p]]]
+        terms = [
+            f"{gen.co(('phi', q, p))} * x0_{p}"
+            for p in range(n)
+            if st.exact[q] in st.reach[st.exact[p]]
+        ]
         for e in st.forced:
             if st.exact[q] in st.reach[e]:
                 ei = gen.ix[e]
@@ -237,11 +260,11 @@ def step_body(gen: StepGen) -> list[str]:
         else:
             acc = " + ".join(f"{gen.co(('hB', j))} * {rate_at[c][j]}" for j in range(s))
             lines.append(f"c1_{q} = c0_{q} + {acc}")
-    lines.append("if act[b]:")
+    # a lane past its own sub-steps keeps its state (a select, not a branch: it vectorises)
     for q in range(n):
-        lines.append(f"    xs[{q}, b] = x1_{q}")
+        lines.append(f"xs[{q}, b] = x1_{q} if act[b] else x0_{q}")
     for q in range(len(st.collocated)):
-        lines.append(f"    cs[{q}, b] = c1_{q}")
+        lines.append(f"cs[{q}, b] = c1_{q} if act[b] else c0_{q}")
     return lines
 
 
