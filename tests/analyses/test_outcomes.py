@@ -7,8 +7,8 @@ import pytest
 
 from kratomsim.analyses.outcomes import simulate_outcomes
 from kratomsim.evidence import resolve_product
-from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 from kratomsim.models.regimen_text import parse_regimen
+from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 
 HEAVY = "4 g every 7 h for 28 days"  # ≈ Singh 2014: 79 mg mitragynine per drink, 3.5 drinks/day
 

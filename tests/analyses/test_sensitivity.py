@@ -98,7 +98,12 @@ def test_model_indices_are_sane(withdrawal: SobolResult) -> None:
     # Withdrawal follows MOR activation by unbound drug and the withdrawal-score map: the leading
     # parameter is one of those, not a PK volume or a side-effect parameter.
     assert top in {
-        "fu_mg", "mor_reserve_factor", "ki_mor_7oh", "tau_mor_7oh", "wd_gain", "wd_threshold"
+        "fu_mg",
+        "mor_reserve_factor",
+        "ki_mor_7oh",
+        "tau_mor_7oh",
+        "wd_gain",
+        "wd_threshold",
     }
 
 

@@ -10,10 +10,10 @@ import pytest
 
 import kratomsim
 from kratomsim import simulate
+from kratomsim.engine.reference import simulate_reference
 from kratomsim.engine.simulate import simulate as simulate_engine
 from kratomsim.errors import KratomsimError, ProductError
 from kratomsim.evidence import cited_inputs, resolve_product
-from kratomsim.engine.reference import simulate_reference
 from kratomsim.spec import default_spec
 from kratomsim.spec.units import base_factor
 

@@ -47,8 +47,9 @@ def test_document_is_consistent_and_every_parameter_has_units() -> None:
         assert model.getParameter(sbml_id(p.name)).getValue() == pytest.approx(values[p.name])
     # a uM parameter is written in the base unit (nM) with its dimensions
     ki = model.getParameter("ki_tdi_cyp3a_hep")
-    assert ki.getValue() == pytest.approx(1000 * model_evidence("capsule").cited[
-        "ki_tdi_cyp3a_hep"].value)
+    assert ki.getValue() == pytest.approx(
+        1000 * model_evidence("capsule").cited["ki_tdi_cyp3a_hep"].value
+    )
     assert dict(dimension("uM")) == {"[substance]": 1, "[length]": -3}
 
 

@@ -7,13 +7,12 @@ import itertools
 import numpy as np
 import pytest
 
-from kratomsim.evidence import CitedValue, resolve_product
+from kratomsim.engine.subjects import PK_OUTPUTS, Dosing, simulate_subjects
+from kratomsim.evidence import CitedValue, cited_inputs, resolve_product
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.risk.ddi import predict_interactions
 from kratomsim.risk.ddi_constants import ddi_values
-from kratomsim.engine.subjects import PK_OUTPUTS, Dosing, simulate_subjects
-from kratomsim.evidence import cited_inputs
 from kratomsim.risk.ddi_dynamic import (
     MitragynineExposure,
     VictimKinetics,
@@ -136,7 +135,7 @@ def _late_rates(t, times, run, days: tuple[float, float]) -> tuple[float, float]
 
 
 def test_the_gut_wall_loses_most_of_its_cyp3a_while_a_dose_is_absorbed() -> None:
-    _, t, _, run = _enzymes(2.0, 24.0, 1, 3)
+    _, _, _, run = _enzymes(2.0, 24.0, 1, 3)
     gut = run.get("cyp3a_gut_activity")[0]
     assert gut[0] == 1.0 and gut.min() < 0.2
     # and it comes back at the gut's turnover rate

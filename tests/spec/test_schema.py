@@ -42,9 +42,13 @@ def test_the_digest_follows_the_text() -> None:
         ('rate = "ke0_mg * (c_mg - ce_mg)"', 'rate = "ke0_mg * (c_mg - ce_mg"', "cannot read"),
         ('rate = "ke0_mg * (c_mg - ce_mg)"', 'rate = "sin(c_mg)"', "not allowed"),
         ('name = "v1"\nunit = "L"', 'name = "v1"\nunit = "blorp"', "blorp"),
-        ('solver = "exact"\ndescription = "Mitragynine in the gut', 'solver = "fast"\ndescription = "Mitragynine in the gut', "solver"),
+        (
+            'solver = "exact"\ndescription = "Mitragynine in the gut',
+            'solver = "fast"\ndescription = "Mitragynine in the gut',
+            "solver",
+        ),
         ('name = "q_h"\nunit = "L/h"', 'name = "q_ent"\nunit = "L/h"', "used twice"),
-        ('[model]\nname', '[modle]\nx = 1\n[model]\nname', "unknown section"),
+        ("[model]\nname", "[modle]\nx = 1\n[model]\nname", "unknown section"),
         ('switch = true\nunit = "1"', 'switch = true\nunit = "1"\nextra = 2', "unknown field"),
     ],
 )
@@ -62,9 +66,17 @@ def test_malformed_specs_are_refused_with_the_place_named(old: str, new: str, me
         # adding an amount to a concentration
         ('equation = "mg_central / v1"', 'equation = "mg_central / v1 + mg_central"', "c_mg"),
         # an output whose dimension differs from its declared unit
-        ('equation = "cpt_baseline_s * (1 + cpt_gain * effective_drive)"', 'equation = "cpt_gain * effective_drive"', "cold_pressor_s"),
+        (
+            'equation = "cpt_baseline_s * (1 + cpt_gain * effective_drive)"',
+            'equation = "cpt_gain * effective_drive"',
+            "cold_pressor_s",
+        ),
         # a dimensioned exponent
-        ('(wd_gain * withdrawal_deficit)**wd_steepness', '(wd_gain * withdrawal_deficit)**v1', "exponent"),
+        (
+            "(wd_gain * withdrawal_deficit)**wd_steepness",
+            "(wd_gain * withdrawal_deficit)**v1",
+            "exponent",
+        ),
     ],
 )
 def test_the_unit_check_finds_dimension_errors(old: str, new: str, where: str) -> None:
@@ -80,6 +92,11 @@ def test_structural_mistakes_are_refused() -> None:
     with pytest.raises(SpecError, match="Sink"):
         parse_spec(TEXT + '\n[[flow]]\nfrom = "mg_eliminated"\nto = "mg_central"\nrate = "0"\n')
     with pytest.raises(SpecError, match="both a rate and flows"):
-        parse_spec(_edited('solver = "exact"\ndescription = "Mitragynine in slowly', 'solver = "exact"\nrate = "0"\ndescription = "Mitragynine in slowly'))
+        parse_spec(
+            _edited(
+                'solver = "exact"\ndescription = "Mitragynine in slowly',
+                'solver = "exact"\nrate = "0"\ndescription = "Mitragynine in slowly',
+            )
+        )
     with pytest.raises(SpecError, match="switch must default"):
         parse_spec(_edited("default = 0.0\nswitch = true", "default = 0.5\nswitch = true"))

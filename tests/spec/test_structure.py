@@ -54,7 +54,9 @@ def test_outputs_prune_the_states_they_do_not_need() -> None:
 
 def test_a_nonlinear_exact_state_is_refused() -> None:
     text = files("kratomsim.spec").joinpath("model.toml").read_text()
-    text = text.replace('rate = "ke0_mg * (c_mg - ce_mg)"', 'rate = "ke0_mg * (c_mg - ce_mg) * ce_mg"')
+    text = text.replace(
+        'rate = "ke0_mg * (c_mg - ce_mg)"', 'rate = "ke0_mg * (c_mg - ce_mg) * ce_mg"'
+    )
     with pytest.raises(SpecError, match="not linear"):
         structure(parse_spec(text), ["mu_activation"])
 

@@ -76,7 +76,7 @@ def _peak(c: FloatArray) -> tuple[float, float]:
     """Cmax and tmax, refined by a parabola through the grid maximum and its neighbours."""
     i = int(np.argmax(c[: _EARLY.size]))
     i = min(max(i, 1), _EARLY.size - 2)
-    t0, t1, t2 = GRID[i - 1 : i + 2]
+    t0, t1, _ = GRID[i - 1 : i + 2]
     y0, y1, y2 = c[i - 1 : i + 2]
     h = t1 - t0
     denom = y0 - 2.0 * y1 + y2
@@ -128,7 +128,9 @@ def residuals(values: dict[str, float], data: dict[str, Any]) -> FloatArray:
     got = predict(values, data)
     out = []
     for key, value in got.items():
-        out.append((value - tn[key]) / TMAX_SCALE_H if key.endswith("tmax_h") else np.log(value / tn[key]))
+        out.append(
+            (value - tn[key]) / TMAX_SCALE_H if key.endswith("tmax_h") else np.log(value / tn[key])
+        )
     for name, prior in data.get("prior", {}).items():
         sigma = np.log(prior["high"] / prior["low"]) / 4.0
         out.append(np.log(values[name] / prior["centre"]) / sigma)
@@ -210,7 +212,12 @@ _SPREAD = {
     "q": ("mg_vz_f_l_range", "mg_vz_f_l", False, "the Vz/F range 5190-19700 L"),
     "v2": ("mg_vz_f_l_range", "mg_vz_f_l", False, "the Vz/F range 5190-19700 L"),
     "kme": ("oh_t_half_h_range", "oh_t_half_h", True, "the 7-OH t1/2 range 5.03-6.52 h"),
-    "f7oh_cyp3a": ("oh_auc_inf_nm_h_range", "oh_auc_inf_nm_h", False, "the 7-OH AUC range 60.8-126 nM*h"),
+    "f7oh_cyp3a": (
+        "oh_auc_inf_nm_h_range",
+        "oh_auc_inf_nm_h",
+        False,
+        "the 7-OH AUC range 60.8-126 nM*h",
+    ),
 }
 #: What sets each fitted value beyond the Tanna medians (then its grade is D, a model derivation).
 _ALSO_SET_BY = {

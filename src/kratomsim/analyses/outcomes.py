@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.engine.subjects import Dosing, SubjectOutputs, simulate_subjects
+from kratomsim.engine.subjects import Dosing, simulate_subjects
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.evidence.model_parameters import uncertain_parameters

@@ -9,9 +9,9 @@ import numpy as np
 
 from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.evidence.schema import Product
-from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.taper import TaperPlan, taper_regimen
+from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 
 #: Steady use before any plan starts, so that tolerance and dependence have built up (h).
 LEAD_IN_H = 28 * 24.0

@@ -13,6 +13,7 @@ forced exact states).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import sympy as sp
 
@@ -43,7 +44,7 @@ class StepGen:
     def constants(self, e: sp.Expr) -> sp.Expr:
         spec = self.st.spec
         values = {self.st.sym.symbols[c.name]: c.value for c in spec.constants}
-        return self.hoist(e.xreplace(values))
+        return self.hoist(cast(sp.Expr, e.xreplace(values)))
 
     def base_names(self) -> dict[sp.Symbol, str]:
         sym = self.st.sym.symbols
@@ -74,9 +75,9 @@ class NodeCtx:
         for s_ in expr.free_symbols:
             name = str(s_)
             if name in self.val:
-                names[s_] = self.val[name]
+                names[cast(sp.Symbol, s_)] = self.val[name]
             elif name in inter:
-                names[s_] = self.intermediate(name)
+                names[cast(sp.Symbol, s_)] = self.intermediate(name)
         for d_idx, (dsym, _) in enumerate(self.gen.hoist.order):
             names[dsym] = f"pb[{len(self.gen.params) + d_idx}, b]"
         return names
@@ -89,7 +90,7 @@ class NodeCtx:
             text = self.val.get(str(s_))
             if text in ("0.0", "1.0"):
                 lit[s_] = sp.Integer(int(float(text)))
-        return expr.xreplace(lit) if lit else expr
+        return cast(sp.Expr, expr.xreplace(lit)) if lit else expr
 
     def intermediate(self, name: str) -> str:
         key = (name, tuple(self.val.get(s, "") for s in self.deps[name]))
@@ -116,7 +117,8 @@ class NodeCtx:
             self.lines.append(f"{self.ind}{part} = {py(sub, names)}")
             names[sub_sym] = part
         local = self.gen.fresh(stem)
-        self.lines.append(f"{self.ind}{local} = {py(reduced[0], names)}")
+        last = cast(list[sp.Expr], reduced)[0]
+        self.lines.append(f"{self.ind}{local} = {py(last, names)}")
         return local
 
     def affine(self, expr: sp.Expr, state: str) -> tuple[str, str]:
@@ -236,10 +238,11 @@ def step_body(gen: StepGen) -> list[str]:
                         lines.append(f"{v} = " + " + ".join(parts))
                         ctx[i].set(r, v)
     # passive collocated states: rate at the nodes with everything final
-    for q, c in enumerate(st.collocated):
+    for c in st.collocated:
         if c in gen.passive:
             rate_at[c] = [
-                ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)
+                ctx[i].value(cast(sp.Expr, st.sym.rates[c].xreplace({st.x(c): 0})), "pa")
+                for i in range(s)
             ]
     # step end
     for q in range(n):

@@ -23,16 +23,16 @@ def py(expr: sp.Expr, names: dict[sp.Symbol, str]) -> str:
     from sympy.printing.pycode import PythonCodePrinter
 
     class Printer(PythonCodePrinter):
-        def _print_Symbol(self, s: sp.Symbol) -> str:  # noqa: N802 - sympy API
+        def _print_Symbol(self, s: sp.Symbol) -> str:
             return names[s]
 
-        def _print_Max(self, e: sp.Max) -> str:  # noqa: N802
+        def _print_Max(self, e: sp.Max) -> str:
             return "max(" + ", ".join(self._print(a) for a in e.args) + ")"
 
-        def _print_Min(self, e: sp.Min) -> str:  # noqa: N802
+        def _print_Min(self, e: sp.Min) -> str:
             return "min(" + ", ".join(self._print(a) for a in e.args) + ")"
 
-        def _print_Pow(self, e: sp.Pow, rational: bool = False) -> str:  # noqa: N802
+        def _print_Pow(self, e: sp.Pow, rational: bool = False) -> str:
             b, x = e.args
             if x == -1:
                 return f"(1.0/{self.parenthesize(b, 1000)})"
@@ -41,16 +41,16 @@ def py(expr: sp.Expr, names: dict[sp.Symbol, str]) -> str:
                 return f"({t}*{t})"
             return f"({self.parenthesize(b, 1000)}**{self.parenthesize(x, 1000)})"
 
-        def _print_Float(self, e: sp.Float) -> str:  # noqa: N802
+        def _print_Float(self, e: sp.Float) -> str:
             return repr(float(e))
 
-        def _print_Integer(self, e: sp.Integer) -> str:  # noqa: N802
+        def _print_Integer(self, e: sp.Integer) -> str:
             return repr(float(e))
 
-        def _print_Rational(self, e: sp.Rational) -> str:  # noqa: N802
+        def _print_Rational(self, e: sp.Rational) -> str:
             return repr(float(e))
 
-        def _print_Exp1(self, e: object) -> str:  # noqa: N802
+        def _print_Exp1(self, e: object) -> str:
             return repr(float(np.e))
 
     return Printer({"fully_qualified_modules": False}).doprint(expr)
@@ -120,5 +120,3 @@ def solve_lines(
         terms = [f"{mm[col][j]} * {out[j]}" for j in range(col + 1, s) if mm[col][j] != "0.0"]
         acc = rr[col] if not terms else f"({rr[col]} - " + " - ".join(terms) + ")"
         lines.append(f"{ind}{out[col]} = {acc} * {mm[col][col]}")
-
-

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import sys
@@ -462,7 +463,7 @@ def run_kernel(
         with ThreadPoolExecutor(workers) as pool:
             jobs = [
                 pool.submit(mod.kernel, *args, int(lo), int(hi), result)
-                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+                for lo, hi in itertools.pairwise(bounds)
             ]
             for job in jobs:
                 job.result()

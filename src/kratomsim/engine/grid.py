@@ -78,5 +78,3 @@ def schedule(
             )
         )
     return t, events
-
-

@@ -180,7 +180,9 @@ def parameter_matrix(
         raise ModelSpecError(
             bad_value("Missing model parameters", ", ".join(missing), "Give a value for each.")
         )
-    cols = {n: np.atleast_1d(np.asarray(values.get(n, defaults.get(n)), float)) for n in kernel.params}
+    cols = {
+        n: np.atleast_1d(np.asarray(values.get(n, defaults.get(n)), float)) for n in kernel.params
+    }
     n = max(c.size for c in cols.values())
     bad = {k: c.shape for k, c in cols.items() if c.ndim != 1 or c.size not in (1, n)}
     if bad:
@@ -228,7 +230,7 @@ def simulate_subjects(
     if ecs_hypothesis:
         sw["ecs_hypothesis"] = 1.0
     kernel = compiled_kernel(spec, names, switches=sw)
-    pm, n = parameter_matrix(values, kernel, spec)
+    pm, _ = parameter_matrix(values, kernel, spec)
     mw = {d.name: d.molar_mass for d in spec.doses}
     mg = np.atleast_2d(np.asarray(dosing.mg_doses_mg, float))
     oh = np.atleast_2d(np.asarray(dosing.oh7_doses_mg, float))

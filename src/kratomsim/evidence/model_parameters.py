@@ -20,9 +20,7 @@ def parameter_names(absorption: str) -> tuple[str, ...]:
 def cited(absorption: str, names: tuple[str, ...] | None = None) -> tuple[CitedValue, ...]:
     """The cited values behind ``names`` (default: all), renamed to the specification's names."""
     ev = model_evidence(absorption)
-    return tuple(
-        ev.cited[n].model_copy(update={"name": n}) for n in (names or tuple(ev.cited))
-    )
+    return tuple(ev.cited[n].model_copy(update={"name": n}) for n in (names or tuple(ev.cited)))
 
 
 def central_values(absorption: str) -> dict[str, float]:

@@ -93,9 +93,7 @@ class ModelEvidence:
     def uncertain(self) -> tuple[str, ...]:
         """Parameters whose cited value has a range that is sampled (low < high, not fixed)."""
         return tuple(
-            name
-            for name, c in self.cited.items()
-            if c.low < c.high and c.distribution != "fixed"
+            name for name, c in self.cited.items() if c.low < c.high and c.distribution != "fixed"
         )
 
 

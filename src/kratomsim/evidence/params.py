@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from kratomsim.errors import ProductError, RegimenError, bad_value
 from kratomsim.evidence.loader import default_product
@@ -119,7 +118,9 @@ def model_inputs(
     for name, value in (parameters or {}).items():
         if name not in known:
             raise RegimenError(
-                bad_value("Unknown model parameter", name, f"Use one of {', '.join(sorted(known))}.")
+                bad_value(
+                    "Unknown model parameter", name, f"Use one of {', '.join(sorted(known))}."
+                )
             )
         values[name] = float(value)
         used.append(_user_value(name, float(value), ev.spec.symbols[name].unit, "parameters="))
@@ -127,7 +128,9 @@ def model_inputs(
     for name, value in (inputs or {}).items():
         if name not in inputs_known:
             raise RegimenError(
-                bad_value("Unknown model input", name, f"Use one of {', '.join(sorted(inputs_known))}.")
+                bad_value(
+                    "Unknown model input", name, f"Use one of {', '.join(sorted(inputs_known))}."
+                )
             )
         values[name] = float(value)
     return ModelInputs(

@@ -17,7 +17,6 @@ import typer
 from rich.text import Text
 
 from kratomsim.analyses.calibration import (
-    FITTED,
     PARAMETER_FILE,
     calibrate,
     calibration_data,

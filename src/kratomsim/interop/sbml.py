@@ -77,7 +77,9 @@ def _unit_id(unit: str) -> str | None:
     dims = dict(dimension(unit))
     if not dims:
         return "dimensionless"
-    parts = [f"{k.strip('[]')}{int(v) if float(v).is_integer() else v}" for k, v in sorted(dims.items())]
+    parts = [
+        f"{k.strip('[]')}{int(v) if float(v).is_integer() else v}" for k, v in sorted(dims.items())
+    ]
     return "u_" + "_".join(p.replace("-", "m").replace(".", "p") for p in parts)
 
 
@@ -100,7 +102,9 @@ def to_sbml(
     import libsbml
 
     sym = sym or build(spec)
-    fixed = {i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch}
+    fixed = {
+        i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch
+    }
     sym = sym.fixed(fixed)
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
@@ -158,7 +162,9 @@ def to_sbml(
         settings.setModel(model)
         node = libsbml.parseL3FormulaWithSettings(infix, settings)
         if node is None:
-            raise InteropError(f"libsbml could not parse {infix!r}: {libsbml.getLastParseL3Error()}")
+            raise InteropError(
+                f"libsbml could not parse {infix!r}: {libsbml.getLastParseL3Error()}"
+            )
         return node
 
     def parameter(pid: str, value: float | None, u: str, *, constant: bool) -> None:
@@ -209,7 +215,11 @@ def to_sbml(
         _ok(rxn.setId(f"flow_{k}_{sbml_id(source)}__to__{sbml_id(target)}"), "reaction")
         _ok(rxn.setReversible(False), "reaction")
         for ref, species in ((rxn.createReactant(), source), (rxn.createProduct(), target)):
-            for r in (ref.setSpecies(sbml_id(species)), ref.setStoichiometry(1.0), ref.setConstant(True)):
+            for r in (
+                ref.setSpecies(sbml_id(species)),
+                ref.setStoichiometry(1.0),
+                ref.setConstant(True),
+            ):
                 _ok(r, f"reaction {source} → {target}")
         law = rxn.createKineticLaw()
         _ok(law.setMath(math(_infix(expr))), f"kinetic law {source} → {target}")
@@ -225,7 +235,10 @@ def to_sbml(
         text = _infix(sym.outputs[out.name])
         rule = model.createAssignmentRule()
         _ok(rule.setVariable(oid), f"output {out.name}")
-        _ok(rule.setMath(math(text if factor == 1.0 else f"({text}) * {factor!r}")), f"output {out.name}")
+        _ok(
+            rule.setMath(math(text if factor == 1.0 else f"({text}) * {factor!r}")),
+            f"output {out.name}",
+        )
     if dose_times_h is not None:
         _doses(model, spec, math, dose_times_h, doses_nmol)
     doc.checkConsistency()
@@ -269,7 +282,11 @@ def _doses(model: Any, spec: Spec, math: Any, dose_times_h: ArrayLike, doses_nmo
         _ok(ev.setId(f"dose_{k}"), "event")
         _ok(ev.setUseValuesFromTriggerTime(True), "event")
         trig = ev.createTrigger()
-        for r in (trig.setInitialValue(True), trig.setPersistent(True), trig.setMath(math(f"time >= {float(t)!r}"))):
+        for r in (
+            trig.setInitialValue(True),
+            trig.setPersistent(True),
+            trig.setMath(math(f"time >= {float(t)!r}")),
+        ):
             _ok(r, f"event dose_{k}")
         for state, amount in terms:
             assign = ev.createEventAssignment()
@@ -281,4 +298,6 @@ def _ok(result: int, what: str) -> None:
     import libsbml
 
     if result != libsbml.LIBSBML_OPERATION_SUCCESS:
-        raise InteropError(f"libsbml refused {what}: {libsbml.OperationReturnValue_toString(result)}.")
+        raise InteropError(
+            f"libsbml refused {what}: {libsbml.OperationReturnValue_toString(result)}."
+        )

@@ -86,7 +86,9 @@ def content_prior(product: Product) -> CitedValue:
 
 def person_priors(product: Product) -> tuple[Prior, ...]:
     """The priors of :data:`PERSON_PARAMETERS` for a journal of ``product``."""
-    model = {v.name: v for v in cited(product.absorption, ("nrs_relief_max", "tol_k_on", "wd_gain"))}
+    model = {
+        v.name: v for v in cited(product.absorption, ("nrs_relief_max", "tol_k_on", "wd_gain"))
+    }
     day = load_parameters(("adaptation.toml",))
     shared = {**model, "nrs_day_sd": day["nrs_day_sd"], "nrs_day_rho": day["nrs_day_rho"]}
     shared["baseline_nrs"] = _fit_values()["fit_baseline_nrs"]
@@ -187,8 +189,7 @@ class PersonModel:
                 values[name] = np.asarray(x[name], float)[sl]
             out.append(
                 simulate_subjects(
-                    values,
-                    dosing.with_content(np.asarray(x["content_multiplier"], float)[sl])
+                    values, dosing.with_content(np.asarray(x["content_multiplier"], float)[sl])
                 )
             )
         return out

@@ -50,7 +50,9 @@ def ddi_evidence() -> ParameterSet:
     return load_parameters((DDI_FILE,))
 
 
-def cited(names: Iterable[str] = PERPETRATOR, absorption: str = "capsule") -> tuple[CitedValue, ...]:
+def cited(
+    names: Iterable[str] = PERPETRATOR, absorption: str = "capsule"
+) -> tuple[CitedValue, ...]:
     """Cited values of ``names`` (model parameters under their specification names)."""
     names = tuple(names)
     model = set(MODEL_PERPETRATOR) & set(names)

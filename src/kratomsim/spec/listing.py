@@ -50,9 +50,7 @@ def equations(spec: Spec, sym: Symbolic | None = None) -> tuple[Line, ...]:
                 if s.name in (source, target):
                     sign = "+" if target == s.name else "-"
                     terms_t.append(f"{sign} flow({source} -> {target})")
-                    terms_l.append(
-                        f"{sign} J_{{{_latex_name(source)} \\to {_latex_name(target)}}}"
-                    )
+                    terms_l.append(f"{sign} J_{{{_latex_name(source)} \\to {_latex_name(target)}}}")
             rhs_t = " ".join(terms_t).lstrip("+ ")
             rhs_l = " ".join(terms_l).lstrip("+ ")
         out.append(

@@ -123,7 +123,13 @@ class Spec:
     def symbols(self) -> dict[str, Parameter | Input | Constant | State | Equation]:
         """Every name an equation may use, with what it is."""
         table: dict[str, Any] = {}
-        for group in (self.constants, self.inputs, self.parameters, self.states, self.intermediates):
+        for group in (
+            self.constants,
+            self.inputs,
+            self.parameters,
+            self.states,
+            self.intermediates,
+        ):
             for item in group:
                 table[item.name] = item
         return table

@@ -317,7 +317,9 @@ def _plan(
         dep = {d for s in reads if (d := node_of_state(s)) is not None and d != name}
         # forcing of other states that reach e enters e's node values
         if e in needed:
-            dep |= {f"X:{k}" if k in needed else f"F:{k}" for k in forced if k != e and e in reach[k]}
+            dep |= {
+                f"X:{k}" if k in needed else f"F:{k}" for k in forced if k != e and e in reach[k]
+            }
         deps[name] = dep
     for r in needed:
         if r in forced or not any(r in reach[e] for e in forced):

@@ -85,9 +85,7 @@ def _parse(text: str, namespace: dict[str, object], where: str) -> sp.Expr:
     unknown = sorted(str(s) for s in expr.free_symbols - known)
     if unknown:
         raise SpecError(f"{where}: unknown name(s) {unknown} in {text!r}.")
-    bad = sorted(
-        {type(f).__name__ for f in expr.atoms(sp.Function)} - {"Max", "Min", "exp", "log"}
-    )
+    bad = sorted({type(f).__name__ for f in expr.atoms(sp.Function)} - {"Max", "Min", "exp", "log"})
     if bad:
         raise SpecError(f"{where}: function(s) {bad} are not allowed in {text!r}.")
     return expr

@@ -40,7 +40,9 @@ def _quantity(unit: str) -> Any:
     try:
         return ureg.Quantity(1.0, text)
     except Exception as exc:  # pint raises several kinds of parse errors
-        raise SpecError(f"Unit {unit!r} is not understood ({exc}). Use e.g. 'nM', '1/h', 'L'.")
+        raise SpecError(
+            f"Unit {unit!r} is not understood ({exc}). Use e.g. 'nM', '1/h', 'L'."
+        ) from None
 
 
 @cache
