@@ -1,409 +1,341 @@
-"""Population PK benchmark: kratomsim's exact path vs a SciPy LSODA loop vs libRoadRunner.
+"""Engine benchmark: the generated kernels vs a per-subject SciPy loop vs libRoadRunner on the same
+model, and ``kratomsim trial`` end to end.
 
-Usage: ``.venv/bin/python benchmarks/bench_engine.py [--quick] [--out BENCHMARKS.md]``; the
-workload, the contenders and what each number means are described in ``benchmarks/README.md``.
+Usage: ``.venv/bin/python benchmarks/bench_engine.py [--quick] [--out BENCHMARKS.md]``; the workload,
+the contenders and what each number means are described in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
-import datetime as dt
+import json
 import os
-import platform
-import re
+import resource
 import shlex
-import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import roadrunner
-import scipy
-from scipy.integrate import solve_ivp
 
-from kratomsim.engine.core import simulate_concentrations
-from kratomsim.evidence import load_parameters, resolve_product
-from kratomsim.evidence.params import model_inputs
-from kratomsim.interop.sbml import output_id, to_sbml
-from kratomsim.models import pk
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_report import (
+    MARK_END,
+    MARK_START,
+    MODELS,
+    PK,
+    PRODUCT,
+    REGIMEN,
+    Row,
+    TrialRun,
+    markdown,
+)
+from bench_support import (
+    fmt_rate,
+    load_average,
+    log,
+    machine_facts,
+    memory_mib,
+    repeated,
+    timed,
+    write_section,
+)
 
-OMEGA = 0.3
-VARIED = ("cl", "v1", "q", "v2", "ka_mg", "kme")
-DAYS, INTERVAL_H, DOSE_G, PRODUCT = 28, 8.0, 2.0, "leaf-powder"
-LSODA_TOL = {"rtol": 1e-8, "atol": 1e-8}  # atol in nmol
-RR_TOL = {"relative_tolerance": 1e-8, "absolute_tolerance": 1e-12, "stiff": False}
-REF_TOL = {"rtol": 1e-13, "atol": 1e-16}
-INF = float("inf")
-MARK_START, MARK_END = "<!-- bench_engine:start -->", "<!-- bench_engine:end -->"
+import kratomsim
+from kratomsim.engine.compiled import compiled_kernel
+from kratomsim.engine.reference import reference_model, simulate_reference
+from kratomsim.engine.subjects import (
+    Dosing,
+    all_outputs,
+    dosing_for,
+    parameter_matrix,
+    simulate_subjects,
+)
+from kratomsim.evidence import cited_inputs, resolve_product
+from kratomsim.interop.sbml import sbml_id, to_sbml
+from kratomsim.population.variability import (
+    STREAM_WIDTH,
+    build_omega,
+    covariate_effects,
+    draw_subjects,
+    parse_covariates,
+    subject_normals,
+)
+from kratomsim.spec import default_spec
+
+LSODA = {"rtol": 1e-7, "atol": 1e-7}  # atol in base units (nmol, or 1 for activities and scores)
+RR_TOL = {"relative_tolerance": 1e-8, "absolute_tolerance": 1e-11, "stiff": False}
+REF = {"rtol": 1e-13, "atol": 1e-13}
+NAN = float("nan")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Workload:
-    params: dict[str, np.ndarray]  # per-subject arrays
-    dose_times: np.ndarray
-    alkaloid_mg: dict[str, np.ndarray]
-    t_out: np.ndarray
+    """The same subjects and doses for every contender."""
+
+    days: int
+    #: per-subject values in declared units, as ``kratomsim trial`` draws them
+    values: dict[str, np.ndarray]
+    dosing: Dosing
+    #: the same values in base units (subjects, parameters), columns named by ``params``
+    base: np.ndarray
+    params: tuple[str, ...]
+    #: amounts into the dose states (doses, len(spec.doses)), nmol; shared by all subjects
+    doses_nmol: np.ndarray
 
     @property
     def n(self) -> int:
-        return self.params["cl"].size
+        return self.base.shape[0]
 
-    def dose_nmol(self, s: int) -> dict[str, np.ndarray]:
-        """Per-depot dose amounts (nmol) for subject s."""
-        return {
-            state: self.alkaloid_mg[a] * 1e6 / self.params[mw][s]
-            for a, (state, mw) in pk.DOSE_INPUTS.items()
-            if a in self.alkaloid_mg
-        }
+    def row(self, i: int) -> dict[str, float]:
+        return dict(zip(self.params, self.base[i].tolist(), strict=True))
+
+    def first(self, n: int) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v)[:n] for k, v in self.values.items()}
 
 
-@dataclass
-class Result:
-    name: str
-    config: str
-    subjects: int
-    seconds: float
-    conc: np.ndarray  # (subjects timed, times, analytes)
-    max_rel_err: float
-    tracemalloc_mib: float = float("nan")
-    rss_mib: float = float("nan")
-    memory_subjects: int = 0
-
-    @property
-    def rate(self) -> float:
-        return self.subjects / self.seconds
-
-
-def log(msg: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def make_workload(n: int, seed: int) -> Workload:
-    base = model_inputs(load_parameters(), resolve_product(PRODUCT))
-    rng = np.random.default_rng(seed)
-    eta = rng.standard_normal((n, len(VARIED)))  # row-major: the first K subjects never depend on n
-    params = {k: np.full(n, v) for k, v in base.params.items()}
-    for j, name in enumerate(VARIED):
-        params[name] = base.params[name] * np.exp(OMEGA * eta[:, j])
-    n_doses = int(DAYS * 24 / INTERVAL_H)
-    alk = {
-        "mitragynine": np.full(n_doses, DOSE_G * base.mg_per_g),
-        "7-hydroxymitragynine": np.full(n_doses, DOSE_G * base.oh7_mg_per_g),
-    }
-    return Workload(params, np.arange(n_doses) * INTERVAL_H, alk, np.arange(DAYS * 24 + 1.0))
-
-
-# ------------------------------------------------------------------------------------- contenders
-def run_kratomsim(w: Workload, n: int, budget_s: float, chunk: int = 0) -> np.ndarray:
-    """The exact path on the first n subjects, all at once or ``chunk`` subjects per call."""
-    step, parts = chunk or n, []
-    for s in range(0, n, step):
-        sub = {k: v[s : min(s + step, n)] for k, v in w.params.items()}
-        parts.append(simulate_concentrations(sub, w.dose_times, w.alkaloid_mg, w.t_out)[1])
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-def _segments(w: Workload) -> list[tuple[float, float, np.ndarray, np.ndarray]]:
-    """Per dose: (start, end, grid to integrate on, indices of t_out it fills)."""
-    ends = [*w.dose_times[1:], w.t_out[-1]]
-    out = []
-    for k, (t0, t1) in enumerate(zip(w.dose_times, ends, strict=True)):
-        last = k == len(w.dose_times) - 1
-        idx = np.flatnonzero((w.t_out >= t0) & ((w.t_out <= t1) if last else (w.t_out < t1)))
-        out.append((float(t0), float(t1), np.unique(np.append(w.t_out[idx], t1)), idx))
-    return out
-
-
-def run_scipy(
-    w: Workload, n: int, budget_s: float, *, method: str, tol: dict[str, float], full: bool
-) -> np.ndarray:
-    """Per-subject solve_ivp loop, restarting at each dose; ``full``: all 8 states, else body."""
-    states = list(range(len(pk.IDX))) if full else [pk.IDX[s] for s in pk.BODY_STATES]
-    p = pk.as_subject_arrays({k: v[:n] for k, v in w.params.items()})
-    a = pk.rate_matrix(p)[:, states][:, :, states]
-    c = pk.output_matrix(p)[:, :, states]
-    segs = _segments(w)
-    out = np.zeros((n, w.t_out.size, len(pk.OUTPUTS)))
-    started = time.perf_counter()
-    for s in range(n):
-        a_s, x = a[s], np.zeros(len(states))
-        doses = {states.index(pk.IDX[st]): v for st, v in w.dose_nmol(s).items()}
-        extra = {} if method == "DOP853" else {"jac": lambda _t, _y, m=a_s: m}
-        for k, (t0, t1, grid, idx) in enumerate(segs):
-            for j, amounts in doses.items():
-                x[j] += amounts[k]
-            sol = solve_ivp(
-                lambda _t, y, m=a_s: m @ y, (t0, t1), x, method=method, t_eval=grid, **extra, **tol
-            )
-            if not sol.success:
-                raise RuntimeError(f"{method} failed for subject {s}: {sol.message}")
-            out[s, idx] = (c[s] @ sol.y[:, np.searchsorted(grid, w.t_out[idx])]).T
-            x = sol.y[:, -1].copy()
-        if time.perf_counter() - started > budget_s:
-            return out[: s + 1]
-    return out
-
-
-def dose_event_sbml(sbml: str, w: Workload) -> str:
-    """Add one periodic dose event (every INTERVAL_H up to the last dose) to the exported model."""
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)
-    model = doc.getModel()
-    last = float(w.dose_times[-1])
-    fixed = (("dose_nmol", 0.0), ("dose_interval_h", INTERVAL_H), ("last_dose_h", last))
-    for pid, value, const in (*((p, v, True) for p, v in fixed), ("next_dose_h", 0.0, False)):
-        par = model.createParameter()
-        par.setId(pid), par.setValue(value), par.setConstant(const)
-    ev = model.createEvent()
-    ev.setId("dose"), ev.setUseValuesFromTriggerTime(True)
-    trig = ev.createTrigger()
-    trig.setInitialValue(False), trig.setPersistent(True)
-    trig.setMath(libsbml.parseL3Formula("time >= next_dose_h && next_dose_h <= last_dose_h"))
-    steps = {"gut_mg": "gut_mg + dose_nmol", "next_dose_h": "next_dose_h + dose_interval_h"}
-    for var, rhs in steps.items():
-        assign = ev.createEventAssignment()
-        assign.setVariable(var), assign.setMath(libsbml.parseL3Formula(rhs))
-    return libsbml.writeSBMLToString(doc)
-
-
-def run_roadrunner(w: Workload, n: int, budget_s: float, *, events: bool) -> np.ndarray:
-    """One RoadRunner instance; per subject: reset, set parameters, simulate.
-
-    ``events=False``: doses are state increments between ``simulate`` segments (one per dose).
-    ``events=True``: one periodic SBML event gives doses 2…n in a single ``simulate`` call (the dose
-    at t = 0 is set as the initial amount; RoadRunner does not fire events at the start time).
-    """
-    sbml = to_sbml({k: float(v[0]) for k, v in w.params.items()})
-    if events:
-        if np.ptp(w.alkaloid_mg["mitragynine"]) or np.any(w.alkaloid_mg["7-hydroxymitragynine"]):
-            raise ValueError("the event variant needs equal doses of mitragynine only")
-        sbml = dose_event_sbml(sbml, w)
-    rr = roadrunner.RoadRunner(sbml)
-    for key, value in RR_TOL.items():
-        setattr(rr.integrator, key, value)
-    rr.integrator.maximum_num_steps = 1_000_000
-    sel = [output_id(a) for a in pk.OUTPUTS]
-    segs = _segments(w)
-    out = np.zeros((n, w.t_out.size, len(pk.OUTPUTS)))
-    started = time.perf_counter()
-    for s in range(n):
-        rr.reset()
-        for name in pk.PARAMETERS:
-            rr[name] = float(w.params[name][s])
-        doses = w.dose_nmol(s)
-        if events:
-            rr["dose_nmol"], rr["next_dose_h"] = float(doses["gut_mg"][1]), float(w.dose_times[1])
-            rr["gut_mg"] = float(doses["gut_mg"][0])
-            res = rr.simulate(float(w.t_out[0]), float(w.t_out[-1]), w.t_out.size, selections=sel)
-            out[s] = np.asarray(res)
-        else:
-            for k, (_t0, _t1, grid, idx) in enumerate(segs):
-                for state, amounts in doses.items():
-                    rr[state] = rr[state] + float(amounts[k])
-                res = np.asarray(rr.simulate(times=grid.tolist(), selections=sel))
-                out[s, idx] = res[np.searchsorted(grid, w.t_out[idx])]
-        if time.perf_counter() - started > budget_s:
-            return out[: s + 1]
-    return out
-
-
-# ------------------------------------------------------------------------------------- measuring
-def max_rel_err(conc: np.ndarray, ref: np.ndarray) -> float:
-    """Max |c − ref|/ref over points where ref > 1e-6 × that subject's (and analyte's) max."""
-    k = min(conc.shape[0], ref.shape[0])
-    c, r = conc[:k], ref[:k]
-    big = r > 1e-6 * r.max(axis=1, keepdims=True)
-    return float(np.max(np.abs(c - r)[big] / r[big]))
-
-
-def memory_mib(fn: Callable[[], object]) -> tuple[float, float]:
-    """(tracemalloc peak, RSS high-water delta) of fn in MiB, from two separate runs of fn.
-
-    RSS: freed heap handed back (glibc ``malloc_trim``), ``VmHWM`` reset through
-    ``/proc/self/clear_refs`` (Linux ≥ 4.0), then peak minus the RSS before; NaN elsewhere.
-    """
-    tracemalloc.start()
-    fn()
-    traced = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    status = Path("/proc/self/status")
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-        Path("/proc/self/clear_refs").write_text("5")
-        before = re.search(r"VmRSS:\s+(\d+)", status.read_text())
-    except (OSError, AttributeError):
-        return traced, float("nan")
-    fn()
-    peak = re.search(r"VmHWM:\s+(\d+)", status.read_text())
-    rss = (int(peak.group(1)) - int(before.group(1))) / 1024 if peak and before else float("nan")
-    return traced, rss
-
-
-def timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
-# ------------------------------------------------------------------------------------------- run
-#: Contender: (name, configuration, runner(workload, n subjects, time budget s) → concentrations).
-Contender = tuple[str, str, Callable[[Workload, int, float], np.ndarray]]
-MEM_SUBJECTS = 100  # loops' memory passes (their footprint does not grow with n)
-
-
-def contenders(quick: bool) -> list[Contender]:
-    lsoda = (
-        "per subject, restart at each dose; rtol={rtol:g}, atol={atol:g} nmol, analytic Jacobian"
+def make_workload(n: int, days: int, seed: int) -> Workload:
+    """``n`` subjects of the population ``kratomsim trial`` draws (cited ω, correlations, weight
+    and sex; no content spread, so every subject takes the same dose), the regimen, hourly output."""
+    spec = default_spec()
+    inputs = cited_inputs(resolve_product(PRODUCT))
+    regimen = kratomsim.parse_regimen(REGIMEN.format(days=days))
+    dosing = dosing_for(regimen, inputs, duration_h=days * 24.0, step_h=1.0)
+    cov = parse_covariates(None)
+    z = subject_normals(seed, 0, 0, n, STREAM_WIDTH)
+    effects = covariate_effects(cov)
+    draws = draw_subjects(inputs.values, dosing.absorption, build_omega(), effects, cov, z)
+    kernel = compiled_kernel(spec, all_outputs(spec))
+    base, _ = parameter_matrix(draws.values, kernel, spec)
+    missing = set(spec.numeric_names) - set(kernel.params)
+    assert not missing, f"the kernel's parameters lack {missing}"
+    per = {"mitragynine": dosing.mg_doses_mg[0], "7-hydroxymitragynine": dosing.oh7_doses_mg[0]}
+    doses = np.column_stack(
+        [per[d.name] * 1e6 / base[0, kernel.params.index(d.molar_mass)] for d in spec.doses]
     )
-    cvode = "CVODE Adams, rtol={relative_tolerance:g}, atol={absolute_tolerance:g} nmol"
-    cvode = cvode.format(**RR_TOL)
-    found: list[Contender] = [("kratomsim exact", "all subjects in one call", run_kratomsim)]
-    if not quick:
-        found.append(("kratomsim exact", "chunks of 256", partial(run_kratomsim, chunk=256)))
-    scipy_run = partial(run_scipy, method="LSODA", tol=LSODA_TOL, full=False)
-    found.append(("SciPy solve_ivp LSODA loop", lsoda.format(**LSODA_TOL), scipy_run))
-    for events, how in ((False, "state increments between simulate calls"), (True, "dose event")):
-        found.append(("libRoadRunner", f"{how}; {cvode}", partial(run_roadrunner, events=events)))
-    return found
+    return Workload(days, draws.values, dosing, base, kernel.params, doses)
 
 
+# ------------------------------------------------------------------------------------ contenders
+def outputs_of(model: str) -> tuple[str, ...]:
+    return PK if model == "PK" else all_outputs()
+
+
+def kernel_run(w: Workload, model: str, threads: int, n: int | None = None) -> np.ndarray:
+    """kratomsim's generated kernel through the engine's entry: (outputs, subjects, times)."""
+    values = w.values if n is None else w.first(n)
+    return simulate_subjects(values, w.dosing, outputs=outputs_of(model), threads=threads).values
+
+
+def scipy_loop(w: Workload, model: str, budget_s: float, n: int | None = None) -> np.ndarray:
+    """The engine's SciPy reference with LSODA, one subject after another until the budget is
+    spent; only the states the outputs need (``prune``; every state for the full model)."""
+    spec, outputs, got = default_spec(), outputs_of(model), []
+    prune = model == "PK"
+    reference_model(spec, sinks=False, outputs=outputs if prune else None)  # SymPy → NumPy once
+    start = time.perf_counter()
+    for s in range(w.n if n is None else n):
+        r = simulate_reference(
+            spec,
+            w.row(s),
+            w.dosing.dose_times_h,
+            w.doses_nmol,
+            w.dosing.time_h,
+            method="LSODA",
+            outputs=outputs,
+            prune=prune,
+            **LSODA,
+        )
+        got.append([r[o] for o in outputs])
+        if time.perf_counter() - start > budget_s:
+            break
+    return np.asarray(got).transpose(1, 0, 2)
+
+
+class RoadRunnerLoop:
+    """libRoadRunner on the specification's SBML export (doses as SBML events): one instance; per
+    subject set every parameter, ``reset()``, one ``simulate`` call of the model's outputs."""
+
+    def __init__(self, w: Workload) -> None:
+        import roadrunner
+
+        spec = default_spec()
+        switches = {i.name for i in spec.inputs if i.switch}
+        t, text = timed(
+            lambda: to_sbml(
+                spec, w.row(0), dose_times_h=w.dosing.dose_times_h, doses_nmol=w.doses_nmol
+            )
+        )
+        self.export_s = t.wall_s
+        t, self.rr = timed(lambda: roadrunner.RoadRunner(text))
+        self.load_s = t.wall_s
+        for key, value in RR_TOL.items():
+            setattr(self.rr.integrator, key, value)
+        self.setters = [(j, sbml_id(p)) for j, p in enumerate(w.params) if p not in switches]
+
+    def __call__(
+        self, w: Workload, model: str, budget_s: float, n: int | None = None
+    ) -> np.ndarray:
+        self.rr.timeCourseSelections = [f"out_{sbml_id(o)}" for o in outputs_of(model)]
+        t_end, points, got = float(w.dosing.time_h[-1]), int(w.dosing.time_h.size), []
+        start = time.perf_counter()
+        for s in range(w.n if n is None else n):
+            row = w.base[s].tolist()
+            for j, pid in self.setters:
+                self.rr.setValue(pid, row[j])
+            self.rr.reset()
+            got.append(np.asarray(self.rr.simulate(0.0, t_end, points)).T)
+            if time.perf_counter() - start > budget_s:
+                break
+        return np.asarray(got).transpose(1, 0, 2)
+
+
+# ---------------------------------------------------------------------------------- measuring
+def reference(w: Workload, n: int) -> np.ndarray:
+    """Every output of the first ``n`` subjects by DOP853 at rtol = atol = 1e-13 (no pruning)."""
+    spec, names, got = default_spec(), all_outputs(), []
+    for s in range(n):
+        r = simulate_reference(
+            spec, w.row(s), w.dosing.dose_times_h, w.doses_nmol, w.dosing.time_h, **REF
+        )
+        got.append([r[o] for o in names])
+    return np.asarray(got).transpose(1, 0, 2)
+
+
+def max_error(out: np.ndarray, ref: np.ndarray, outputs: tuple[str, ...]) -> tuple[float, str]:
+    """Largest max|Δ| / max|ref| over the reference subjects and outputs (as tests/engine check);
+    outputs that are zero throughout for a subject are skipped."""
+    names, worst = all_outputs(), (0.0, "")
+    for r, name in enumerate(outputs):
+        for s in range(min(out.shape[1], ref.shape[1])):
+            b = ref[names.index(name), s]
+            scale = float(np.max(np.abs(b)))
+            if scale > 0:
+                worst = max(worst, (float(np.max(np.abs(out[r, s] - b))) / scale, name))
+    return worst
+
+
+def cli_trial(n: int, days: int, seed: int, *, warm: bool = True) -> TrialRun:
+    """Run ``python -m kratomsim trial`` for ``n`` subjects; with ``warm``, after an untimed
+    20-subject run that fills the kernel cache, as any earlier run on the machine would have."""
+    env = dict(os.environ)
+    root = str(Path(kratomsim.__file__).resolve().parents[1])  # the same kratomsim as this process
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    cli = [sys.executable, "-m", "kratomsim"]
+    trial = [
+        *cli,
+        "trial",
+        REGIMEN.format(days=days),
+        "--duration",
+        f"{days} d",
+        "--seed",
+        str(seed),
+    ]
+    trial += ["--format", "json", "--n"]
+
+    def call(args: list[str]) -> subprocess.CompletedProcess[str]:
+        p = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        if p.returncode != 0:
+            raise RuntimeError(f"{shlex.join(args)} failed ({p.returncode}): {p.stderr[-2000:]}")
+        return p
+
+    if warm:
+        call([*trial, "20"])
+    startup = timed(lambda: call([*cli, "--help"]))[0].wall_s
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t, p = timed(lambda: call([*trial, str(n)]))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result = json.loads(p.stdout)
+    meta = result["metadata"]
+    assert meta["n_subjects"] == n, meta
+    return TrialRun(n, len(result["time_h"]), t.wall_s, cpu, startup, float(meta["wall_time_s"]))
+
+
+# ------------------------------------------------------------------------------------------ run
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    ap.add_argument("--subjects", type=int, default=None, help="population size (default 1000)")
-    ap.add_argument("--quick", action="store_true", help="smoke run: 5 subjects, fewer repeats")
-    ap.add_argument("--ref-subjects", type=int, default=20, help="subjects in the accuracy check")
-    ap.add_argument("--budget-s", type=float, default=120.0, help="time budget per loop contender")
-    ap.add_argument("--repeats", type=int, default=None, help="kratomsim runs (default 7; quick 3)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 4 subjects, 1 day, no trial")
+    ap.add_argument("--subjects", type=int, help="kernel population (default 10,000; quick 4)")
+    ap.add_argument("--days", type=int, help="days of dosing and output (default 28; quick 1)")
+    ap.add_argument("--ref-subjects", type=int, help="subjects in the accuracy check (3; quick 1)")
+    ap.add_argument("--budget-s", type=float, help="time budget per loop (40 s; quick 0.2 s)")
+    ap.add_argument("--repeats", type=int, help="kernel runs, median (3; quick 1)")
+    ap.add_argument("--trial-subjects", type=int, help="kratomsim trial size (50,000; quick 0)")
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("--out", type=Path, default=None, help="write/replace a section in this file")
-    args = ap.parse_args(argv)
-    args.subjects = args.subjects or (5 if args.quick else 1000)
-    args.repeats = args.repeats or (3 if args.quick else 7)
-    return args
+    a = ap.parse_args(argv)
+    defaults = {"subjects": (10_000, 4), "days": (28, 1), "ref_subjects": (3, 1)}
+    defaults |= {"budget_s": (40.0, 0.2), "repeats": (3, 1), "trial_subjects": (50_000, 0)}
+    for key, (full, quick) in defaults.items():
+        if getattr(a, key) is None:
+            setattr(a, key, quick if a.quick else full)
+    return a
 
 
-def run(argv: list[str] | None = None) -> dict[str, object]:
-    """Run every contender on the same population; return results (no file I/O)."""
-    args = parse_args(argv)
-    w, budget_s, repeats = make_workload(args.subjects, args.seed), args.budget_s, args.repeats
-    n_ref = min(args.ref_subjects, w.n)
-    log(f"{w.n} subjects, {w.dose_times.size} doses, {w.t_out.size} output times")
-    log(f"reference: DOP853 rtol={REF_TOL['rtol']:g} atol={REF_TOL['atol']:g}, {n_ref} subjects")
-    ref_s, ref = timed(lambda: run_scipy(w, n_ref, INF, method="DOP853", tol=REF_TOL, full=True))
-    log(f"reference done in {ref_s:.1f} s")
-    run_kratomsim(w, w.n, INF)  # warm-up
-    results: list[Result] = []
-    for name, config, go in contenders(args.quick):
-        if name.startswith("kratomsim"):  # fast: median of repeated runs over all subjects
-            runs = [timed(lambda go=go: go(w, w.n, budget_s)) for _ in range(repeats)]
-            sec, conc = statistics.median(r[0] for r in runs), runs[-1][1]
-            config += f"; median of {repeats} runs"
-        else:  # slow loops: one pass, cut short when the budget is spent
-            sec, conc = timed(lambda go=go: go(w, w.n, budget_s))
-        res = Result(name, config, conc.shape[0], sec, conc, max_rel_err(conc, ref))
-        log(f"{name} ({config.split(';')[0]}): {res.subjects} subjects, {res.rate:,.1f}/s")
-        # Memory: separate untimed passes (tracemalloc slows Python code down).
-        mem_n = w.n if name.startswith("kratomsim") else min(MEM_SUBJECTS, res.subjects)
-        res.memory_subjects = mem_n
-        res.tracemalloc_mib, res.rss_mib = memory_mib(lambda go=go, n=mem_n: go(w, n, INF))
-        results.append(res)
-    facts = machine_facts()
-    return {"results": results, "workload": w, "n_ref": n_ref, "facts": facts, "args": args}
-
-
-def machine_facts() -> dict[str, str]:
-    import libsbml
-
-    cpu = platform.processor() or platform.machine()
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if "model name" in ln), cpu)
-    try:
-        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]  # type: ignore[index]
-        blas = f" ({cfg.get('name', '')} {cfg.get('version', '')})"
-    except Exception:
-        blas = ""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {
-        "date": dt.date.today().isoformat(),
-        "machine": f"{cpu}, {os.cpu_count()} CPUs ({usable} usable); "
-        f"{platform.system()} {platform.release()}",
-        "versions": f"Python {platform.python_version()}, NumPy {np.__version__}{blas}, SciPy "
-        f"{scipy.__version__}, libRoadRunner {roadrunner.__version__}, libsbml "
-        f"{libsbml.getLibSBMLDottedVersion()}",
-    }
-
-
-def markdown(out: dict[str, object], command: str) -> str:
-    results: list[Result] = out["results"]  # type: ignore[assignment]
-    facts: dict[str, str] = out["facts"]  # type: ignore[assignment]
-    w: Workload = out["workload"]  # type: ignore[assignment]
-    best = max((r for r in results if r.name.startswith("kratomsim")), key=lambda r: r.rate)
-    rows = [
-        "| Contender | Configuration | Subjects timed | Wall time (s) | Subjects/s | kratomsim "
-        "speed-up | Max rel. error | tracemalloc peak (MiB) | RSS high-water Δ (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        speed = "—" if r.name.startswith("kratomsim") else f"{best.rate / r.rate:,.0f}×"
-        mem = "" if r.memory_subjects == w.n else f" ({r.memory_subjects} subj.)"
-        rows.append(
-            f"| {r.name} | {r.config} | {r.subjects:,} | {r.seconds:.3f} | {r.rate:,.1f} | "
-            f"{speed} | {r.max_rel_err:.1e} | {r.tracemalloc_mib:.1f}{mem} | {r.rss_mib:.1f}{mem} |"
-        )
-    scipy_r = next(r for r in results if r.name.startswith("SciPy"))
-    rr_best = max((r for r in results if r.name == "libRoadRunner"), key=lambda r: r.rate)
-    mg = w.alkaloid_mg["mitragynine"][0]
-    lines = [
-        MARK_START,
-        "## Engine benchmark: population simulation",
-        "",
-        f"Measured {facts['date']} with `{command}`; method and caveats in `benchmarks/README.md`.",
-        "",
-        f"Workload: {w.n:,} subjects; {PRODUCT} {DOSE_G:g} g every {INTERVAL_H:g} h for {DAYS} "
-        f"days ({w.dose_times.size} doses of {mg:g} mg mitragynine); hourly output "
-        f"({w.t_out.size} times, 2 analytes); log-normal IIV ω = {OMEGA} on {', '.join(VARIED)} "
-        "(NumPy Generator, fixed seed); one process, the same subjects for every contender.",
-        "",
-        *rows,
-        "",
-        f"**kratomsim/SciPy = {best.rate / scipy_r.rate:,.0f}×, kratomsim/libRoadRunner = "
-        f"{best.rate / rr_best.rate:,.0f}×** (kratomsim: {best.config}; libRoadRunner: its faster "
-        f"variant, {rr_best.config.split(';')[0]}).",
-        "",
-        f"- Max rel. error: vs DOP853 (rtol {REF_TOL['rtol']:g}, atol {REF_TOL['atol']:g} nmol, "
-        f"all 8 states) on the first {out['n_ref']} subjects, over concentrations above 1e-6 × "
-        "that subject's maximum.",
-        *(
-            f"- {r.name} ({r.config.split(';')[0]}): timed on the first {r.subjects:,} subjects "
-            "(time budget spent)."
-            for r in results
-            if r.subjects < w.n
+def measure_model(
+    w: Workload, model: str, ref: np.ndarray, rr: RoadRunnerLoop, a: argparse.Namespace
+) -> list[Row]:
+    """The kernel with 2 and 1 threads, the SciPy loop and libRoadRunner for one set of outputs."""
+    outputs, rows = outputs_of(model), []
+    for threads in (2, 1):
+        kernel_run(w, model, threads)  # warm-up at full size
+        t, out = repeated(lambda th=threads: kernel_run(w, model, th), a.repeats)
+        name = f"kratomsim kernel, {threads} thread{'s' if threads > 1 else ''}"
+        config = f"generated kernel through simulate_subjects; median of {a.repeats}"
+        rows.append(Row(model, name, config, w.n, t, *max_error(out, ref, outputs)))
+    rows[0].traced_mib, rows[0].rss_mib = memory_mib(lambda: kernel_run(w, model, 2))
+    rows[0].memory_subjects = w.n
+    log(f"{model}: kernel {fmt_rate(rows[0].rate)}/s (2 threads), {fmt_rate(rows[1].rate)}/s (1)")
+    loops = {
+        "SciPy solve_ivp LSODA loop": (
+            lambda n=None, budget=a.budget_s: scipy_loop(w, model, budget, n),
+            "engine/reference.py per subject, restarted at every dose and output time; "
+            f"rtol = atol = {LSODA['rtol']:g}",
         ),
-        "- Memory: separate untimed passes; tracemalloc = peak of Python-side allocations (NumPy "
-        "included); RSS Δ = peak resident set minus resident set before the pass (native memory "
-        "included). Loops: number of subjects in brackets.",
-        f"- Machine: {facts['machine']}; {facts['versions']}.",
-        MARK_END,
-    ]
-    return "\n".join(lines) + "\n"
+        "libRoadRunner": (
+            lambda n=None, budget=a.budget_s: rr(w, model, budget, n),
+            "SBML export, doses as events, one simulate per subject; CVODE Adams, rtol "
+            f"{RR_TOL['relative_tolerance']:g}, atol {RR_TOL['absolute_tolerance']:g}",
+        ),
+    }
+    for name, (fn, config) in loops.items():
+        t, out = timed(fn)
+        row = Row(model, name, config, out.shape[1], t, *max_error(out, ref, outputs))
+        row.memory_subjects = 1  # tracemalloc slows the Python-heavy loops many times over
+        k = row.memory_subjects
+        row.traced_mib, row.rss_mib = memory_mib(lambda fn=fn, k=k: fn(k, NAN))
+        log(f"{model}: {name} {fmt_rate(row.rate)}/s on {row.subjects} subjects")
+        rows.append(row)
+    return rows
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section in ``path`` (or append it / create the file)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    """Every contender on the same population, and the CLI trial; returns results (no file I/O)."""
+    a = parse_args(argv)
+    load_before = load_average()
+    facts = machine_facts()
+    t, w = timed(lambda: make_workload(a.subjects, a.days, a.seed))
+    log(f"{w.n:,} subjects, {w.dosing.dose_times_h.size} doses, {w.dosing.time_h.size} output "
+        f"times ({t.wall_s:.1f} s, kernels generated or loaded)")  # fmt: skip
+    warm = {m: timed(lambda m=m: kernel_run(w, m, 1, 2))[0].wall_s for m in MODELS}
+    n_ref = min(a.ref_subjects, w.n)
+    t, ref = timed(lambda: reference(w, n_ref))
+    log(f"reference: DOP853 on {n_ref} subjects, {t.wall_s:.1f} s")
+    rr = RoadRunnerLoop(w)
+    extra: dict[str, Any] = {"first_call_s": warm, "reference_s": t.wall_s, "n_ref": n_ref}
+    extra |= {"rr_export_s": rr.export_s, "rr_load_s": rr.load_s}
+    rows = [row for model in MODELS for row in measure_model(w, model, ref, rr, a)]
+    trial = None
+    if a.trial_subjects > 0:
+        log(f"kratomsim trial, {a.trial_subjects:,} subjects")
+        trial = cli_trial(a.trial_subjects, a.days, a.seed)
+        log(f"trial: {trial.wall_s:.1f} s wall")
+    return {"rows": rows, "trial": trial, "workload": w, "facts": facts, "args": a, "extra": extra,
+            "load": (load_before, load_average())}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,10 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     used = sys.argv[1:] if argv is None else argv
     section = markdown(out, shlex.join([".venv/bin/python", "benchmarks/bench_engine.py", *used]))
     print(section)
-    target: Path | None = out["args"].out  # type: ignore[attr-defined]
-    if target is not None:
-        write_section(target, section)
-        log(f"wrote {target}")
+    if out["args"].out is not None:
+        write_section(out["args"].out, section, MARK_START, MARK_END)
+        log(f"wrote {out['args'].out}")
     return 0
 
 

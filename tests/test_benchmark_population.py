@@ -1,12 +1,15 @@
-"""Smoke runs of benchmarks/bench_population.py: every contender agrees with the reference.
+"""The population end of benchmarks/bench_engine.py: ``kratomsim trial`` run as a user runs it (a
+fresh process), compared with the per-subject SciPy loop extrapolated to the trial's size.
 
-Only accuracy and the report's structure are asserted; timings on shared machines say nothing.
+Only behaviour is asserted (the command ran, the report says what was extrapolated and computes
+the ratio from the measured numbers), never timings.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -16,12 +19,11 @@ import pytest
 pytest.importorskip("roadrunner")
 pytest.importorskip("libsbml")
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-QUICK = ["--quick", "--subjects", "8", "--budget-s", "0.5", "--repeats", "1"]
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_engine.py"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_population", BENCH / "bench_population.py")
+def load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
@@ -29,47 +31,24 @@ def _load() -> ModuleType:
     return module
 
 
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    return _load()
-
-
-def test_every_contender_is_accurate_and_the_section_replaces_itself(
-    bench: ModuleType, tmp_path: Path
-) -> None:
-    out = bench.run([*QUICK, "--scale", "none"])
-    rows = out["results"].rows
-    assert {(r.part, r.name) for r in rows} >= {
-        ("PK core", "kratomsim kernel"),
-        ("PK core", "SciPy solve_ivp LSODA loop"),
-        ("PK core", "libRoadRunner"),
-        ("full model", "kratomsim kernel"),
-        ("full model", "SciPy solve_ivp LSODA loop"),
-        ("full model", "libRoadRunner"),
-    }
-    for r in rows:
-        assert r.subjects >= 1, r.name
-        assert r.error <= 1e-6, (r.part, r.name, r.error, r.error_at)
-    kernels = [r for r in rows if r.name == "kratomsim kernel"]
-    assert all(r.subjects == 8 and r.error <= 1e-7 for r in kernels)
-    report = importlib.import_module("bench_population_report")
-    section = report.markdown(out, "bench --quick", bench.MARK_START, bench.MARK_END)
-    assert "| kratomsim kernel |" in section and "### Against the targets" in section
-    target = tmp_path / "BENCHMARKS.md"
-    target.write_text("# Benchmarks\n\nOther section.\n", encoding="utf-8")
-    for _ in range(2):
-        report.write_section(target, section, bench.MARK_START, bench.MARK_END)
-    text = target.read_text(encoding="utf-8")
-    assert text.count(bench.MARK_START) == 1 and "Other section." in text
-
-
-@pytest.mark.slow
-def test_streaming_keeps_memory_flat_and_dask_runs(bench: ModuleType) -> None:
-    scale = importlib.import_module("bench_population_scale")
-    points = scale.scaling_in_subprocess([256, 4096], 256, 3, 1)
-    assert [p.n for p in points] == [256, 4096]
-    # 16× the subjects, same buffer: the peak grows by far less than the series would need
-    series_mib = 4096 * 9 * 73 * 8 / 2**20
-    assert points[1].rss_peak_mib - points[0].rss_peak_mib < 0.5 * series_mib
-    dask = scale.dask_scaling(512, 128, 2, (1, 2))
-    assert [p.workers for p in dask] == [1, 2] and all(p.rate > 0 for p in dask)
+def test_cli_trial_end_to_end_against_the_extrapolated_scipy_loop() -> None:
+    bench = load_bench()
+    report = importlib.import_module("bench_report")  # next to bench_engine, on its path
+    trial = bench.cli_trial(30, 1, 3, warm=False)
+    assert trial.subjects == 30 and trial.times == 25  # hourly over one day
+    assert trial.wall_s > trial.simulate_s > 0 and trial.startup_s > 0 and trial.cpu_s > 0
+    w = bench.make_workload(2, 1, 3)
+    t, out = bench.timed(lambda: bench.scipy_loop(w, "full", 0.0))  # a spent budget: one subject
+    assert out.shape == (len(bench.all_outputs()), 1, 25)
+    loop = bench.Row("full", "SciPy solve_ivp LSODA loop", "LSODA", 1, t)
+    text = "\n".join(report.trial_lines(trial, loop))
+    assert "**extrapolated** from 1 subjects" in text
+    ratio = 30 * t.wall_s / trial.wall_s
+    shown = re.search(r"\| ([\d,]+)× wall", text)
+    assert shown is not None and int(shown.group(1).replace(",", "")) == round(ratio)
+    kernel = bench.Row("full", "kratomsim kernel, 2 threads", "", 4, t, 1e-8, "tolerance")
+    single = bench.Row("full", "kratomsim kernel, 1 thread", "", 4, t, 1e-8, "tolerance")
+    pk = [bench.Row("PK", r.name, "", 4, t, 1e-9, "oh7_nm") for r in (kernel, single)]
+    goals = "\n".join(report.targets([*pk, kernel, single], trial, loop))
+    verdict = "**met**" if ratio >= report.TARGET_TRIAL else "**not met**"
+    assert f"the SciPy loop (extrapolated); target ≥ 1,000×: {verdict}" in goals

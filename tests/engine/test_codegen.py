@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kratomsim.engine.compiled import compiled_kernel, run_kernel
-from kratomsim.engine.reference import simulate_reference
+from kratomsim.engine.reference import reference_model, simulate_reference
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
 
@@ -84,3 +84,17 @@ def test_an_empty_body_stays_empty_and_enzymes_stay_intact() -> None:
     rows = dict(zip(kernel.outputs, out[:, 0], strict=True))
     assert np.all(rows["mitragynine_nm"] == 0) and np.all(rows["withdrawal_score"] == 0)
     assert np.all(rows["cyp3a_liver_activity"] == 1.0)
+
+
+def test_the_pruned_reference_integrates_only_what_the_outputs_need() -> None:
+    pk = ("mitragynine_nm", "oh7_nm")
+    kept = reference_model(SPEC, sinks=False, outputs=pk).states
+    assert {"mg_central", "oh_central", "d_gut", "d_hep"} <= set(kept)
+    assert not {"tolerance", "counter", "ce_mg"} & set(kept)
+    absorption, times, doses, t_out = regimen("leaf q8h")
+    p = model_evidence(absorption).central()
+    tight = {"rtol": 1e-11, "atol": 1e-11, "outputs": pk}
+    whole = simulate_reference(SPEC, p, times, doses, t_out, **tight)
+    pruned = simulate_reference(SPEC, p, times, doses, t_out, prune=True, **tight)
+    for name in pk:
+        assert relative_error(pruned[name], whole[name]) < 1e-8, name

@@ -33,7 +33,12 @@ Generated code
 :func:`kernel_source` writes the Python source of one self-contained module: the matrix-
 exponential helpers (copied from :mod:`.kernel_expm`), per-subject constants, the setup, and one
 kernel function with the step and the outputs inlined as straight-line code in loops over the lanes
-of a block (so that they vectorise). :mod:`.compiled` stores the text under the SHA-256 of the text
+of a block (so that they vectorise: a lane that has finished its sub-steps keeps its state through
+a select, not a branch). Expressions are printed with the literal 0/1 of an affine split put in and
+their repeated subexpressions computed once. The kernel is compiled with the fast-math flags
+``contract``, ``arcp`` and ``nsz`` only (fused multiply-add, multiplication by a reciprocal, no
+signed zeros; nothing assumes finite values): they change results by round-off, and every lane
+still does the same arithmetic whatever its block. :mod:`.compiled` stores the text under the SHA-256 of the text
 itself and imports it; Numba caches the compiled code next to it, so a changed specification or
 generator can never meet an old compiled kernel.
 """
@@ -217,7 +222,8 @@ SETUP = '''
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
     """Per length class of lane b: the step h, Φ(h), rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b,
-    and the exponential weights of passive states.
+    and the exponential weights of passive states (computed once per distinct step h: classes
+    with the same step get a copy).
 
     Φ by scaling and squaring (:func:`expm_from_powers`); the integrals Ā and B̄ as power series
     in M = A0·h applied to the forced columns only, Ā_ij = Σ_m γ_ijm M^m, B̄_j = Σ_m β_jm M^m,
@@ -235,6 +241,15 @@ def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
     passive_beta(p, d, beta)
     for k in range(lengths.size):
         h = lengths[k] / nsub[k]
+        same = -1
+        for j in range(k):  # classes that differ only in time since dose share their sub-step
+            if co[j, 0, b] == h:
+                same = j
+                break
+        if same >= 0:
+            for t in range(N_COEF):
+                co[k, t, b] = co[same, t, b]
+            continue
         co[k, 0, b] = h
         expm_from_powers(pw, nrm, h, BAND_HI, BAND_LO, ph)
         for t in range(PHI_TAB.shape[0]):
@@ -284,7 +299,7 @@ def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
 
 DRIVER = '''
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
+@njit(nogil=True, cache=True, fastmath={"contract", "arcp", "nsz"}, error_model="numpy")
 def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, first, last, out):
     """Run blocks ``first … last − 1`` of subjects (rows of ``pm``; block ``k`` holds subjects
     ``order[k·BLOCK:(k + 1)·BLOCK]``) through the schedule; write ``out[row, subject, slot]``.

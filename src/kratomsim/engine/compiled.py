@@ -5,7 +5,8 @@ generated text is written to the kernel cache (``$KRATOMSIM_CACHE`` or the user 
 under the SHA-256 of the text itself, so a changed specification or generator can never meet an old
 compiled kernel; an index keyed on the specification's digest and the generator's own source lets a
 later process find the module without running SymPy again. :func:`run_kernel` prepares the event
-schedule and each subject's sub-steps and runs the kernel.
+schedule and each subject's sub-steps (merging interval classes that every subject sub-steps alike,
+so that their coefficients are set up and read once) and runs the kernel.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -341,6 +342,28 @@ def substeps(
     return np.ascontiguousarray(np.stack(cols, axis=1))
 
 
+def merge_classes(sched: Schedule, nsub: IntArray) -> tuple[Schedule, IntArray]:
+    """One class for interval classes of equal length that every subject sub-steps alike.
+
+    They would get identical coefficients (the same step h), so the kernel sets up and reads one
+    set instead of several (a smaller working set). Each subject's arithmetic is unchanged.
+    """
+    if nsub.shape[1] < 2:
+        return sched, nsub
+    key = np.vstack([np.round(sched.lengths, _DECIMALS)[None, :], nsub])
+    _, first, inverse = np.unique(key, axis=1, return_index=True, return_inverse=True)
+    if first.size == sched.lengths.size:
+        return sched, nsub
+    merged = replace(
+        sched,
+        interval_len=np.ascontiguousarray(inverse.ravel()[sched.interval_len], dtype=np.int64),
+        lengths=np.ascontiguousarray(sched.lengths[first]),
+        since=np.ascontiguousarray(sched.since[first]),
+        fronts=np.ascontiguousarray(sched.fronts[first]),
+    )
+    return merged, np.ascontiguousarray(nsub[:, first])
+
+
 def lane_order(sched: Schedule, nsub: IntArray, block: int) -> IntArray:
     """Subjects sorted by their sub-step counts, so that a block's lanes step in lockstep; cheap and
     costly blocks alternate so that each thread's run of blocks gets its share (results do not
@@ -412,6 +435,7 @@ def run_kernel(
     with np.errstate(divide="ignore"):
         window = np.where(dosed, -np.log(ABSORBED_FRACTION) / depot, 0.0).max(axis=1)
     nsub = substeps(sched, rate, rate_front, window, max_step_h, rate_step)
+    sched, nsub = merge_classes(sched, nsub)
     want = (len(kernel.outputs), n, sched.out_slot.size)
     if out is not None and out.shape != want:
         raise ValueError(f"out has shape {out.shape}, the kernel needs {want}")

@@ -33,28 +33,38 @@ class ReferenceModel:
     rhs: Any
     jac: Any
     out: Any
+    #: per dose of the specification, the index of its state (−1: pruned, the dose is ignored)
     dose_states: tuple[int, ...]
 
 
 @cache
-def reference_model(spec: Spec, sinks: bool = False) -> ReferenceModel:
+def reference_model(
+    spec: Spec, sinks: bool = False, outputs: tuple[str, ...] | None = None
+) -> ReferenceModel:
     """Build (once per specification) the right-hand side, its Jacobian and the outputs.
 
-    ``sinks`` keeps the sink states (what leaves the body), for mass-balance checks.
+    ``sinks`` keeps the sink states (what leaves the body), for mass-balance checks; ``outputs``
+    keeps only these outputs and the states they depend on (default: all of them).
     """
     import sympy as sp
 
+    from kratomsim.spec.structure import needed_states
     from kratomsim.spec.symbolic import build
 
     sym = build(spec)
-    states = tuple(s.name for s in spec.states if sinks or s.solver != "sink")
+    keep = None if outputs is None else needed_states(sym, outputs)
+    states = tuple(
+        s.name
+        for s in spec.states
+        if (sinks or s.solver != "sink") and (keep is None or s.name in keep)
+    )
     params = spec.numeric_names
     consts = {sym.symbols[c.name]: c.value for c in spec.constants}
     y = [sym.symbols[s] for s in states]
     p = [sym.symbols[n] for n in params]
     rhs = [sym.rhs[s].xreplace(consts) for s in states]
     jac = sp.Matrix(rhs).jacobian(y)
-    outputs = tuple(o.name for o in spec.outputs)
+    outputs = tuple(o.name for o in spec.outputs) if outputs is None else tuple(outputs)
     outs = [sym.output_exprs[o].xreplace(consts) for o in outputs]
     modules = [{"Max": np.maximum, "Min": np.minimum}, "numpy"]
     return ReferenceModel(
@@ -64,7 +74,7 @@ def reference_model(spec: Spec, sinks: bool = False) -> ReferenceModel:
         rhs=sp.lambdify([y, p], rhs, modules=modules, cse=True),
         jac=sp.lambdify([y, p], jac, modules=modules, cse=True),
         out=sp.lambdify([y, p], outs, modules=modules, cse=True),
-        dose_states=tuple(states.index(d.state) for d in spec.doses),
+        dose_states=tuple(states.index(d.state) if d.state in states else -1 for d in spec.doses),
     )
 
 
@@ -80,20 +90,23 @@ def simulate_reference(
     atol: float = 1e-13,
     outputs: Iterable[str] | None = None,
     states: bool = False,
+    prune: bool = False,
 ) -> dict[str, FloatArray]:
     """Solve the model for one subject; return each output at ``t_out_h``.
 
     ``params``: every parameter and input of the spec in base units (nmol, L, h, ng);
     ``doses_nmol`` (doses, len(spec.doses)): amounts added to the dose states at each dose time.
-    With ``states`` the result holds every state (sinks included, base units) instead.
+    With ``states`` the result holds every state (sinks included, base units) instead. With
+    ``prune`` (and ``outputs`` given) only the states those outputs depend on are integrated.
     """
     from scipy.integrate import solve_ivp
 
-    m = reference_model(spec, sinks=states)
+    wanted = tuple(outputs) if outputs is not None else None
+    m = reference_model(spec, sinks=states, outputs=wanted if prune and not states else None)
     p = np.array([float(params[n]) for n in m.params])
     t_out = np.asarray(list(t_out_h), dtype=np.float64)
     doses = np.asarray(list(dose_times_h), dtype=np.float64)
-    amounts = np.asarray(doses_nmol, dtype=np.float64).reshape(doses.size, len(m.dose_states))
+    amounts = np.asarray(doses_nmol, dtype=np.float64).reshape(doses.size, len(spec.doses))
     nodes = np.unique(np.concatenate([[0.0], doses[doses <= t_out.max()], t_out]))
     y = np.zeros(len(m.states))
     saved = np.zeros((t_out.size, y.size))
@@ -112,12 +125,13 @@ def simulate_reference(
             y = sol.y[:, -1].copy()
         at = doses == t0
         for j, s in enumerate(m.dose_states):
-            y[s] += amounts[at, j].sum()
+            if s >= 0:
+                y[s] += amounts[at, j].sum()
         saved[t_out == t0] = y
     if states:
         return {name: saved[:, k] for k, name in enumerate(m.states)}
     values = np.array([np.asarray(m.out(row, p), dtype=np.float64) for row in saved])
-    names = tuple(outputs) if outputs is not None else m.outputs
+    names = wanted if wanted is not None else m.outputs
     from kratomsim.spec.units import base_factor
 
     return {
