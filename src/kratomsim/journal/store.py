@@ -391,8 +391,12 @@ class Journal:
         ``newest_first`` reverses the order; ``limit`` and ``offset`` give one page of it (the
         index on time makes a page of a long journal as quick as a short one).
         """
-        if limit is not None and limit < 0 or offset < 0:
-            raise JournalError(bad_value("A page needs limit, offset >= 0", (limit, offset), ""))
+        if (limit is not None and limit < 0) or offset < 0:
+            raise JournalError(
+                bad_value(
+                    "A page needs limit, offset >= 0", (limit, offset), "Give whole numbers >= 0."
+                )
+            )
         order = "DESC" if newest_first else "ASC"  # one of two fixed words, never input
         rows = self._read(
             f"SELECT {_COLUMNS} FROM entries WHERE {_FILTER}"
