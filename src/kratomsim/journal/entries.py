@@ -440,15 +440,24 @@ def resolve_symptom(text: str) -> str:
     raise ValueError(f"Unknown symptom. {hint}Choose one of {', '.join(SYMPTOMS)}.")
 
 
-def _sows_items(value: object) -> tuple[int, ...] | None:
+def parse_sows_items(value: object) -> tuple[int, ...] | None:
     """SOWS item scores from a list or from text such as '1 0 2 …' or '[1, 0, 2, …]'."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        value = [int(x) for x in re.findall(r"-?\d+", value)]
+        value = [t for t in re.split(r"[\s,\[\]]+", value) if t]
     if not isinstance(value, list | tuple):
-        raise ValueError(f"Give the {len(SOWS_ITEMS)} SOWS item scores as a list of 0-4.")
-    return tuple(int(v) for v in value)
+        raise JournalError(
+            bad_value("SOWS items must be a list", value, f"Give {len(SOWS_ITEMS)} scores 0-4.")
+        )
+    scores = []
+    for item in value:
+        text = str(item).strip()
+        if not re.fullmatch(r"-?\d+", text):
+            fix = f"Give {len(SOWS_ITEMS)} whole numbers 0-4, e.g. '0 1 2 0 …'."
+            raise JournalError(bad_value("A SOWS item score is not a whole number", item, fix))
+        scores.append(int(text))
+    return tuple(scores)
 
 
 class WithdrawalEntry(_Entry):
@@ -475,7 +484,7 @@ class WithdrawalEntry(_Entry):
     @field_validator("items", mode="before")
     @classmethod
     def _read_items(cls, value: object) -> tuple[int, ...] | None:
-        return _sows_items(value)
+        return parse_sows_items(value)
 
     @model_validator(mode="after")
     def _items_add_up(self) -> Self:
@@ -496,7 +505,7 @@ class WithdrawalEntry(_Entry):
     @classmethod
     def from_items(cls, items: list[int] | tuple[int, ...], at: When = None) -> WithdrawalEntry:
         """The entry of 16 item scores, with their sum as the total."""
-        scores = _sows_items(list(items)) or ()
+        scores = parse_sows_items(list(items)) or ()
         return cls(sum(scores), at, items=scores)
 
 
