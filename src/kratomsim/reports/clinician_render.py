@@ -77,11 +77,16 @@ def render_report_html(data: dict[str, Any], *, figure: bool = True) -> str:
     )
 
 
+#: The PDF flavour written: PDF/UA-1, a tagged PDF (structure tree, marked content, language,
+#: title) that screen readers can follow.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_report_pdf(data: dict[str, Any]) -> bytes:
-    """The report as PDF bytes (WeasyPrint)."""
+    """The report as tagged PDF bytes (WeasyPrint, PDF/UA-1)."""
     from weasyprint import HTML
 
-    pdf = HTML(string=render_report_html(data)).write_pdf()
+    pdf = HTML(string=render_report_html(data)).write_pdf(pdf_variant=PDF_VARIANT)
     if pdf is None:  # pragma: no cover - write_pdf returns bytes when no target is given
         raise RuntimeError("WeasyPrint returned no PDF")
     return pdf
