@@ -21,7 +21,7 @@ from kratomsim.risk.ddi import InteractionPrediction
 from kratomsim.risk.findings import Category, Finding, Severity, severity_rank
 
 #: Longest "why" shown in a grid cell (characters); the finding card has the rest.
-WHY_CHARS = 160
+WHY_CHARS = 110
 #: What each severity means, in plain words (shown beside the word).
 SEVERITY_WORDS = {
     "avoid": "avoid the combination",

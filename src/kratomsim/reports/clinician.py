@@ -28,6 +28,7 @@ from kratomsim.engine.subjects import (
 from kratomsim.engine.uncertainty import sample_values
 from kratomsim.evidence import load_references, unsupported_claims
 from kratomsim.evidence.medications import parse_medication_list
+from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import format_regimen
 from kratomsim.models.scenario import Scenario
 from kratomsim.reports.summary import CAVEATS, DISCLAIMER, content_used
@@ -152,7 +153,7 @@ def _series_rows(res: Outcomes) -> list[dict[str, float]]:
 
 
 def report_data(
-    regimen: str | os.PathLike[str] | Scenario,
+    regimen: str | os.PathLike[str] | Scenario | Regimen,
     *,
     product: str | None = None,
     mg_per_g: float | None = None,
@@ -165,7 +166,8 @@ def report_data(
 ) -> dict[str, Any]:
     """Everything the clinician report shows, as JSON-ready data.
 
-    ``regimen`` is a regimen text, a scenario file or a :class:`Scenario`; a scenario's
+    ``regimen`` is a regimen text, a scenario file, a :class:`Scenario` or a :class:`Regimen`
+    (e.g. the doses of a journal, :mod:`kratomsim.reports.journal_report`); a scenario's
     ``medications``, ``conditions`` and ``baseline_pain`` are used unless given here.
     """
     scenario = _scenario(regimen)

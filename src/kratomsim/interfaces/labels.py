@@ -1,0 +1,418 @@
+"""What people see instead of the model's names: one table of labels, units and glossary entries.
+
+Results are read generically (any outcome series or field with a name, a unit and a central value
+with an interval), and :func:`label_for` turns a name into a human label, a unit people read and
+the factor between them. A name the table does not know still gets a readable label from its own
+words and unit, so a new model output shows up without code changes; adding it to
+:data:`OUTCOME_LABELS` gives it a better one. The glossary explains the few terms that remain.
+Shared by the web pages, the CSV downloads and the reports; nothing here knows a model's code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kratomsim.evidence.schema import GRADE_MEANING
+
+
+@dataclass(frozen=True)
+class Label:
+    """How one model quantity is shown."""
+
+    label: str
+    #: The unit as people read it, after multiplying by ``scale``.
+    unit: str
+    #: What the quantity is for in the plain-language summary (see :data:`ROLES`).
+    role: str = "other"
+    scale: float = 1.0
+    #: Glossary entry (an id of :data:`GLOSSARY`) that explains it.
+    term: str = ""
+    #: One sentence on what it means.
+    explain: str = ""
+    #: A short axis title for charts (the unit if empty).
+    axis: str = ""
+
+    @property
+    def axis_title(self) -> str:
+        return self.axis or self.unit
+
+
+#: Roles an outcome can play in the summary, in the order the summary tells them.
+ROLES = (
+    "relief",
+    "pain",
+    "tolerance",
+    "withdrawal",
+    "breathing",
+    "pupil",
+    "receptor",
+    "acute",
+    "hypothesis",
+    "other",
+)
+
+#: Labels of the outcomes known today and of those the model is gaining; keys are model names.
+OUTCOME_LABELS: dict[str, Label] = {
+    "mitragynine": Label("Mitragynine in the blood", "ng/mL", "exposure", term="concentration"),
+    "7-hydroxymitragynine": Label("7-OH-mitragynine in the blood", "ng/mL", "exposure", term="7oh"),
+    "mu_occupancy": Label(
+        "Opioid receptors occupied",
+        "% of receptors",
+        "receptor",
+        100.0,
+        "receptor",
+        "How many mu-opioid receptors the alkaloids sit on.",
+        "% of receptors",
+    ),
+    "mu_activation": Label(
+        "Opioid-receptor activation",
+        "% of the most the system can give",
+        "receptor",
+        100.0,
+        "receptor",
+        "How strongly the occupied receptors signal (kratom's alkaloids are partial agonists).",
+        "% of maximum",
+    ),
+    "analgesic_drive": Label(
+        "Pain-relief signal",
+        "% of the most the system can give",
+        "receptor",
+        100.0,
+        "receptor",
+        axis="% of maximum",
+    ),
+    "effective_activation": Label(
+        "Activation left after tolerance",
+        "% of the most the system can give",
+        "receptor",
+        100.0,
+        "tolerance",
+        axis="% of maximum",
+    ),
+    "tolerance": Label(
+        "Tolerance",
+        "% of the effect lost",
+        "tolerance",
+        100.0,
+        "tolerance",
+        "The share of the effect the body has adapted away.",
+        "% effect lost",
+    ),
+    "withdrawal_score": Label(
+        "Withdrawal if you stopped now",
+        "SOWS points (0–64)",
+        "withdrawal",
+        1.0,
+        "sows",
+        "Predicted Subjective Opiate Withdrawal Scale score; 5 or more means signs.",
+        "SOWS (0–64)",
+    ),
+    "respiratory_index": Label(
+        "Breathing-depression signal (from mouse data)",
+        "index 0–1",
+        "other",
+        1.0,
+        "respiratory",
+        "A relative signal from mouse studies, not a prediction of a person's breathing.",
+    ),
+    "ventilation_change_pct": Label(
+        "Breathing (air moved per minute)",
+        "% change from your usual",
+        "breathing",
+        1.0,
+        "ventilation",
+    ),
+    "pupil_change_mm": Label("Pupil size", "mm change from usual", "pupil", 1.0, "pupil"),
+    "relief_nrs_points": Label(
+        "Pain relief",
+        "points better on the 0–10 pain scale",
+        "relief",
+        1.0,
+        "nrs",
+        "How many points lower pain is expected to be, on average.",
+        "points better (0–10)",
+    ),
+    "relief_nrs": Label(
+        "Pain relief",
+        "points better on the 0–10 pain scale",
+        "relief",
+        1.0,
+        "nrs",
+        axis="points better (0–10)",
+    ),
+    "relief_points": Label(
+        "Pain relief",
+        "points better on the 0–10 pain scale",
+        "relief",
+        1.0,
+        "nrs",
+        axis="points better (0–10)",
+    ),
+    "pain_nrs": Label("Pain", "0–10 scale", "pain", 1.0, "nrs"),
+    "relief_nrs_change": Label(
+        "Change in pain", "points on the 0–10 scale (negative: better)", "pain", 1.0, "nrs"
+    ),
+    "cold_pressor_tolerance_s": Label(
+        "Time a hand can stay in ice water", "seconds", "acute", 1.0, "cold-pressor"
+    ),
+    "ecs_activation_hypothesis": Label(
+        "Endocannabinoid pathway (an unsupported hypothesis)",
+        "% of maximum",
+        "hypothesis",
+        100.0,
+        "hypothesis",
+    ),
+}
+
+#: What the personal fit learns about a person (model parameter names → plain words).
+PARAMETER_LABELS: dict[str, str] = {
+    "baseline_nrs": "Your usual pain without kratom (0–10)",
+    "nrs_relief_max": "How much of your pain kratom can take away at most",
+    "tol_k_on": "How fast you build tolerance",
+    "content_multiplier": "Alkaloid content of your product compared with its label",
+    "nrs_day_sd": "How much your pain varies from day to day",
+    "nrs_day_rho": "How much one day's pain carries over to the next",
+    "wd_gain": "How strongly withdrawal shows in you",
+}
+
+#: Side effects by model name: what a person calls them.
+SIDE_EFFECT_LABELS: dict[str, str] = {
+    "nausea": "Nausea",
+    "dizziness_headache": "Dizziness or headache",
+    "constipation": "Constipation",
+    "insomnia": "Trouble sleeping",
+    "sedation": "Drowsiness",
+}
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+def label_for(name: str, unit: str = "") -> Label:
+    """The label of a model quantity; an unknown one is labelled from its own name and unit.
+
+    Units that are fractions are shown as percentages, whatever the quantity.
+    """
+    known = OUTCOME_LABELS.get(name)
+    if known is not None:
+        return known
+    if unit.lower().startswith("fraction"):
+        rest = unit[len("fraction") :].strip(" ,()") or "of maximum"
+        return Label(_words(name), f"% {rest}".strip(), scale=100.0)
+    return Label(_words(name), unit)
+
+
+def parameter_label(name: str) -> str:
+    """A fitted parameter in plain words (its own words when it is not in the table)."""
+    return PARAMETER_LABELS.get(name, _words(name))
+
+
+#: Words of the model's parameter names, for the evidence tables people read.
+PARAMETER_WORDS: dict[str, str] = {
+    "ka": "absorption rate",
+    "f": "share absorbed",
+    "cl": "clearance",
+    "v1": "central volume",
+    "v2": "peripheral volume",
+    "q": "exchange between body compartments",
+    "kme": "conversion to 7-OH",
+    "vm": "volume of",
+    "fmf": "share converted in the gut and liver",
+    "fp": "share converted in the body",
+    "over": "per",
+    "mw": "molar mass",
+    "fu": "unbound share in blood",
+    "ke0": "blood-to-receptor transfer rate",
+    "ki": "receptor binding constant (Ki)",
+    "tau": "receptor efficacy",
+    "mor": "mu-opioid",
+    "kor": "kappa-opioid",
+    "dor": "delta-opioid",
+    "a2a": "alpha-2A",
+    "cb1": "CB1",
+    "mg": "mitragynine",
+    "7oh": "7-OH",
+    "oh7": "7-OH",
+    "full": "a full opioid agonist",
+    "hyp": "(hypothesis)",
+    "w": "weight of",
+    "alpha2": "alpha-2",
+    "ecs": "endocannabinoid pathway",
+    "tol": "tolerance",
+    "dep": "dependence",
+    "wd": "withdrawal",
+    "k": "rate",
+    "on": "build-up",
+    "off": "recovery",
+    "h": "adaptation",
+    "max": "largest",
+    "threshold": "threshold",
+    "gain": "gain",
+    "steepness": "steepness",
+    "reserve": "reserve",
+    "factor": "factor",
+    "cpt": "cold-water test",
+    "baseline": "baseline",
+    "s": "(seconds)",
+    "nrs": "pain",
+    "relief": "relief",
+    "day": "day-to-day",
+    "sd": "variation",
+    "rho": "carry-over",
+    "se": "side effect:",
+    "anchor": "reference",
+    "p": "chance",
+    "slope": "dose slope",
+    "check": "check,",
+    "any": "any",
+    "resp": "breathing:",
+    "half": "half",
+    "sat": "saturation",
+    "per": "per",
+    "a50": "activation at half effect",
+    "hill": "steepness",
+    "dizziness": "dizziness",
+    "nausea": "nausea",
+    "constipation": "constipation",
+    "insomnia": "trouble sleeping",
+    "sedation": "drowsiness",
+    "per_g": "per g",
+}
+
+
+def parameter_words(name: str) -> str:
+    """A model parameter's name in words ("tol_k_on" → "Tolerance rate build-up").
+
+    Product contents ("leaf-powder.mg_per_g") read as the product and the alkaloid.
+    """
+    if name in PARAMETER_LABELS:
+        return PARAMETER_LABELS[name]
+    if "." in name:
+        product, field = name.split(".", 1)
+        what = "7-OH content" if field.startswith("oh7") else "mitragynine content"
+        return f"{product.replace('-', ' ').capitalize()}: {what}"
+    words = [PARAMETER_WORDS.get(t, t) for t in name.replace("-", "_").split("_") if t]
+    text = " ".join(words).replace(" ,", ",").replace("mitragynine day-to-day", "mitragynine a day")
+    return text[:1].upper() + text[1:]
+
+
+def side_effect_label(name: str) -> str:
+    return SIDE_EFFECT_LABELS.get(name, _words(name))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary entry."""
+
+    id: str
+    term: str
+    meaning: str
+
+
+GLOSSARY: tuple[Term, ...] = (
+    Term(
+        "concentration",
+        "Blood level (ng/mL and nM)",
+        "How much of an alkaloid is in the blood plasma. ng/mL is nanograms per millilitre; nM "
+        "(nanomolar) counts molecules instead of weight. Both are shown; mitragynine: 1 ng/mL is "
+        "about 2.5 nM.",
+    ),
+    Term(
+        "peak",
+        "Peak (Cmax) and time to peak (tmax)",
+        "The highest blood level after a dose, and how long after the dose it comes.",
+    ),
+    Term(
+        "auc",
+        "Total exposure (AUC)",
+        "The area under the blood-level curve over time: how much of the alkaloid the body saw in "
+        "total.",
+    ),
+    Term(
+        "7oh",
+        "7-OH-mitragynine (7-OH)",
+        "A stronger opioid-acting alkaloid. The body makes a little of it from mitragynine; "
+        "concentrated 7-OH products contain much more and act like potent opioids.",
+    ),
+    Term(
+        "receptor",
+        "Mu-opioid receptor",
+        "The receptor morphine and other opioids act on. Kratom's alkaloids activate it "
+        "partially, which is how they relieve pain and also how tolerance and dependence arise.",
+    ),
+    Term(
+        "tolerance",
+        "Tolerance",
+        "With regular use the body adapts, so the same amount does less. Shown as the share of "
+        "the effect that is lost.",
+    ),
+    Term(
+        "sows",
+        "Withdrawal score (SOWS)",
+        "The Subjective Opiate Withdrawal Scale: 16 feelings (anxious, yawning, sweating, aches, "
+        "…) each rated 0-4, so 0-64 in all. kratomsim counts a score of 5 or more as signs of "
+        "withdrawal.",
+    ),
+    Term(
+        "nrs",
+        "Pain scale (NRS 0–10)",
+        "The numeric rating scale: 0 is no pain, 10 the worst pain imaginable. A change of 2 "
+        "points or 30 % is one people notice (Farrar 2001).",
+    ),
+    Term(
+        "interval",
+        "Range (90 % interval)",
+        "The model is run many times with the values the evidence allows; 90 % of the runs fall "
+        "inside the range shown. Real people can fall outside it.",
+    ),
+    Term(
+        "grades",
+        "Evidence grades A–E",
+        "How each number is known: "
+        + "; ".join(f"{g} = {m}" for g, m in GRADE_MEANING.items())
+        + ". An ASSUMPTION is a labelled guess with a wide range.",
+    ),
+    Term(
+        "respiratory",
+        "Breathing-depression signal",
+        "A relative index from mouse studies of how strongly breathing could be slowed; it is "
+        "not a prediction of a person's breathing.",
+    ),
+    Term(
+        "ventilation",
+        "Ventilation",
+        "How much air is breathed in a minute; opioid-acting substances can lower it.",
+    ),
+    Term("pupil", "Pupil size", "Opioid-acting substances make the pupils smaller."),
+    Term(
+        "cold-pressor",
+        "Cold-water test",
+        "A laboratory pain test: how long a hand can stay in ice water. Used in one study of "
+        "kratom users (Vicknasingam 2020).",
+    ),
+    Term(
+        "hypothesis",
+        "Unsupported hypothesis",
+        "The article claims kratom acts on the endocannabinoid system; no study supports it. It "
+        "is off unless switched on, and labelled when shown.",
+    ),
+    Term(
+        "interaction",
+        "Interaction categories",
+        "Dangerous, unsafe, caution and low risk follow the harm-reduction site TripSit's "
+        "categories for opioids (kratom has no row of its own there); where TripSit has no entry "
+        "the category follows the severity.",
+    ),
+    Term(
+        "exposure-change",
+        "Exposure change (AUC ratio)",
+        "How many times as much of a medicine is in the blood with kratom as without it; 1.0 "
+        "means no change. Below 1.25 times is not counted as an interaction.",
+    ),
+)
+
+
+def grade_words(letter: str) -> str:
+    """What an evidence grade letter means, in a few words."""
+    return GRADE_MEANING.get(letter, "unknown grade")
