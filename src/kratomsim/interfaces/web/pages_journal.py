@@ -113,6 +113,7 @@ class EntryError(JournalError):
 #: Words in an entry's error message → the form field it is about (first match wins).
 _FIELD_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "dose": (
+        ("dose amount", "amount"),
         ("g_per_unit", "g_per_unit"),
         ("grams per unit", "g_per_unit"),
         ("7-OH per tablet", "oh7_mg_per_unit"),
