@@ -37,7 +37,7 @@ def test_security_headers_on_every_response(client: TestClient, path: str) -> No
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
-    assert h["referrer-policy"] == "no-referrer"
+    assert h["referrer-policy"] == "same-origin"  # no referrer ever leaves for another site
     if not path.startswith("/static/"):
         assert h["cache-control"] == "no-store"
 

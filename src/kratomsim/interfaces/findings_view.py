@@ -20,6 +20,9 @@ from kratomsim.risk.conditions import Condition
 from kratomsim.risk.ddi import InteractionPrediction
 from kratomsim.risk.findings import Category, Finding, Severity, severity_rank
 
+#: Below this many times the usual exposure, a predicted change is not an interaction (FDA 2020
+#: weak-inhibitor bound; risk_constants.toml pk_weak_auc_ratio).
+WEAK_RATIO = 1.25
 #: Longest "why" shown in a grid cell (characters); the finding card has the rest.
 WHY_CHARS = 110
 #: What each severity means, in plain words (shown beside the word).
@@ -98,10 +101,14 @@ def change_text(p: InteractionPrediction | None) -> str:
     """A predicted exposure change in words: 'about 1.6 times (1.2-2.8)', or ''."""
     if p is None or p.auc_ratio is None:
         return ""
-    text = f"about {p.auc_ratio:.2g} times as much in the blood"
+    text = f"about {p.auc_ratio:.2f} times as much in the blood"
+    top = p.auc_ratio
     if p.auc_ratio_interval is not None:
         lo, hi = p.auc_ratio_interval
-        text += f" ({lo:.2g}–{hi:.2g})"
+        text += f" ({lo:.2f}–{hi:.2f})"
+        top = max(top, hi)
+    if top < WEAK_RATIO:
+        text += ": no meaningful change"
     return text
 
 

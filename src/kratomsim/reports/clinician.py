@@ -37,8 +37,9 @@ from kratomsim.risk.ddi import check_use
 
 #: Interval reported everywhere in the report.
 LEVEL = 0.90
-#: Largest number of rows of the appendix's series table.
-MAX_SERIES_ROWS = 120
+#: Largest number of rows of the appendix's series table (the JSON beside a CLI report, and the
+#: web app's CSV, carry every point; a long table only slows the PDF).
+MAX_SERIES_ROWS = 60
 
 
 def _band(values: np.ndarray, central: float) -> dict[str, float]:

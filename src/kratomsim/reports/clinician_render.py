@@ -12,11 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.figure import Figure
 
 from kratomsim.reports.plots import FOOTER
 
@@ -42,7 +39,9 @@ def report_figure(data: dict[str, Any]) -> str:
     """Base64 PNG: plasma mitragynine, relief and withdrawal score over the appendix series."""
     rows = data["appendix"]["series"]
     t = [r["time_h"] / 24.0 for r in rows]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 2.6), dpi=130, layout="constrained")
+    # a bare Figure (no pyplot state), so concurrent web requests cannot share one
+    fig = Figure(figsize=(9.0, 2.8), dpi=110, layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(t, [r["mitragynine"] for r in rows], color="#1f4e79", label="mitragynine")
     ax1.plot(t, [r["7-hydroxymitragynine"] for r in rows], color="#b45309", label="7-OH")
     ax1.set(xlabel="day", ylabel="plasma (ng/mL)", title="Predicted plasma concentrations")
@@ -63,10 +62,9 @@ def report_figure(data: dict[str, Any]) -> str:
     ax3.set_ylabel("withdrawal score (0-64)", color="#9b1c1c")
     for ax in (ax1, ax2, ax3):
         ax.tick_params(labelsize=7)
-    fig.text(0.5, -0.02, FOOTER, ha="center", fontsize=6, color="#666")
+    fig.supxlabel(FOOTER, fontsize=6, color="#666")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 

@@ -53,12 +53,13 @@ def _replaced(form: dict[str, str], field: str, old: str, new: str) -> str:
 
 
 def _class_rows(
-    rows: list[GridRow], classes: list[tuple[str, str, tuple[Any, ...]]]
+    rows: list[GridRow], classes: list[tuple[str, str, tuple[Any, ...]]], typed_ids: set[str]
 ) -> list[GridRow]:
-    """One grid row per class typed, with the worst finding among its members."""
+    """One grid row per class typed, with the worst finding among its members (a member also
+    typed on its own keeps its own row)."""
     out = list(rows)
     for typed, _tag, members in classes:
-        ids = {m.id for m in members}
+        ids = {m.id for m in members} - typed_ids
         mine = [r for r in out if r.id in ids]
         if not mine:
             continue
@@ -117,7 +118,8 @@ def check_view(form: dict[str, str]) -> dict[str, Any]:
     result, predictions = services.run_check(
         medications, conds.conditions, form["regimen"], form["product"], mg
     )
-    rows = _class_rows(grid_rows(result, predictions), meds.classes)
+    typed_ids = {m.id for m in meds.medications}
+    rows = _class_rows(grid_rows(result, predictions), meds.classes, typed_ids)
     counts: dict[str, int] = {}
     for f in result.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1

@@ -456,7 +456,8 @@ async def journal_add(request: Request) -> Response:
             query["flags"] = ",".join(panel.ids())
         if substances:
             query["co"] = substances[0]
-        return RedirectResponse(f"/journal?{urlencode(query)}#saved", status_code=303)
+        # no #fragment: scrolling to one would take the focus from a red-flag panel
+        return RedirectResponse(f"/journal?{urlencode(query)}", status_code=303)
 
     return await _form_then(request, add)
 
@@ -607,7 +608,7 @@ def journal_delete(request: Request, entry_id: str) -> Response:
     _stored(request, number)
     with journal_for(request) as journal:
         journal.delete(number)
-    return RedirectResponse(f"/journal?deleted={number}#undo", status_code=303)
+    return RedirectResponse(f"/journal?deleted={number}", status_code=303)
 
 
 @router.post("/journal/{entry_id}/undo", response_model=None)

@@ -66,7 +66,9 @@ SECURITY_HEADERS = (
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("referrer-policy", "no-referrer"),
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" even on the
+    # app's own forms, and the origin check needs the real one; other sites still get nothing
+    ("referrer-policy", "same-origin"),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),

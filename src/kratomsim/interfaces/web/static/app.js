@@ -65,11 +65,15 @@
       var name = (disposition.match(/filename="([^"]+)"/) || [null, "kratomsim-report"])[1];
       return res.blob().then(function (blob) {
         var a = document.createElement("a");
-        a.href = URL.createObjectURL(blob);
+        var href = URL.createObjectURL(blob);
+        a.href = href;
         a.download = name;
+        a.textContent = name;
+        a.hidden = true;
         document.body.appendChild(a);
         a.click();
-        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(href); }, 1000);
         busy(form, false);
         status(form, "");
         var done = status(form, "");
@@ -186,6 +190,7 @@
       }
     };
     var plot = new uPlot(opts, data, box);
+    box.uplot = plot; // for tests and the browser console
     var canvas = box.querySelector("canvas");
     if (canvas) {
       canvas.setAttribute("role", "img");
@@ -361,12 +366,30 @@
     });
   }
 
+  /* a table wider than the screen scrolls in its own box, which keyboards can reach */
+  function scrollBoxes() {
+    $$(".scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        var caption = box.querySelector("caption");
+        var heading = box.previousElementSibling;
+        var name = caption ? caption.textContent : (heading && /^(H\d|P|SUMMARY)$/.test(heading.tagName) ? heading.textContent : "Table");
+        box.setAttribute("aria-label", name.trim().slice(0, 80) + " (scrolls sideways)");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function start() {
     working();
     charts();
     $$("input[data-suggest]").forEach(suggest);
     liveChecks();
     unitFields();
+    scrollBoxes();
+    window.addEventListener("resize", debounce(scrollBoxes, 200));
     focusFirst();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
