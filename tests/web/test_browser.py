@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -27,6 +28,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 from pypdf import PdfReader
+
+from kratomsim.journal import DoseEntry, PainEntry, open_journal
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -108,9 +111,15 @@ def timings(artifacts: Path) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``KRATOMSIM_HOME`` of the served app (its journal lives there)."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def server(served_home: Path) -> Iterator[str]:
     """``kratomsim serve`` in a child process; yields its base URL."""
-    home = tmp_path_factory.mktemp("home")
+    home = served_home
     port = _free_port()
     env = {**os.environ, "KRATOMSIM_HOME": str(home)}
     env.pop("KRATOMSIM_EMERGENCY_NUMBER", None)
@@ -600,6 +609,37 @@ def test_token_mode_login_and_logout_in_the_browser(
         _stop(proc)
     output = log.read_text(encoding="utf-8")
     assert f"open http://127.0.0.1:{port}/" in output and "plain HTTP" in output
+
+
+# --- a year of entries (last: it fills the served journal) --------------------------------------
+
+
+def test_a_year_of_entries(walk: Walk, served_home: Path) -> None:
+    path = served_home / "journal.sqlite3"
+    with open_journal(path) as journal:
+        if journal.count() < 1000:
+            start = datetime.now(UTC) - timedelta(days=366)
+            journal.add_many(
+                entry
+                for d in range(365)
+                for entry in (
+                    DoseEntry("leaf-powder", 3, "g", start + timedelta(days=d, hours=8)),
+                    DoseEntry("leaf-powder", 3, "g", start + timedelta(days=d, hours=15)),
+                    PainEntry(5 + d % 3, start + timedelta(days=d, hours=9)),
+                )
+            )
+    walk.goto("/journal", "/journal a year of entries")
+    page = walk.page
+    assert page.locator("#entries tbody tr").count() == 50
+    chart = page.locator('.chart-box[data-chart="journal"]')
+    chart.locator("canvas").first.wait_for()
+    days = page.evaluate(
+        "document.querySelector('.chart-box[data-chart=journal]').uplot.data[0].length"
+    )
+    assert 360 <= days <= 400  # one value per day, not one per entry
+    page.get_by_role("link", name="Older entries").click()
+    walk.settle("/journal a year, page 2")
+    walk.goto("/journal?from=2000-01-01&kind=pain", "/journal a year, pain only")
 
 
 # --- exhaustive walk (slow) ---------------------------------------------------------------------

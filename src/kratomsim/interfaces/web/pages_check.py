@@ -166,4 +166,5 @@ def check_page(request: Request) -> HTMLResponse:
             panel=panel,
             **context,
         )
-    return render(request, "check.html", result=result, panel=panel, **context)
+    carry = urlencode({k: v for k, v in form.items() if v and k != "mg_per_g"})
+    return render(request, "check.html", result=result, panel=panel, carry=carry, **context)

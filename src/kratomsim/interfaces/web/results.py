@@ -61,6 +61,8 @@ def _n(x: float) -> str:
 
 def _range(lo: float, hi: float, unit: str = "") -> str:
     u = f" {unit}" if unit else ""
+    if 0 <= lo < 0.01 <= hi:
+        return f"from almost none to {_n(hi)}{u}"
     return f"{_n(lo)}–{_n(hi)}{u}"
 
 
@@ -145,15 +147,17 @@ def _exposure_sentence(r: SimResult) -> Sentence:
     return Sentence("Blood levels", text, "concentration")
 
 
-def _relief_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sentence | None:
+def _relief_sentence(
+    res: Outcomes, roles: dict[str, list[Reading]], baseline: float
+) -> Sentence | None:
     relief = roles.get("relief", [])
     if not relief:
         return None
     r = relief[0]
     best = r.peak()
     text = (
-        f"At its best, pain is about {_n(best[0])} {r.label.unit} "
-        f"(range {_range(best[1], best[2])})"
+        f"For someone whose usual pain is {baseline:g} out of 10, pain at its best is about "
+        f"{_n(best[0])} {r.label.unit} (range {_range(best[1], best[2])})"
     )
     doses = res.exposure.dose_times_h
     last = float(doses[-1])
@@ -194,7 +198,12 @@ def _withdrawal_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sent
     info = res.withdrawal
     onset = info.get("onset_h")
     if onset is None:
-        if hi < SIGNS_SOWS:
+        if hi == 0:
+            text = (
+                "If use stopped after the last dose, no withdrawal is expected (the score "
+                "stays at 0 of 64 in every run)."
+            )
+        elif hi < SIGNS_SOWS:
             text = (
                 "If use stopped after the last dose, no withdrawal signs are expected "
                 f"(score at most {_n(hi)} of 64 across the range)."
@@ -296,7 +305,7 @@ def summary(r: SimResult) -> list[Sentence]:
     roles = _by_role(res)
     found = [
         _exposure_sentence(r),
-        _relief_sentence(res, roles),
+        _relief_sentence(res, roles, r.input.baseline_pain),
         _tolerance_sentence(res, roles),
         _withdrawal_sentence(res, roles),
         *_other_role_sentences(roles),

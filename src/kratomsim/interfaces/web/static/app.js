@@ -145,9 +145,9 @@
           return fmt(v) + " (" + fmt(u.data[si + 2][i]) + "–" + fmt(u.data[si + 1][i]) + ")";
         };
         data.push(s.high);
-        series.push({ label: s.label + ", range high", class: "band-series", stroke: alpha(s.color, 0.35), width: 1, scale: scale });
+        series.push({ label: s.label + ", range high", class: "band-series", stroke: alpha(s.color, 0.35), width: 1, scale: scale, points: { show: false } });
         data.push(s.low);
-        series.push({ label: s.label + ", range low", class: "band-series", stroke: alpha(s.color, 0.35), width: 1, scale: scale });
+        series.push({ label: s.label + ", range low", class: "band-series", stroke: alpha(s.color, 0.35), width: 1, scale: scale, points: { show: false } });
         bands.push({ series: [hi, hi + 1], fill: alpha(s.color, 0.15) });
       }
     });
