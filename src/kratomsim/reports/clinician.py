@@ -37,9 +37,10 @@ from kratomsim.risk.ddi import check_use
 
 #: Interval reported everywhere in the report.
 LEVEL = 0.90
-#: Largest number of rows of the appendix's series table (the JSON beside a CLI report, and the
-#: web app's CSV, carry every point; a long table only slows the PDF).
-MAX_SERIES_ROWS = 60
+#: Largest number of rows of the appendix's series (the figure is drawn from them).
+MAX_SERIES_ROWS = 120
+#: Rows of that series the printed table shows (evenly spaced; the JSON has them all).
+PRINTED_SERIES_ROWS = 40
 
 
 def _band(values: np.ndarray, central: float) -> dict[str, float]:
@@ -268,6 +269,7 @@ def report_data(
         "appendix": {
             "series": _series_rows(res),
             "series_labels": SERIES_COLUMNS,
+            "printed_rows": PRINTED_SERIES_ROWS,
             "bibliography": [refs[k].plain() for k in sorted(keys) if k in refs],
         },
     }
