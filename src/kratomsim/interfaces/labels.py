@@ -1,18 +1,17 @@
-"""What people see instead of the model's names: one table of labels, units and glossary entries.
+"""What people see instead of the model's names: one table of labels and units.
 
 Results are read generically (any outcome series or field with a name, a unit and a central value
 with an interval), and :func:`label_for` turns a name into a human label, a unit people read and
 the factor between them. A name the table does not know still gets a readable label from its own
 words and unit, so a new model output shows up without code changes; adding it to
-:data:`OUTCOME_LABELS` gives it a better one. The glossary explains the few terms that remain.
-Shared by the web pages, the CSV downloads and the reports; nothing here knows a model's code.
+:data:`OUTCOME_LABELS` gives it a better one. Each label names its entry of the glossary
+(:mod:`kratomsim.interfaces.glossary`), which explains the few terms that remain. Shared by the
+web pages and the CSV downloads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from kratomsim.evidence.schema import GRADE_MEANING
 
 
 @dataclass(frozen=True)
@@ -299,120 +298,3 @@ def parameter_words(name: str) -> str:
 
 def side_effect_label(name: str) -> str:
     return SIDE_EFFECT_LABELS.get(name, _words(name))
-
-
-@dataclass(frozen=True)
-class Term:
-    """A glossary entry."""
-
-    id: str
-    term: str
-    meaning: str
-
-
-GLOSSARY: tuple[Term, ...] = (
-    Term(
-        "concentration",
-        "Blood level (ng/mL and nM)",
-        "How much of an alkaloid is in the blood plasma. ng/mL is nanograms per millilitre; nM "
-        "(nanomolar) counts molecules instead of weight. Both are shown; mitragynine: 1 ng/mL is "
-        "about 2.5 nM.",
-    ),
-    Term(
-        "peak",
-        "Peak (Cmax) and time to peak (tmax)",
-        "The highest blood level after a dose, and how long after the dose it comes.",
-    ),
-    Term(
-        "auc",
-        "Total exposure (AUC)",
-        "The area under the blood-level curve over time: how much of the alkaloid the body saw in "
-        "total.",
-    ),
-    Term(
-        "7oh",
-        "7-OH-mitragynine (7-OH)",
-        "A stronger opioid-acting alkaloid. The body makes a little of it from mitragynine; "
-        "concentrated 7-OH products contain much more and act like potent opioids.",
-    ),
-    Term(
-        "receptor",
-        "Mu-opioid receptor",
-        "The receptor morphine and other opioids act on. Kratom's alkaloids activate it "
-        "partially, which is how they relieve pain and also how tolerance and dependence arise.",
-    ),
-    Term(
-        "tolerance",
-        "Tolerance",
-        "With regular use the body adapts, so the same amount does less. Shown as the share of "
-        "the effect that is lost.",
-    ),
-    Term(
-        "sows",
-        "Withdrawal score (SOWS)",
-        "The Subjective Opiate Withdrawal Scale: 16 feelings (anxious, yawning, sweating, aches, "
-        "…) each rated 0-4, so 0-64 in all. kratomsim counts a score of 5 or more as signs of "
-        "withdrawal.",
-    ),
-    Term(
-        "nrs",
-        "Pain scale (NRS 0–10)",
-        "The numeric rating scale: 0 is no pain, 10 the worst pain imaginable. A change of 2 "
-        "points or 30 % is one people notice (Farrar 2001).",
-    ),
-    Term(
-        "interval",
-        "Range (90 % interval)",
-        "The model is run many times with the values the evidence allows; 90 % of the runs fall "
-        "inside the range shown. Real people can fall outside it.",
-    ),
-    Term(
-        "grades",
-        "Evidence grades A–E",
-        "How each number is known: "
-        + "; ".join(f"{g} = {m}" for g, m in GRADE_MEANING.items())
-        + ". An ASSUMPTION is a labelled guess with a wide range.",
-    ),
-    Term(
-        "respiratory",
-        "Breathing-depression signal",
-        "A relative index from mouse studies of how strongly breathing could be slowed; it is "
-        "not a prediction of a person's breathing.",
-    ),
-    Term(
-        "ventilation",
-        "Ventilation",
-        "How much air is breathed in a minute; opioid-acting substances can lower it.",
-    ),
-    Term("pupil", "Pupil size", "Opioid-acting substances make the pupils smaller."),
-    Term(
-        "cold-pressor",
-        "Cold-water test",
-        "A laboratory pain test: how long a hand can stay in ice water. Used in one study of "
-        "kratom users (Vicknasingam 2020).",
-    ),
-    Term(
-        "hypothesis",
-        "Unsupported hypothesis",
-        "The article claims kratom acts on the endocannabinoid system; no study supports it. It "
-        "is off unless switched on, and labelled when shown.",
-    ),
-    Term(
-        "interaction",
-        "Interaction categories",
-        "Dangerous, unsafe, caution and low risk follow the harm-reduction site TripSit's "
-        "categories for opioids (kratom has no row of its own there); where TripSit has no entry "
-        "the category follows the severity.",
-    ),
-    Term(
-        "exposure-change",
-        "Exposure change (AUC ratio)",
-        "How many times as much of a medicine is in the blood with kratom as without it; 1.0 "
-        "means no change. Below 1.25 times is not counted as an interaction.",
-    ),
-)
-
-
-def grade_words(letter: str) -> str:
-    """What an evidence grade letter means, in a few words."""
-    return GRADE_MEANING.get(letter, "unknown grade")

@@ -20,7 +20,7 @@ Scales (free, validated instruments; see ``shared/reference/anchors.md`` section
   (``oh7_mg_per_unit``); :func:`dose_grams` turns any of them into grams of product.
 
 Every number is checked against :data:`kratomsim.journal.bounds.BOUNDS`, the table the CLI and
-the web forms show.
+the web forms show; names and units come from :mod:`kratomsim.journal.vocabulary`.
 
 Times: a time with a zone is converted to UTC; a time without one is *local* time. Stored times
 are UTC, to the second. Times more than a day in the future are refused (a typo guard).
@@ -31,368 +31,47 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from kratomsim.errors import JournalError, KratomsimError, MedicationError, bad_value
-from kratomsim.evidence import resolve_product
+from kratomsim.errors import JournalError, MedicationError, bad_value
 from kratomsim.evidence.medications import resolve_medication
-from kratomsim.journal.bounds import BOUNDS, Bound
-
-#: A time as given by a caller: aware or naive (local) datetime, ISO-8601 text, or None for now.
-When = datetime | str | None
-
-#: Self-rated symptoms the journal accepts. Gastro-intestinal effects (nausea, constipation):
-#: Grundmann 2017; withdrawal symptoms (muscle aches, insomnia, runny nose, watery eyes, hot
-#: flashes, loss of appetite, diarrhoea, restlessness, irritability, low mood, anxiety): Singh
-#: 2014; liver-injury watch (jaundice, itching, dark urine, abdominal pain): LiverTox; acute harms
-#: of concentrated 7-OH products (vomiting, confusion, breathing difficulty): Texas DSHS. The rest
-#: are common self-reported effects of opioid-like substances that users ask to track.
-SYMPTOMS: tuple[str, ...] = (
-    "nausea",
-    "vomiting",
-    "constipation",
-    "diarrhoea",
-    "abdominal-pain",
-    "loss-of-appetite",
-    "sweating",
-    "hot-flashes",
-    "runny-nose",
-    "watery-eyes",
-    "muscle-aches",
-    "tremor",
-    "insomnia",
-    "drowsiness",
-    "fatigue",
-    "anxiety",
-    "restlessness",
-    "irritability",
-    "low-mood",
-    "confusion",
-    "itching",
-    "dizziness",
-    "headache",
-    "dry-mouth",
-    "breathing-difficulty",
-    "slow-breathing",
-    "fainting",
-    "seizure",
-    "chest-pain",
-    "jaundice",
-    "dark-urine",
-)
-_SYMPTOM_ALIASES = {
-    "diarrhea": "diarrhoea",
-    "pruritus": "itching",
-    "itch": "itching",
-    "sleeplessness": "insomnia",
-    "muscle-pain": "muscle-aches",
-    "appetite-loss": "loss-of-appetite",
-    "depressed-mood": "low-mood",
-    "sadness": "low-mood",
-    "shortness-of-breath": "breathing-difficulty",
-    "short-of-breath": "breathing-difficulty",
-    "difficult-breathing": "breathing-difficulty",
-    "slowed-breathing": "slow-breathing",
-    "shallow-breathing": "slow-breathing",
-    "passed-out": "fainting",
-    "syncope": "fainting",
-    "faint": "fainting",
-    "fit": "seizure",
-    "convulsion": "seizure",
-    "convulsions": "seizure",
-    "seizures": "seizure",
-    "yellow-skin": "jaundice",
-    "yellow-eyes": "jaundice",
-}
-#: Mass units a dose may be given in, as grams per unit (of product, not of alkaloid).
-DOSE_UNITS: dict[str, float] = {"g": 1.0, "mg": 1e-3}
-#: Household units counted per dose: teaspoons and capsules need ``g_per_unit`` (the person's own
-#: weighing or the label), 7-OH tablets need ``oh7_mg_per_unit`` (the label's 7-OH per tablet).
-COUNT_UNITS: dict[str, str] = {"tsp": "teaspoon", "capsule": "capsule", "tablet": "7-OH tablet"}
-_UNIT_ALIASES = {
-    "gram": "g",
-    "grams": "g",
-    "milligram": "mg",
-    "milligrams": "mg",
-    "teaspoon": "tsp",
-    "teaspoons": "tsp",
-    "capsules": "capsule",
-    "caps": "capsule",
-    "tablets": "tablet",
-    "tab": "tablet",
-    "tabs": "tablet",
-}
-#: The 16 self-rated items of the Subjective Opiate Withdrawal Scale (Handelsman 1987), each
-#: scored 0 (not at all) to 4 (extremely) for how the person feels now.
-SOWS_ITEMS: tuple[str, ...] = (
-    "I feel anxious",
-    "I feel like yawning",
-    "I am perspiring",
-    "My eyes are teary",
-    "My nose is running",
-    "I have goosebumps",
-    "I am shaking",
-    "I have hot flushes",
-    "I have cold flushes",
-    "My bones and muscles ache",
-    "I feel restless",
-    "I feel nauseous",
-    "I feel like vomiting",
-    "My muscles twitch",
-    "I have stomach cramps",
-    "I feel like using now",
-)
-SOWS_ANSWERS: tuple[str, ...] = ("not at all", "a little", "moderately", "quite a bit", "extremely")
-#: Units another substance may be counted in (what people count, not a conversion).
-SUBSTANCE_UNITS: tuple[str, ...] = ("drink", "mg", "g", "mL", "tablet", "dose", "puff")
-#: Longest note accepted, in characters (a note is a remark, not a document).
-NOTE_MAX_CHARS = 2000
-#: How far in the future an entry time may lie (clock skew, time zones); beyond it is a typo.
-FUTURE_TOLERANCE = timedelta(days=1)
-TIME_HINT = "Give a time like '2026-11-20 08:10' (local time) or ISO-8601 with a zone."
+from kratomsim.journal.bounds import BOUNDS
+from kratomsim.journal.doses import DoseEntry as DoseEntry
+from kratomsim.journal.doses import dose_grams as dose_grams
+from kratomsim.journal.entry_base import FUTURE_TOLERANCE as FUTURE_TOLERANCE
+from kratomsim.journal.entry_base import NOTE_MAX_CHARS as NOTE_MAX_CHARS
+from kratomsim.journal.entry_base import TIME_HINT as TIME_HINT
+from kratomsim.journal.entry_base import EntryModel, Score10, bounded, score_field
+from kratomsim.journal.entry_base import When as When
+from kratomsim.journal.entry_base import iso as iso
+from kratomsim.journal.entry_base import now_utc as now_utc
+from kratomsim.journal.entry_base import to_utc as to_utc
+from kratomsim.journal.vocabulary import COUNT_UNITS as COUNT_UNITS
+from kratomsim.journal.vocabulary import DOSE_UNITS as DOSE_UNITS
+from kratomsim.journal.vocabulary import SOWS_ANSWERS as SOWS_ANSWERS
+from kratomsim.journal.vocabulary import SOWS_ITEMS as SOWS_ITEMS
+from kratomsim.journal.vocabulary import SUBSTANCE_UNITS as SUBSTANCE_UNITS
+from kratomsim.journal.vocabulary import SYMPTOM_ALIASES
+from kratomsim.journal.vocabulary import SYMPTOMS as SYMPTOMS
 
 
-def now_utc() -> datetime:
-    """The current time in UTC, to the second (the journal's resolution)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def to_utc(value: object) -> datetime:
-    """Read a time (datetime, ISO-8601 text or None for now) as an aware UTC datetime.
-
-    A naive time is local time, as a person types it.
-    """
-    if value is None:
-        return now_utc()
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"Not a time. {TIME_HINT}") from None
-    if not isinstance(value, datetime):
-        raise ValueError(f"Not a time. {TIME_HINT}")
-    local = value.astimezone() if value.tzinfo is None else value
-    return local.astimezone(UTC).replace(microsecond=0)
-
-
-def iso(value: datetime) -> str:
-    """The stored text form of a time: UTC ISO-8601 to the second (sorts as text)."""
-    return to_utc(value).isoformat(timespec="seconds")
-
-
-def _error_message(cls: type[_Entry], exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    field = str(err["loc"][0]) if err["loc"] else "entry"
-    cause = (err.get("ctx") or {}).get("error")
-    if isinstance(cause, KratomsimError):
-        return str(cause)
-    if err["type"] == "value_error" and cause is not None:
-        fix = str(cause)
-    else:
-        info = cls.model_fields.get(field)
-        wanted = f" Give {info.description}." if info is not None and info.description else ""
-        fix = f"{err['msg']}.{wanted}"
-    name = "time" if field == "at" else field
-    return bad_value(f"Invalid {cls.label} {name}", err.get("input"), fix)
-
-
-class _Entry(BaseModel):
-    """Fields common to every entry; subclasses add the measurement."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: ClassVar[str]
-    label: ClassVar[str]
-
-    at: Annotated[datetime, Field(description="the time of the entry")]
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise JournalError(_error_message(type(self), exc)) from None
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _read_time(cls, value: object) -> datetime:
-        return to_utc(value)
-
-    @field_validator("at")
-    @classmethod
-    def _not_in_future(cls, value: datetime) -> datetime:
-        if value > now_utc() + FUTURE_TOLERANCE:
-            raise ValueError(f"That is more than a day in the future. {TIME_HINT}")
-        return value
-
-    def data(self) -> dict[str, Any]:
-        """The measurement as plain JSON types (everything but the time)."""
-        return self.model_dump(mode="json", exclude={"at"}, exclude_none=True)
-
-
-def _bounded(key: str, what: str, value: float) -> float:
-    """``value`` if :data:`BOUNDS` ``[key]`` holds it, else the project's one-line error."""
-    bound: Bound = BOUNDS[key]
-    if not (math.isfinite(value) and bound.contains(value)):
-        raise JournalError(bad_value(f"Invalid {what}", value, f"Give {bound.describe()}."))
-    return value
-
-
-def _score(key: str, description: str) -> Any:
-    bound = BOUNDS[key]
-    return Field(ge=int(bound.low), le=int(bound.high), description=description)
-
-
-Score10 = Annotated[int, _score("peg_item", "a whole number from 0 to 10")]
-
-
-class DoseEntry(_Entry):
-    """A dose of a product (not of alkaloid): grams or milligrams, or counted household units.
-
-    ``unit`` is ``g`` or ``mg`` of product; ``tsp`` or ``capsule`` with ``g_per_unit`` (what one
-    unit weighs: the person's own weighing or the label); or ``tablet`` (a concentrated 7-OH
-    tablet) with ``oh7_mg_per_unit`` (the label's 7-OH per tablet). ``mg_per_g`` optionally
-    records the product's mitragynine content from a label or assay. Every amount is checked
-    against :data:`~kratomsim.journal.bounds.BOUNDS`.
-    """
-
-    kind: ClassVar[str] = "dose"
-    label: ClassVar[str] = "dose"
-
-    product: Annotated[str, Field(description="a product id (see 'kratomsim products')")]
-    amount: Annotated[
-        float, Field(gt=0, allow_inf_nan=False, description="a positive amount of product")
-    ]
-    unit: Annotated[
-        Literal["g", "mg", "tsp", "capsule", "tablet"],
-        Field(description="the unit 'g', 'mg', 'tsp', 'capsule' or 'tablet'"),
-    ] = "g"
-    mg_per_g: Annotated[
-        float | None,
-        Field(
-            gt=0,
-            le=BOUNDS["mg_per_g"].high,
-            allow_inf_nan=False,
-            description="the mitragynine content from a label or assay, 0 to 1000 mg per g",
-        ),
-    ] = None
-    g_per_unit: Annotated[
-        float | None,
-        Field(allow_inf_nan=False, description="grams of product in one teaspoon or capsule"),
-    ] = None
-    oh7_mg_per_unit: Annotated[
-        float | None,
-        Field(allow_inf_nan=False, description="mg of 7-OH in one tablet, from its label"),
-    ] = None
-
-    def __init__(
-        self,
-        product: str,
-        amount: float,
-        unit: str = "g",
-        at: When = None,
-        *,
-        mg_per_g: float | None = None,
-        g_per_unit: float | None = None,
-        oh7_mg_per_unit: float | None = None,
-    ) -> None:
-        super().__init__(
-            product=product,
-            amount=amount,
-            unit=unit,
-            at=at,
-            mg_per_g=mg_per_g,
-            g_per_unit=g_per_unit,
-            oh7_mg_per_unit=oh7_mg_per_unit,
-        )
-
-    @field_validator("product", mode="before")
-    @classmethod
-    def _known_product(cls, value: object) -> str:
-        if not isinstance(value, str):
-            raise ValueError("Give a product id such as 'leaf-powder'.")
-        return resolve_product(value).id  # ProductError names the choices
-
-    @field_validator("unit", mode="before")
-    @classmethod
-    def _unit(cls, value: object) -> object:
-        if isinstance(value, str):
-            key = value.strip().lower()
-            return _UNIT_ALIASES.get(key, key)
-        return value
-
-    @model_validator(mode="after")
-    def _amount_in_bounds(self) -> Self:
-        per_unit = {"tsp": "g_per_unit", "capsule": "g_per_unit", "tablet": "oh7_mg_per_unit"}
-        wanted = per_unit.get(self.unit)
-        for name in ("g_per_unit", "oh7_mg_per_unit"):
-            given = getattr(self, name)
-            if name == wanted and given is None:
-                fix = (
-                    "Give what one teaspoon or capsule weighs (g_per_unit), e.g. 2.5."
-                    if name == "g_per_unit"
-                    else "Give the 7-OH per tablet from its label (oh7_mg_per_unit), e.g. 15."
-                )
-                raise JournalError(bad_value(f"A dose in '{self.unit}' needs {name}", None, fix))
-            if name != wanted and given is not None:
-                fix = f"{name} belongs to doses counted in {'tsp or capsule' if name == 'g_per_unit' else 'tablet'}."
-                raise JournalError(bad_value(f"{name} does not apply to '{self.unit}'", given, fix))
-        if self.g_per_unit is not None:
-            _bounded("g_per_unit", "grams per unit", self.g_per_unit)
-        if self.oh7_mg_per_unit is not None:
-            _bounded("oh7_mg_per_unit", "7-OH per tablet", self.oh7_mg_per_unit)
-            if resolve_product(self.product).oh7_mg_per_g.value <= 0:
-                fix = "A tablet dose counts 7-OH; choose the concentrated 7-OH product."
-                raise JournalError(bad_value("This product holds no 7-OH", self.product, fix))
-        if self.unit in COUNT_UNITS:
-            _bounded("unit_count", f"number of {COUNT_UNITS[self.unit]}s", self.amount)
-        grams = self.amount_g
-        if not BOUNDS["dose_g"].contains(grams):
-            bound = BOUNDS["dose_g"]
-            raise JournalError(
-                bad_value(
-                    "Invalid dose amount (grams of product)",
-                    grams if self.unit == "g" else f"{self.amount:g} {self.unit} = {grams:.4g} g",
-                    f"Give {bound.describe()} in one entry; log larger amounts as separate doses.",
-                )
-            )
-        return self
-
-    @property
-    def amount_g(self) -> float:
-        """The amount in grams of product."""
-        return dose_grams(self.data())
-
-
-def dose_grams(data: Mapping[str, Any]) -> float:
-    """Grams of product of a dose's stored fields (any unit: g, mg, tsp, capsule, tablet)."""
-    unit = str(data.get("unit", "g"))
-    amount = float(data["amount"])
-    if unit in DOSE_UNITS:
-        return amount * DOSE_UNITS[unit]
-    if unit == "tablet":
-        per_gram = resolve_product(str(data["product"])).oh7_mg_per_g.value
-        return amount * float(data["oh7_mg_per_unit"]) / per_gram
-    return amount * float(data["g_per_unit"])
-
-
-class PainEntry(_Entry):
+class PainEntry(EntryModel):
     """Pain intensity now, on the 0–10 numeric rating scale."""
 
     kind: ClassVar[str] = "pain"
     label: ClassVar[str] = "pain"
 
-    nrs: Annotated[int, _score("nrs", "a whole number from 0 (no pain) to 10 (worst)")]
+    nrs: Annotated[int, score_field("nrs", "a whole number from 0 (no pain) to 10 (worst)")]
 
     def __init__(self, nrs: int, at: When = None) -> None:
         super().__init__(nrs=nrs, at=at)
 
 
-class PegEntry(_Entry):
+class PegEntry(EntryModel):
     """PEG-3: average pain, interference with enjoyment of life and with general activity."""
 
     kind: ClassVar[str] = "peg"
@@ -411,14 +90,16 @@ class PegEntry(_Entry):
         return (self.pain + self.enjoyment + self.activity) / 3
 
 
-class SymptomEntry(_Entry):
+class SymptomEntry(EntryModel):
     """One symptom from :data:`SYMPTOMS` and its severity, 0 (absent) to 10 (worst)."""
 
     kind: ClassVar[str] = "symptom"
     label: ClassVar[str] = "symptom"
 
     name: Annotated[str, Field(description="a symptom name (see 'kratomsim journal symptoms')")]
-    severity: Annotated[int, _score("severity", "a whole number from 0 (absent) to 10 (worst)")]
+    severity: Annotated[
+        int, score_field("severity", "a whole number from 0 (absent) to 10 (worst)")
+    ]
 
     def __init__(self, name: str, severity: int, at: When = None) -> None:
         super().__init__(name=name, severity=severity, at=at)
@@ -432,7 +113,7 @@ class SymptomEntry(_Entry):
 def resolve_symptom(text: str) -> str:
     """The journal's name for a symptom as people type it ("short of breath", "Diarrhea")."""
     key = "-".join(text.strip().lower().replace("_", " ").split())
-    key = _SYMPTOM_ALIASES.get(key, key)
+    key = SYMPTOM_ALIASES.get(key, key)
     if key in SYMPTOMS:
         return key
     near = difflib.get_close_matches(key, SYMPTOMS, n=1, cutoff=0.6)
@@ -460,7 +141,7 @@ def parse_sows_items(value: object) -> tuple[int, ...] | None:
     return tuple(scores)
 
 
-class WithdrawalEntry(_Entry):
+class WithdrawalEntry(EntryModel):
     """Withdrawal as a SOWS total (16 items × 0–4 = 0–64; Handelsman 1987), optionally with items.
 
     ``items`` holds the 16 item scores in the order of :data:`SOWS_ITEMS`; when given, ``sows``
@@ -470,7 +151,7 @@ class WithdrawalEntry(_Entry):
     kind: ClassVar[str] = "withdrawal"
     label: ClassVar[str] = "withdrawal"
 
-    sows: Annotated[int, _score("sows", "the SOWS total, a whole number from 0 to 64")]
+    sows: Annotated[int, score_field("sows", "the SOWS total, a whole number from 0 to 64")]
     items: Annotated[
         tuple[int, ...] | None,
         Field(description=f"{len(SOWS_ITEMS)} item scores, each a whole number from 0 to 4"),
@@ -509,7 +190,7 @@ class WithdrawalEntry(_Entry):
         return cls(sum(scores), at, items=scores)
 
 
-class SubstanceEntry(_Entry):
+class SubstanceEntry(EntryModel):
     """Another substance taken (alcohol, a benzodiazepine, an opioid, …) and how much, if known.
 
     ``name`` is resolved against the medication knowledge base (brand and street names too) and
@@ -558,11 +239,11 @@ class SubstanceEntry(_Entry):
     @model_validator(mode="after")
     def _amount_in_bounds(self) -> Self:
         if self.amount is not None:
-            _bounded("substance_amount", "substance amount", self.amount)
+            bounded("substance_amount", "substance amount", self.amount)
         return self
 
 
-class NoteEntry(_Entry):
+class NoteEntry(EntryModel):
     """Free text: context a number cannot carry (sleep, a missed dose, a new medication)."""
 
     kind: ClassVar[str] = "note"

@@ -15,7 +15,8 @@ from starlette.responses import HTMLResponse, Response
 
 from kratomsim.errors import KratomsimError
 from kratomsim.interfaces.web import services
-from kratomsim.interfaces.web.pages_journal import EntryError, filters, journal_for, journal_path_of
+from kratomsim.interfaces.web.journal_forms import EntryError, filters
+from kratomsim.interfaces.web.pages_journal import journal_for, journal_path_of
 from kratomsim.interfaces.web.pages_report import FORMATS, _items, download
 from kratomsim.interfaces.web.rendering import FieldError, error_text, render
 

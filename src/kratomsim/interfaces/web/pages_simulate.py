@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 
 from kratomsim.errors import KratomsimError, ProductError, RegimenError
 from kratomsim.interfaces.safety import panel_for_texts
-from kratomsim.interfaces.web import results, services
+from kratomsim.interfaces.web import results, results_charts, services
 from kratomsim.interfaces.web.rendering import (
     FieldError,
     error_text,
@@ -119,7 +119,7 @@ def simulate_page(request: Request) -> HTMLResponse:
 @router.get("/simulate.csv")
 def simulate_csv(request: Request) -> Response:
     result = services.simulate(sim_input(_form(request.query_params)))
-    headers, table = results.csv_table(result.outcomes)
+    headers, table = results_charts.csv_table(result.outcomes)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)

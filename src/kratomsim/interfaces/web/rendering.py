@@ -25,7 +25,8 @@ from starlette.templating import Jinja2Templates
 
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence.schema import GRADE_MEANING
-from kratomsim.interfaces.labels import GLOSSARY, grade_words, parameter_words
+from kratomsim.interfaces.glossary import GLOSSARY, grade_words
+from kratomsim.interfaces.labels import parameter_words
 from kratomsim.interfaces.web import services
 from kratomsim.interfaces.web.security import csrf_token
 from kratomsim.reports.summary import DISCLAIMER, fmt_value

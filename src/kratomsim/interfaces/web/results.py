@@ -10,32 +10,19 @@ what it is for. Numbers carry units and ranges; chances are percentages.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from kratomsim.interfaces.labels import Label, label_for, side_effect_label
-from kratomsim.interfaces.web.charts import Chart, Series
+from kratomsim.interfaces.web.results_charts import charts
 from kratomsim.interfaces.web.services import Outcomes, OutcomeSeries, SimResult
 from kratomsim.models.regimen_text import format_regimen
 from kratomsim.reports.summary import content_used, fmt_value
 
-#: Hours of a window beyond which time is shown in days.
-DAYS_AFTER_H = 96.0
-#: The first view of a single dose: its first day.
-SINGLE_DOSE_VIEW_H = 24.0
 #: Withdrawal score from which the model counts signs (models.adaptation SIGNS_THRESHOLD).
 SIGNS_SOWS = 5.0
-#: Charts of outcomes: their title and the roles they show together.
-CHART_GROUPS = (
-    ("Pain relief", ("relief", "pain", "acute")),
-    ("Tolerance, and withdrawal if use stopped at that moment", ("tolerance", "withdrawal")),
-    ("Breathing and pupils", ("breathing", "pupil")),
-    ("Opioid-receptor signals", ("receptor",)),
-    ("Other signals", ("other", "hypothesis")),
-)
 
 
 @dataclass(frozen=True)
@@ -104,7 +91,7 @@ def readings(res: Outcomes) -> list[Reading]:
     return [Reading.of(s) for s in res.series]
 
 
-def _by_role(res: Outcomes) -> dict[str, list[Reading]]:
+def by_role(res: Outcomes) -> dict[str, list[Reading]]:
     out: dict[str, list[Reading]] = {}
     for r in readings(res):
         out.setdefault(r.label.role, []).append(r)
@@ -302,7 +289,7 @@ def how_sure(res: Outcomes) -> Sentence:
 def summary(r: SimResult) -> list[Sentence]:
     """The plain-language opening of a result, in the order people ask."""
     res = r.outcomes
-    roles = _by_role(res)
+    roles = by_role(res)
     found = [
         _exposure_sentence(r),
         _relief_sentence(res, roles, r.input.baseline_pain),
@@ -388,115 +375,6 @@ def content_rows(r: SimResult) -> list[Any]:
     return list(content_used(r.outcomes.exposure).items())
 
 
-# --- charts ---------------------------------------------------------------------------------------
-
-
-def _axis(res: Outcomes) -> tuple[np.ndarray, str, float]:
-    t = res.time_h
-    single = len(res.exposure.dose_times_h) == 1
-    if t[-1] > DAYS_AFTER_H and not single:
-        return t / 24.0, "days since the first dose", 24.0
-    return t, "hours since the first dose", 1.0
-
-
-def _initial(res: Outcomes, scale: float) -> tuple[float, float] | None:
-    doses = res.exposure.dose_times_h
-    if len(doses) == 1 and res.time_h[-1] > SINGLE_DOSE_VIEW_H * 1.5:
-        return (0.0, (float(doses[0]) + SINGLE_DOSE_VIEW_H) / scale)
-    return None
-
-
-def charts(r: SimResult, csv_url: str) -> list[Chart]:
-    """The exposure chart and one chart per group of outcome roles."""
-    res = r.outcomes
-    sim = res.exposure
-    x, x_label, scale = _axis(res)
-    initial = _initial(res, scale)
-    marks = np.asarray(sim.dose_times_h, float) / scale
-    exposure = [
-        Series(
-            f"{label_for(name).label}",
-            "ng/mL",
-            sim.conc_ng_ml[0, :, k],
-            axis="y" if k == 0 else "y2",
-        )
-        for k, name in enumerate(sim.analytes)
-    ]
-    out = [
-        Chart(
-            "exposure",
-            "Blood levels over time (typical adult)",
-            x,
-            x_label,
-            exposure,
-            y_label="mitragynine, ng/mL",
-            y2_label="7-OH, ng/mL",
-            initial=initial,
-            marks=marks,
-            csv=csv_url,
-        )
-    ]
-    by_role = _by_role(res)
-    for title, group in CHART_GROUPS:
-        members = [rd for role in group for rd in by_role.get(role, [])]
-        units: list[str] = []
-        titles: dict[str, str] = {}
-        chosen: list[Series] = []
-        for rd in members:
-            if rd.label.unit not in units:
-                if len(units) == 2:
-                    continue
-                units.append(rd.label.unit)
-                titles[rd.label.unit] = rd.label.axis_title
-            axis = "y" if rd.label.unit == units[0] else "y2"
-            chosen.append(Series(rd.label.label, rd.label.unit, rd.central, rd.low, rd.high, axis))
-        if not chosen:
-            continue
-        out.append(
-            Chart(
-                f"outcomes-{len(out)}",
-                title,
-                x,
-                x_label,
-                chosen,
-                y_label=titles[units[0]],
-                y2_label=titles[units[1]] if len(units) > 1 else "",
-                initial=initial,
-                marks=marks,
-                csv=csv_url,
-                y_min_zero=all(
-                    float(np.nanmin(s.low if s.low is not None else s.values)) >= 0 for s in chosen
-                ),  # type: ignore[arg-type]
-            )
-        )
-    return out
-
-
-def csv_table(res: Outcomes) -> tuple[list[str], np.ndarray]:
-    """Every series with people's labels as column names and the displayed units."""
-    frame = res.to_frame()
-    units = {s.name: s.unit for s in res.series}
-    headers, columns = [], []
-    for col in frame.columns:
-        if col == "time_h":
-            headers.append("time since the first dose (h)")
-            columns.append(frame[col].to_numpy())
-            continue
-        base, suffix = col, ""
-        for end, words in (("_low", " — range, low"), ("_high", " — range, high")):
-            if col.endswith(end):
-                base, suffix = col[: -len(end)], words
-        if base.endswith("_probability"):
-            lab = side_effect_label(base.removesuffix("_probability"))
-            headers.append(f"chance per dose: {lab} (%){suffix}")
-            columns.append(frame[col].to_numpy() * 100.0)
-            continue
-        label = label_for(base, units.get(base, ""))
-        headers.append(f"{label.label} ({label.unit}){suffix}")
-        columns.append(frame[col].to_numpy() * label.scale)
-    return headers, np.column_stack(columns)
-
-
 def view(r: SimResult, query: str) -> dict[str, Any]:
     """Everything the result part of the Simulate page shows."""
     res = r.outcomes
@@ -518,7 +396,3 @@ def view(r: SimResult, query: str) -> dict[str, Any]:
         "hypothesis": res.hypothesis,
         "query": query,
     }
-
-
-def series_names(res: Outcomes) -> Sequence[str]:
-    return [s.name for s in res.series]
