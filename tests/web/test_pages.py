@@ -16,6 +16,7 @@ from kratomsim.engine.simulate import simulate
 from kratomsim.evidence import load_claims, unsupported_claims
 from kratomsim.interfaces.labels import OUTCOME_LABELS, label_for
 from kratomsim.interfaces.web.pages_simulate import EXAMPLES
+from kratomsim.journal import DoseEntry, PainEntry, open_journal
 from kratomsim.risk.findings import SEVERITY_ORDER
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -255,6 +256,12 @@ def test_kratom_itself_and_classes_are_understood(client: TestClient) -> None:
     assert "is kratom itself" in r.text
     assert re.search(r"benzos \(class: [^)]*Alprazolam", r.text)
     assert "Not in the knowledge base" not in r.text
+    # a member typed on its own keeps its own row
+    both = client.get("/check" + query(medications="benzos, alprazolam", conditions=""))
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', both.text)
+    assert "Alprazolam" in rows
+    benzos = next(row for row in rows if row.startswith("benzos"))
+    assert "Alprazolam" not in benzos and "Diazepam" in benzos
 
 
 def test_grid_first_with_distinct_titles_consistent_severity_and_linked_sources(
@@ -351,7 +358,27 @@ def test_report_names_unknown_medicines_and_refuses_files(client: TestClient) ->
     assert r.status_code == 400 and "docx" in alert(r.text)
 
 
-def test_forecast_says_what_is_missing(client: TestClient, home: Path) -> None:
+def test_forecast_says_what_is_missing_then_fits_in_plain_words(
+    client: TestClient, home: Path
+) -> None:
     r = client.get("/forecast?plan=continue&horizon=3+d", headers=HTML)
     assert r.status_code == 400 and "at least" in alert(r.text)
     assert not (home / "journal.sqlite3").exists()
+    with open_journal(home / "journal.sqlite3") as journal:
+        for day in range(1, 6):
+            for hour, nrs in ((8, 6), (20, 4)):
+                journal.add(DoseEntry("leaf-powder", 3, "g", f"2026-01-{day:02d}T{hour:02d}:00"))
+                journal.add(PainEntry(nrs, f"2026-01-{day:02d}T{hour + 2:02d}:00"))
+    r = client.get("/forecast?plan=stop&horizon=3+d", headers=HTML)
+    assert r.status_code == 200, alert(r.text)
+    text = visible(r.text)
+    assert "Your usual pain without kratom" in text and "Pain relief" in text
+    for name in ("baseline_nrs", "tol_k_on", "wd_gain", "relief_nrs"):
+        assert name not in text
+    assert 'class="chart-data"' in r.text and "/forecast/plot.png?" in r.text
+    png = client.get(
+        re.search(r'<noscript><img src="([^"]+)"', r.text).group(1).replace("&amp;", "&")
+    )  # type: ignore[union-attr]
+    assert png.status_code == 200 and png.content[:8] == PNG_MAGIC
+    r = client.get("/forecast?plan=regimen&regimen=&horizon=3+d", headers=HTML)
+    assert r.status_code == 400 and "regimen" in alert(r.text).lower()

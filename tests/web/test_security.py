@@ -310,5 +310,15 @@ def test_serve_refuses_unsafe_settings_with_exit_2(
     assert "Traceback" not in err
 
 
+def test_serve_prints_a_usable_address() -> None:
+    from kratomsim.interfaces.cmd_serve import PLAIN_HTTP, usable_addresses
+
+    wide = usable_addresses("0.0.0.0", 8050)
+    assert wide[0] == "http://127.0.0.1:8050/" and all(":8050/" in a for a in wide)
+    assert "0.0.0.0" not in " ".join(wide)
+    assert usable_addresses("::1", 9000) == ["http://[::1]:9000/"]
+    assert "plain HTTP" in PLAIN_HTTP and "not encrypted" in PLAIN_HTTP
+
+
 def test_same_origin_post_helper_is_accepted(client: TestClient, home: Path) -> None:
     assert post(client, "/journal/add", nrs="2").status_code == 303

@@ -64,6 +64,22 @@ def run(request: Request, form: dict[str, str]) -> tuple[PersonalFit, Forecast]:
     return _CACHE[key]
 
 
+def _narrowed(fit: PersonalFit) -> str:
+    """What the journal could and could not tell, in people's words."""
+    vague = [parameter_label(e.name).lower() for e in fit.estimates if not e.informative]
+    if not vague:
+        text = "Your journal narrowed every one of these."
+    elif len(vague) == len(fit.estimates):
+        text = "Your journal did not narrow any of these yet: they are still the starting ranges."
+    else:
+        text = (
+            f"Your journal did not narrow {'; '.join(vague)}: these are still the starting ranges."
+        )
+    if not fit.resolved:
+        text += " The fit is coarse (few effective draws); logging more helps."
+    return text
+
+
 def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
     days = forecast.hours_ahead / 24.0
     series = []
@@ -108,7 +124,7 @@ def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
             }
             for e in fit.estimates
         ],
-        "summary": fit.summary(),
+        "summary": _narrowed(fit),
         "counts": fit.counts,
         "ess": f"{fit.ess:.0f}",
         "end": end,

@@ -365,9 +365,11 @@ def cite(key: str) -> Citation:
     if ref is None:
         return Citation(key, key, key, "")
     first = ref.authors.split(",")[0].split(" ")[0].strip("()") if ref.authors else ""
-    if not first or first.lower() in ("authors", "title"):
+    if ref.type == "misc" and ref.journal:  # an agency or a database: its venue says more
+        first = ref.journal.split("(")[0].strip()[:40]
+    elif not first or first.lower() in ("authors", "title"):
         first = ref.journal or key
-    short = f"{first} {ref.year}"
+    short = first if str(ref.year) in first else f"{first} {ref.year}"
     href = f"https://doi.org/{ref.doi}" if ref.doi else ref.url
     return Citation(key, short, ref.plain(), href)
 
