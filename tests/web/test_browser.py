@@ -655,7 +655,7 @@ def test_exhaustive_walk_of_every_state(walk: Walk) -> None:
         ("/check?medications=&conditions=jaundice", "check red flag"),
         ("/journal?from=2020-01-01&to=2020-01-31", "journal empty range"),
         ("/journal?from=not-a-date", "journal bad filter"),
-        ("/forecast?plan=stop&horizon=3+d", "forecast without data"),
+        ("/forecast?plan=continue&horizon=7+d", "forecast"),
         ("/report/download?regimen=../x.toml", "report error"),
     ]
     for path, label in states:

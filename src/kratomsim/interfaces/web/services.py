@@ -188,8 +188,14 @@ def medicine_names() -> tuple[NameOption, ...]:
     """
     options: dict[str, NameOption] = {}
     for med in load_medications():
+        offered: list[str] = []
         for name in (med.name, *med.aliases):
-            options.setdefault(normalise(name), NameOption(name, med.id))
+            key = normalise(name)
+            # known misspellings still resolve when typed, but are not offered
+            if any(difflib.SequenceMatcher(None, key, k).ratio() > 0.75 for k in offered):
+                continue
+            offered.append(key)
+            options.setdefault(key, NameOption(name, med.id))
     for tag, words in CLASS_WORDS.items():
         members = _class_members(tag)
         if members:
