@@ -134,6 +134,18 @@ def test_simulate_opens_with_plain_sentences_units_and_ranges(client: TestClient
         assert "_" not in name or name not in text, name
 
 
+def test_a_concentrated_7oh_product_and_the_ice_water_test_are_explained(
+    client: TestClient,
+) -> None:
+    r = client.get("/simulate" + query(regimen="2 g once", product="7oh-concentrate", pain="acute"))
+    assert r.status_code == 200
+    words = visible(re.search(r'<dl class="summary">(.*?)</dl>', r.text, re.S).group(1))  # type: ignore[union-attr]
+    assert "Short pain test" in words and "ice water" in words and "seconds" in words
+    assert "A concentrated 7-OH product." in r.text and "potent opioids" in r.text
+    leaf = client.get("/simulate" + query(regimen="2 g once", product="leaf-powder"))
+    assert "A concentrated 7-OH product." not in leaf.text and "Short pain test" not in leaf.text
+
+
 def test_simulate_result_has_charts_with_data_and_fallback_images(client: TestClient) -> None:
     q = query(regimen="2 g once", product="leaf-powder")
     html = client.get("/simulate" + q).text

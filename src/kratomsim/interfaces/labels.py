@@ -98,12 +98,12 @@ OUTCOME_LABELS: dict[str, Label] = {
         "% effect lost",
     ),
     "withdrawal_score": Label(
-        "Withdrawal if you stopped now",
+        "Withdrawal score",
         "SOWS points (0–64)",
         "withdrawal",
         1.0,
         "sows",
-        "Predicted Subjective Opiate Withdrawal Scale score; 5 or more means signs.",
+        "The Subjective Opiate Withdrawal Scale score predicted if use stopped at that moment; 5 or more means signs.",
         "SOWS (0–64)",
     ),
     "respiratory_index": Label(

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from kratomsim.interfaces.labels import Label, label_for, side_effect_label
+from kratomsim.interfaces.web import services
 from kratomsim.interfaces.web.results_charts import charts
 from kratomsim.interfaces.web.services import Outcomes, OutcomeSeries, SimResult
 from kratomsim.models.regimen_text import format_regimen
@@ -217,6 +218,21 @@ def _withdrawal_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sent
     return Sentence("Withdrawal", text, "sows")
 
 
+def _acute_sentence(roles: dict[str, list[Reading]]) -> Sentence | None:
+    acute = roles.get("acute", [])
+    if not acute:
+        return None
+    r = acute[0]
+    c, lo, hi = r.peak()
+    start = float(r.central[0])
+    text = (
+        f"In a laboratory pain test, the time a hand can stay in ice water rises from about "
+        f"{_n(start)} to at most about {_n(c)} {r.label.unit} (range {_range(lo, hi)}); the test "
+        "was calibrated on daily kratom users (Vicknasingam 2020)."
+    )
+    return Sentence("Short pain test", text, r.label.term)
+
+
 def _other_role_sentences(roles: dict[str, list[Reading]]) -> list[Sentence]:
     out = []
     for role, topic in (("breathing", "Breathing"), ("pupil", "Pupils")):
@@ -293,6 +309,7 @@ def summary(r: SimResult) -> list[Sentence]:
     found = [
         _exposure_sentence(r),
         _relief_sentence(res, roles, r.input.baseline_pain),
+        _acute_sentence(roles),
         _tolerance_sentence(res, roles),
         _withdrawal_sentence(res, roles),
         *_other_role_sentences(roles),
@@ -394,5 +411,6 @@ def view(r: SimResult, query: str) -> dict[str, Any]:
         "level": f"{res.level:.0%}",
         "draws": res.n_draws,
         "hypothesis": res.hypothesis,
+        "concentrate": sim.oh7_mg_per_g >= services.concentrate_mg_per_g(),
         "query": query,
     }

@@ -55,6 +55,7 @@ from kratomsim.risk.conditions import (
     resolve_condition,
 )
 from kratomsim.risk.ddi import InteractionPrediction, check_use
+from kratomsim.risk.exposure import risk_constant
 
 # --- simulation ---------------------------------------------------------------------------------
 
@@ -130,6 +131,11 @@ def exposure_figure(res: Outcomes) -> Figure:
 
 def outcomes_figure(res: Outcomes) -> Figure:
     return plot_outcomes(res)
+
+
+def concentrate_mg_per_g() -> float:
+    """7-OH content (mg/g) from which a product counts as a concentrated 7-OH product (R22)."""
+    return risk_constant("oh7_concentrate_mg_per_g").value
 
 
 def product_choices() -> list[tuple[str, str]]:
