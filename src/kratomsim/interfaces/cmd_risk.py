@@ -15,6 +15,7 @@ from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.evidence import resolve_product
 from kratomsim.evidence.medications import parse_medication_list
 from kratomsim.interfaces.api import read_use
+from kratomsim.interfaces.cli_safety import warn_free_text
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.reports.summary import DISCLAIMER
 from kratomsim.risk.check import CheckResult
@@ -131,6 +132,8 @@ def register(app: typer.Typer) -> None:
             )
         if fmt is Format.csv:
             raise KratomsimError(bad_value("check has no CSV output", "csv", "Use --format json."))
+        # "jaundice" typed as a condition is a reason to seek care, whatever the check says
+        warn_free_text(meds, conditions, regimen, stderr=fmt is Format.json)
         medications = parse_medication_list(meds) if meds is not None else ()
         conds = parse_conditions(conditions) if conditions is not None else ()
         if regimen is not None:

@@ -10,6 +10,7 @@ Grammar (case-insensitive, extra spaces ignored)::
                | times ("daily" | "a day" | ...)   once daily, twice a day, 3 times daily
                | "daily" | "weekly" | "qd" | "bid" | "tid" | "qid"
                | "at" clock ("," | "and" clock)* "daily"     at 08:00 and 20:00 daily
+                 ('daily' may be left out before "for N days": at 08:00 and 20:00 for 5 days)
     modifier  := (";" | ",") ("miss doses 5-7, 9" | "dose 9 late by 2 h" | "dose 4 early by 30 min")
 
 A bare amount (``"2 g"``) is a single dose. ``for 14 days`` keeps the doses whose time is before the
@@ -255,9 +256,13 @@ def _parse_frequency(rest: str) -> tuple[str, float, tuple[float, ...], str]:
             raise _err("Dosing interval must be from 15 min to 10 years", m.group(0), _EG_EVERY)
         return "repeat", ii, (), rest[m.end() :].strip()
     if m := _CLOCK_RE.match(rest):
-        if m["daily"] is None:
+        after = rest[m.end() :].strip()
+        # "at 08:00 and 20:00 for 5 days" can only mean every day; without a duration the
+        # times could be one day's doses or every day's, so 'daily' must say which.
+        spans_days = (f := _FOR_RE.match(after)) is not None and f["unit"] not in ("dose", "doses")
+        if m["daily"] is None and not spans_days:
             raise _err("Clock times need 'daily'", m.group(0), _EG_CLOCK)
-        return "clock", 24.0, _parse_clocks(m["clocks"]), rest[m.end() :].strip()
+        return "clock", 24.0, _parse_clocks(m["clocks"]), after
     raise _not_understood(rest)
 
 

@@ -37,7 +37,11 @@ def model_reference(spec: Spec | None = None, *, absorption: str = "capsule") ->
                 "equation": ln.text,
                 "latex": ln.latex,
                 "description": ln.description,
-                **({"solver": ln.kind.split("(")[1].rstrip(")")} if ln.kind.startswith("state") else {}),
+                **(
+                    {"solver": ln.kind.split("(")[1].rstrip(")")}
+                    if ln.kind.startswith("state")
+                    else {}
+                ),
             }
             for ln in lines
             if ln.kind.startswith(kind)
@@ -67,8 +71,13 @@ def model_reference(spec: Spec | None = None, *, absorption: str = "capsule") ->
         "model": {"name": spec.name, "version": spec.version, "digest": spec.digest},
         "states": eq("state"),
         "flows": [
-            {"from": ln.name.split(" -> ")[0], "to": ln.name.split(" -> ")[1], "unit": ln.unit,
-             "equation": ln.text, "latex": ln.latex}
+            {
+                "from": ln.name.split(" -> ")[0],
+                "to": ln.name.split(" -> ")[1],
+                "unit": ln.unit,
+                "equation": ln.text,
+                "latex": ln.latex,
+            }
             for ln in lines
             if ln.kind == "flow"
         ],
@@ -87,7 +96,7 @@ def model_reference(spec: Spec | None = None, *, absorption: str = "capsule") ->
 
 
 def _short(ref: Any) -> str:
-    """"Tanna 2022", "Kruegel et al. 2016": first author's surname and the year."""
+    """ "Tanna 2022", "Kruegel et al. 2016": first author's surname and the year."""
     authors = [a.strip() for a in str(ref.authors).replace(" and ", ", ").split(",") if a.strip()]
     first = authors[0].split()[0] if authors else str(ref.key)
     more = " et al." if len(authors) > 1 or "et al" in str(ref.authors) else ""
@@ -111,12 +120,32 @@ def to_markdown(ref: dict[str, Any]) -> str:
         out += ["", f"## {title}", ""]
         if key == "flows":
             for f in ref["flows"]:
-                out += [f"**{f['from']} → {f['to']}** ({f['unit']})", "", "$$", f["latex"], "$$", ""]
+                out += [
+                    f"**{f['from']} → {f['to']}** ({f['unit']})",
+                    "",
+                    "$$",
+                    f["latex"],
+                    "$$",
+                    "",
+                ]
             continue
         for e in ref[key]:
             solver = f", {e['solver']}" if "solver" in e else ""
-            out += [f"**{e['name']}** ({e['unit']}{solver}) — {e['description']}", "", "$$", e["latex"], "$$", ""]
-    out += ["", "## Parameters", "", "| name | value | unit | range | grade | source | where |", "|---|---|---|---|---|---|---|"]
+            out += [
+                f"**{e['name']}** ({e['unit']}{solver}) — {e['description']}",
+                "",
+                "$$",
+                e["latex"],
+                "$$",
+                "",
+            ]
+    out += [
+        "",
+        "## Parameters",
+        "",
+        "| name | value | unit | range | grade | source | where |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for p in ref["parameters"]:
         out.append(
             f"| {p['name']} | {p['value']:g} | {p['unit']} | {p['low']:g}–{p['high']:g} | {p['grade']} | "
@@ -124,12 +153,23 @@ def to_markdown(ref: dict[str, Any]) -> str:
         )
     out += ["", "## Inputs", "", "| name | default | unit | meaning |", "|---|---|---|---|"]
     for i in ref["inputs"]:
-        out.append(f"| {i['name']} | {i['default']:g} | {i['unit']} | {_md_escape(i['description'])} |")
+        out.append(
+            f"| {i['name']} | {i['default']:g} | {i['unit']} | {_md_escape(i['description'])} |"
+        )
     return "\n".join(out) + "\n"
 
 
 def _tex(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+    ):
         text = text.replace(a, b)
     return text
 
@@ -137,11 +177,19 @@ def _tex(text: str) -> str:
 def to_latex(ref: dict[str, Any]) -> str:
     """The reference as a LaTeX fragment (align environments and a longtable)."""
     out = [f"\\section*{{{_tex(ref['model']['name'])}}}"]
-    for title, key in (("States", "states"), ("Algebraic quantities", "intermediates"), ("Outputs", "outputs")):
+    for title, key in (
+        ("States", "states"),
+        ("Algebraic quantities", "intermediates"),
+        ("Outputs", "outputs"),
+    ):
         out += [f"\\subsection*{{{title}}}", "\\begin{align*}"]
         out += [e["latex"].replace("=", "&=", 1) + r" \\" for e in ref[key]]
         out += ["\\end{align*}"]
-    out += ["\\subsection*{Parameters}", "\\begin{longtable}{llllll}", "name & value & unit & range & grade & source \\\\ \\hline"]
+    out += [
+        "\\subsection*{Parameters}",
+        "\\begin{longtable}{llllll}",
+        "name & value & unit & range & grade & source \\\\ \\hline",
+    ]
     for p in ref["parameters"]:
         out.append(
             f"{_tex(p['name'])} & {p['value']:g} & {_tex(p['unit'])} & {p['low']:g}--{p['high']:g} & "

@@ -216,8 +216,7 @@ def render_html(sim: Simulation) -> str:
         for a, v in content_used(sim).items()
     )
     assumptions = "".join(
-        f"<li><b>{esc(v.name)}</b> = {esc(v.quantity)} (grade {v.grade}). "
-        f"{esc(v.note)}</li>"
+        f"<li><b>{esc(v.name)}</b> = {esc(v.quantity)} (grade {v.grade}). {esc(v.note)}</li>"
         for v in sim.assumptions()
     )
     evidence = "".join(

@@ -1,0 +1,512 @@
+"""The web app's one door into the library: simulation, checks, tapers, the personal fit, reports.
+
+Every page calls the model, the risk rules, the journal fit and the report builders through the
+functions here, never directly, so that a change of the library's signatures or package layout
+(regimen text → parsed values; ``engine/`` split into ``engine/``, ``population/``,
+``analyses/``) is adapted in this one module. The functions take and return plain values;
+the pages turn them into HTML. Results of the expensive calls are cached per input, so a page,
+its CSV download and its no-JavaScript PNG fallback compute once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from kratomsim.analyses.outcomes import Outcomes, OutcomeSeries, simulate_outcomes
+from kratomsim.analyses.taper import TaperResult, compare_tapers
+from kratomsim.errors import (
+    ConditionError,
+    JournalError,
+    MedicationError,
+    RegimenError,
+    bad_value,
+)
+from kratomsim.evidence import Product, load_products, load_references, resolve_product
+from kratomsim.evidence.loader import DEFAULT_PRODUCT
+from kratomsim.evidence.medication_schema import Medication
+from kratomsim.evidence.medications import (
+    load_medications,
+    medications_by_tag,
+    normalise,
+    resolve_medication,
+)
+from kratomsim.interfaces.api import read_plan
+from kratomsim.interop.scenario import is_scenario_path
+from kratomsim.journal.entries import StoredEntry
+from kratomsim.journal.fit import Forecast, PersonalFit, fit_person
+from kratomsim.journal.fit_data import FitData
+from kratomsim.models.dosing import Regimen
+from kratomsim.models.regimen_text import parse_regimen
+from kratomsim.models.taper import parse_plan
+from kratomsim.models.withdrawal import SIGNS_THRESHOLD
+from kratomsim.reports.clinician import exposure_bands, report_data
+from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
+from kratomsim.reports.journal_report import journal_report_data, render_journal_report
+from kratomsim.reports.plots import plot_exposure, plot_outcomes, plot_taper
+from kratomsim.risk.check import CheckResult
+from kratomsim.risk.conditions import (
+    Condition,
+    known_condition_names,
+    load_condition_specs,
+    resolve_condition,
+)
+from kratomsim.risk.ddi import InteractionPrediction, check_use
+from kratomsim.risk.exposure import risk_constant
+
+# --- simulation ---------------------------------------------------------------------------------
+
+#: Parameter draws per web simulation: intervals in well under a second.
+SIM_DRAWS = 100
+#: Parameter draws behind the exposure intervals of a page.
+EXPOSURE_DRAWS = 100
+PainModel = Literal["", "acute", "chronic"]
+#: Withdrawal score (SOWS points) from which the model counts signs of withdrawal.
+SIGNS_SOWS: float = SIGNS_THRESHOLD
+
+
+@dataclass(frozen=True)
+class SimInput:
+    """What the Simulate form asks (regimen text only: a web request never names a file)."""
+
+    regimen: str
+    product: str = "leaf-powder"
+    mg_per_g: float | None = None
+    oh7_mg_per_g: float | None = None
+    pain: PainModel = ""
+    baseline_pain: float = 6.0
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """The outcomes of one simulation and the intervals of its exposure."""
+
+    input: SimInput
+    outcomes: Outcomes
+    #: ``cmax_mg_nm`` … as :func:`kratomsim.reports.clinician.exposure_bands` gives them (nM).
+    exposure: dict[str, dict[str, float]]
+
+
+def refuse_files(text: str, field_name: str = "regimen") -> None:
+    """A regimen typed into a form is text; a scenario-file name is refused."""
+    if is_scenario_path(text.strip()):
+        raise RegimenError(
+            bad_value(
+                f"The web app takes the {field_name} as text, not a scenario file",
+                text.strip(),
+                "Type the regimen, e.g. '2 g every 8 h for 14 days'.",
+            )
+        )
+
+
+def read_regimen(text: str, field_name: str = "regimen") -> Regimen:
+    """Regimen text from a form, parsed once here (a scenario-file name is refused)."""
+    refuse_files(text, field_name)
+    return parse_regimen(text)
+
+
+def read_product(name: str) -> Product:
+    """A product menu's choice (empty: the default product)."""
+    return resolve_product(name or DEFAULT_PRODUCT)
+
+
+@lru_cache(maxsize=32)
+def simulate(inp: SimInput) -> SimResult:
+    """Exposure, receptor, tolerance, withdrawal and relief with intervals (cached per input)."""
+    res = simulate_outcomes(
+        read_regimen(inp.regimen),
+        product=read_product(inp.product),
+        mg_per_g=inp.mg_per_g,
+        oh7_mg_per_g=inp.oh7_mg_per_g,
+        pain=inp.pain or None,
+        baseline_pain=inp.baseline_pain,
+        n_draws=SIM_DRAWS,
+        seed=0,
+    )
+    return SimResult(inp, res, exposure_bands(res, EXPOSURE_DRAWS, 0))
+
+
+def outcome_frame(res: Outcomes) -> pd.DataFrame:
+    """Every series of a simulation as one table (model names as columns)."""
+    return res.to_frame()
+
+
+def exposure_figure(res: Outcomes) -> Figure:
+    return plot_exposure(res.exposure)
+
+
+def outcomes_figure(res: Outcomes) -> Figure:
+    return plot_outcomes(res)
+
+
+def concentrate_mg_per_g() -> float:
+    """7-OH content (mg/g) from which a product counts as a concentrated 7-OH product (R22)."""
+    return risk_constant("oh7_concentrate_mg_per_g").value
+
+
+def product_choices() -> list[tuple[str, str]]:
+    """Product ids with their names, for the product menus."""
+    return [(p.id, p.name) for p in load_products()]
+
+
+def product_contents() -> dict[str, tuple[float, float]]:
+    """Default mitragynine and 7-OH content (mg/g) of each product."""
+    return {p.id: (p.mg_per_g.value, p.oh7_mg_per_g.value) for p in load_products()}
+
+
+# --- names for the autocomplete and "did you mean" ------------------------------------------------
+
+#: Classes people name instead of a medicine, and the words they use. Only these tags of the
+#: knowledge base are offered as classes. When the knowledge base carries classes of its own
+#: (names such as "benzos" resolving to a class entry), resolve_medication finds them first and
+#: this table can go.
+CLASS_WORDS: dict[str, tuple[str, ...]] = {
+    "benzodiazepine": ("benzodiazepines", "benzos", "benzo"),
+    "opioid": ("opioids", "opiates"),
+    "maoi": ("MAOI", "MAOIs", "MAO inhibitors"),
+    "ssri": ("SSRI", "SSRIs"),
+    "snri": ("SNRI", "SNRIs"),
+    "tca": ("tricyclic antidepressants", "TCAs"),
+    "antipsychotic": ("antipsychotics",),
+    "stimulant": ("stimulants",),
+    "gabapentinoid": ("gabapentinoids",),
+    "z-drug": ("Z-drugs", "sleeping pills"),
+    "sedating-antihistamine": ("sedating antihistamines",),
+    "antiepileptic": ("antiepileptics", "seizure medicines"),
+    "statin": ("statins",),
+    "anticoagulant": ("anticoagulants", "blood thinners"),
+}
+#: Words for kratom itself, which is what every check is about.
+KRATOM_WORDS = frozenset(
+    normalise(w)
+    for w in ("kratom", "mitragynine", "7-OH", "7OH", "7-hydroxymitragynine", "ketum", "kratum")
+)
+
+
+@dataclass(frozen=True)
+class NameOption:
+    """One suggestion: what is typed, and what it is (generic name, "class", condition)."""
+
+    value: str
+    hint: str
+
+
+@lru_cache(maxsize=1)
+def medicine_names() -> tuple[NameOption, ...]:
+    """Every name the knowledge base knows (generic, brand, street), and the classes.
+
+    The one function the autocomplete reads; when the knowledge base gains classes and street
+    names, they appear here with no change to the pages.
+    """
+    options: dict[str, NameOption] = {}
+    for med in load_medications():
+        offered: list[str] = []
+        for name in (med.name, *med.aliases):
+            key = normalise(name)
+            # known misspellings still resolve when typed, but are not offered
+            if any(difflib.SequenceMatcher(None, key, k).ratio() > 0.75 for k in offered):
+                continue
+            offered.append(key)
+            options.setdefault(key, NameOption(name, med.id))
+    for tag, words in CLASS_WORDS.items():
+        members = _class_members(tag)
+        if members:
+            for word in words:
+                options.setdefault(normalise(word), NameOption(word, f"class of {len(members)}"))
+    return tuple(sorted(options.values(), key=lambda o: o.value.lower()))
+
+
+@lru_cache(maxsize=1)
+def condition_names() -> tuple[NameOption, ...]:
+    """Every condition name the vocabulary accepts, with the condition it names."""
+    out = []
+    for spec in load_condition_specs():
+        for name in (spec.name, *spec.aliases):
+            out.append(NameOption(name, spec.name))
+        for sub, aliases in spec.subclasses:
+            out += [NameOption(a, spec.name) for a in (sub, *aliases)]
+    unique = {normalise(o.value): o for o in out}
+    return tuple(sorted(unique.values(), key=lambda o: o.value.lower()))
+
+
+@lru_cache(maxsize=64)
+def _class_members(tag: str) -> tuple[Medication, ...]:
+    try:
+        return medications_by_tag(tag)
+    except MedicationError:
+        return ()
+
+
+def _class_of(item: str) -> str | None:
+    key = normalise(item)
+    for tag, words in CLASS_WORDS.items():
+        if key in {normalise(tag), *(normalise(w) for w in words)} and _class_members(tag):
+            return tag
+    return None
+
+
+def _suggest(item: str, options: Sequence[NameOption], n: int = 3) -> list[str]:
+    table = {normalise(o.value): o.value for o in options}
+    near = difflib.get_close_matches(normalise(item), list(table), n=n, cutoff=0.6)
+    return [table[k] for k in near]
+
+
+#: Separators between items in a typed list: the library's (commas, semicolons, new lines,
+#: "and", "&", "+"), so that a list reads the same on the page and in the CLI.
+_SEPARATORS = re.compile(r"[,;\n]+|&|\+|\band\b", re.IGNORECASE)
+
+
+def split_items(text: str) -> list[str]:
+    return [p.strip() for p in _SEPARATORS.split(text) if p and p.strip()]
+
+
+@dataclass
+class Resolved:
+    """A typed list read item by item: what is known, what is not, and notes."""
+
+    medications: list[Medication] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    #: Class items: (what was typed, class tag, member medications).
+    classes: list[tuple[str, str, tuple[Medication, ...]]] = field(default_factory=list)
+    #: Unknown items: (what was typed, suggestions).
+    unknown: list[tuple[str, list[str]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def resolve_medicines(text: str) -> Resolved:
+    """Each typed medicine resolved on its own: an unknown one never voids the rest."""
+    out = Resolved()
+    for item in split_items(text):
+        if normalise(item) in KRATOM_WORDS:
+            out.notes.append(
+                f"'{item}' is kratom itself, which every check is about; choose the product "
+                "below instead of listing it."
+            )
+            continue
+        try:
+            med = resolve_medication(item)
+        except MedicationError:
+            tag = _class_of(item)
+            if tag is not None:
+                out.classes.append((item, tag, _class_members(tag)))
+            else:
+                out.unknown.append((item, _suggest(item, medicine_names())))
+            continue
+        if all(m.id != med.id for m in out.medications):
+            out.medications.append(med)
+    return out
+
+
+def resolve_conditions(text: str) -> Resolved:
+    """Each typed condition resolved on its own, with suggestions for the unknown ones."""
+    out = Resolved()
+    for item in [p.strip() for p in re.split(r"[,;\n]", text) if p.strip()]:
+        try:
+            cond = resolve_condition(item)
+        except ConditionError:
+            names = [NameOption(n, n) for n in known_condition_names()]
+            out.unknown.append((item, _suggest(item, [*condition_names(), *names])))
+            continue
+        if all((c.id, c.subclass) != (cond.id, cond.subclass) for c in out.conditions):
+            out.conditions.append(cond)
+    return out
+
+
+#: Parameter draws behind each predicted exposure change on the page.
+DDI_DRAWS = 40
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    medications: tuple[str, ...]
+    conditions: tuple[tuple[str, str | None], ...]
+    regimen: str = ""
+    product: str = ""
+    mg_per_g: float | None = None
+
+
+@lru_cache(maxsize=32)
+def _check(inp: CheckInput) -> tuple[CheckResult, list[InteractionPrediction]]:
+    meds = [resolve_medication(m) for m in inp.medications]
+    conds = [resolve_condition(text) for text, _ in inp.conditions]
+    regimen = read_regimen(inp.regimen) if inp.regimen.strip() else None
+    return check_use(
+        meds,
+        conds,
+        regimen,
+        product=resolve_product(inp.product) if inp.product else None,
+        mg_per_g=inp.mg_per_g,
+        n_draws=DDI_DRAWS,
+        seed=0,
+    )
+
+
+def run_check(
+    medications: Sequence[Medication],
+    conditions: Sequence[Condition],
+    regimen: str = "",
+    product: str = "",
+    mg_per_g: float | None = None,
+) -> tuple[CheckResult, list[InteractionPrediction]]:
+    """The risk rules (and, with a regimen, the predicted exposure changes) for known items."""
+    if regimen.strip():
+        refuse_files(regimen)
+    inp = CheckInput(
+        tuple(m.id for m in medications),
+        tuple((c.text or c.name, c.subclass) for c in conditions),
+        regimen.strip(),
+        product,
+        mg_per_g,
+    )
+    return _check(inp)
+
+
+def check_one(med: Medication) -> CheckResult:
+    """The rules for kratom with one medicine or substance (fast: no simulation)."""
+    return _check(CheckInput((med.id,), ()))[0]
+
+
+# --- citations ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Citation:
+    key: str
+    short: str
+    full: str
+    href: str
+
+
+def cite(key: str) -> Citation:
+    """A citation key as a short name, the full reference and a link (DOI or URL)."""
+    ref = load_references().get(key)
+    if ref is None:
+        return Citation(key, key, key, "")
+    first = ref.authors.split(",")[0].split(" ")[0].strip("()") if ref.authors else ""
+    if ref.type == "misc" and ref.journal:  # an agency or a database: its venue says more
+        first = ref.journal.split("(")[0].strip()[:40]
+    elif not first or first.lower() in ("authors", "title"):
+        first = ref.journal or key
+    short = first if str(ref.year) in first else f"{first} {ref.year}"
+    href = f"https://doi.org/{ref.doi}" if ref.doi else ref.url
+    return Citation(key, short, ref.plain(), href)
+
+
+# --- tapers ---------------------------------------------------------------------------------------
+
+#: Parameter draws per taper plan on the page.
+TAPER_DRAWS = 40
+
+
+@lru_cache(maxsize=16)
+def compare(
+    current: str, plans: tuple[str, ...], product: str = "", mg_per_g: float | None = None
+) -> tuple[TaperResult, ...]:
+    """Taper plans after four weeks of the current use (the library's taper comparison)."""
+    return compare_tapers(
+        read_regimen(current, "current use"),
+        [parse_plan(p) for p in plans],
+        product=read_product(product),
+        mg_per_g=mg_per_g,
+        n_draws=TAPER_DRAWS,
+        seed=0,
+    )
+
+
+def taper_figure(results: Sequence[TaperResult]) -> Figure:
+    return plot_taper(results)
+
+
+# --- the personal fit -----------------------------------------------------------------------------
+
+#: The fit reads the last this many days of the journal (a 28-day journal fits in ~5 s).
+FIT_WINDOW_DAYS = 28
+#: Sampling effort of the page's fit: ~400 effective draws.
+FIT_EFFORT: dict[str, Any] = {"draws_per_round": 1000, "target_ess": 400.0}
+FORECAST_DRAWS = 300
+
+
+def forecast(
+    entries: Sequence[StoredEntry], plan: str, horizon: str
+) -> tuple[PersonalFit, Forecast]:
+    """Fit the journal's last weeks and forecast the plan the person chose."""
+    chosen = read_plan(plan)  # a regimen it cannot read is refused before the fit's work
+    if entries:
+        start = max(e.at for e in entries) - timedelta(days=FIT_WINDOW_DAYS)
+        entries = [e for e in entries if e.at >= start]
+    fit = fit_person(FitData.from_entries(entries), seed=0, **FIT_EFFORT)
+    return fit, fit.forecast(chosen, horizon, n_draws=FORECAST_DRAWS, seed=0)
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+#: Parameter draws behind a report's intervals.
+REPORT_DRAWS = 30
+ReportFormat = Literal["html", "pdf"]
+
+
+def regimen_report(
+    fmt: ReportFormat,
+    regimen: str,
+    *,
+    product: str = "",
+    mg_per_g: float | None = None,
+    medications: Sequence[Medication] = (),
+    conditions: Sequence[Condition] = (),
+    baseline_pain: float | None = None,
+) -> bytes:
+    """The clinician report of a regimen (the same as ``kratomsim report`` writes)."""
+    data = report_data(
+        read_regimen(regimen),
+        product=read_product(product),
+        mg_per_g=mg_per_g,
+        medications=tuple(medications),
+        conditions=tuple(conditions),
+        baseline_pain=baseline_pain,
+        n_draws=REPORT_DRAWS,
+        seed=0,
+    )
+    return render_report_pdf(data) if fmt == "pdf" else render_report_html(data).encode("utf-8")
+
+
+def journal_report(
+    fmt: ReportFormat,
+    entries: Sequence[StoredEntry],
+    *,
+    since: str,
+    until: str,
+    medications: Sequence[Medication] = (),
+    conditions: Sequence[Condition] = (),
+) -> bytes:
+    """The clinician report of a journal period (doses taken, trends, substances, outlook)."""
+    if not entries:
+        raise JournalError(
+            bad_value("No journal entries in this period", f"{since} to {until}", "Widen it.")
+        )
+    data = journal_report_data(
+        entries,
+        since=since,
+        until=until,
+        medications=medications,
+        conditions=conditions,
+        n_draws=REPORT_DRAWS,
+    )
+    return render_journal_report(data, fmt)
+
+
+#: Result types the pages read (re-exported so that the pages import nothing from the engine).
+__all__ = [
+    "CheckResult",
+    "InteractionPrediction",
+    "OutcomeSeries",
+    "Outcomes",
+    "TaperResult",
+]
