@@ -15,6 +15,7 @@ from kratomsim.evidence import resolve_medication
 from kratomsim.interfaces.findings_view import CATEGORY_WORDS, SEVERITY_WORDS, medicine_row
 from kratomsim.interfaces.safety import co_use_advice, merge, panel_for_entry, panel_for_texts
 from kratomsim.interfaces.web import services
+from kratomsim.interfaces.web.names import condition_names, medicine_names
 from kratomsim.interfaces.web.rendering import render_fragment
 
 router = APIRouter()
@@ -26,7 +27,7 @@ MAX_TEXT = 2000
 @router.get("/api/names")
 def names(kind: str = "medicine") -> JSONResponse:
     """Names to suggest as people type: medicines (and classes) or conditions."""
-    options = services.condition_names() if kind == "condition" else services.medicine_names()
+    options = condition_names() if kind == "condition" else medicine_names()
     return JSONResponse(
         [{"v": o.value, "h": o.hint} for o in options],
         headers={"cache-control": "max-age=3600"},

@@ -24,7 +24,7 @@ from kratomsim.interfaces.findings_view import (
     grid_rows,
 )
 from kratomsim.interfaces.safety import panel_for_texts
-from kratomsim.interfaces.web import services
+from kratomsim.interfaces.web import names, services
 from kratomsim.interfaces.web.rendering import error_text, field_of, optional_float, render
 from kratomsim.risk.check import DISCLAIMER as CHECK_DISCLAIMER
 from kratomsim.risk.findings import severity_rank
@@ -43,7 +43,7 @@ def _form(params: Any) -> dict[str, str]:
 def _replaced(form: dict[str, str], field: str, old: str, new: str) -> str:
     """The address of this check with one typed item replaced by a suggestion."""
     items = (
-        services.split_items(form[field])
+        names.split_items(form[field])
         if field == "medications"
         else [p.strip() for p in form[field].replace(";", ",").split(",") if p.strip()]
     )
@@ -85,8 +85,8 @@ def _class_rows(
 
 def check_view(form: dict[str, str]) -> dict[str, Any]:
     """Read each item, run the rules on the known ones; everything the result part shows."""
-    meds = services.resolve_medicines(form["medications"])
-    conds = services.resolve_conditions(form["conditions"])
+    meds = names.resolve_medicines(form["medications"])
+    conds = names.resolve_conditions(form["conditions"])
     mg = optional_float(form["mg_per_g"], "Mitragynine content", "15", "mg_per_g")
     members = [m for _, _, ms in meds.classes for m in ms]
     medications = list(dict.fromkeys([*meds.medications, *members]))

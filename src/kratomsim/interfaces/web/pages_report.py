@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from kratomsim.errors import KratomsimError, ProductError, RegimenError
-from kratomsim.interfaces.web import services
+from kratomsim.interfaces.web import names, services
 from kratomsim.interfaces.web.pages_simulate import DEMO_PRODUCT, DEMO_REGIMEN
 from kratomsim.interfaces.web.rendering import (
     FieldError,
@@ -59,8 +59,8 @@ def download(body: bytes, fmt: str, name: str) -> Response:
 
 
 def _items(form: dict[str, str]) -> tuple[Any, Any]:
-    meds = services.resolve_medicines(form["medications"])
-    conds = services.resolve_conditions(form["conditions"])
+    meds = names.resolve_medicines(form["medications"])
+    conds = names.resolve_conditions(form["conditions"])
     for typed, near in [*meds.unknown, *conds.unknown]:
         field = "medications" if (typed, near) in meds.unknown else "conditions"
         hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
