@@ -43,6 +43,8 @@ CODE_NAMES = (
     "relief_nrs_points",
     "effective_activation",
     "analgesic_drive",
+    "cyp3a_liver_activity",
+    "cyp3a_gut_activity",
     "wd_gain",
     "tol_k_on",
     "fraction of system maximum",

@@ -11,7 +11,11 @@ web pages and the CSV downloads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+
+from kratomsim.spec import default_spec
 
 
 @dataclass(frozen=True)
@@ -307,10 +311,30 @@ PARAMETER_WORDS: dict[str, str] = {
 }
 
 
-def parameter_words(name: str) -> str:
-    """A model parameter's name in words ("tol_k_on" → "Tolerance rate build-up").
+@cache
+def _spec_descriptions() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """The model specification's own description of each parameter, by its name and by the name
+    of its evidence entry (``ka_{absorption}`` matches ``ka_tea``, …)."""
+    exact: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    for p in default_spec().parameters:
+        exact[p.name] = p.description
+        if "{absorption}" in p.evidence:
+            head, tail = p.evidence.split("{absorption}", 1)
+            pattern = re.compile(f"{re.escape(head)}(?P<kind>[\\w-]+){re.escape(tail)}")
+            patterns.append((pattern, p.description))
+        else:
+            exact.setdefault(p.evidence, p.description)
+    return exact, tuple(patterns)
 
-    Product contents ("leaf-powder.mg_per_g") read as the product and the alkaloid.
+
+def parameter_words(name: str) -> str:
+    """A model parameter's name in words.
+
+    What the journal fit learns reads as :data:`PARAMETER_LABELS` says; product contents
+    ("leaf-powder.mg_per_g") as the product and the alkaloid; a parameter of the model as the
+    specification describes it; any other name from its parts ("se_nausea_slope" → "Side effect:
+    nausea dose slope").
     """
     if name in PARAMETER_LABELS:
         return PARAMETER_LABELS[name]
@@ -318,6 +342,13 @@ def parameter_words(name: str) -> str:
         product, field = name.split(".", 1)
         what = "7-OH content" if field.startswith("oh7") else "mitragynine content"
         return f"{product.replace('-', ' ').capitalize()}: {what}"
+    exact, patterns = _spec_descriptions()
+    if name in exact:
+        return exact[name]
+    for pattern, description in patterns:
+        found = pattern.fullmatch(name)
+        if found:
+            return f"{description} ({found['kind'].replace('-', ' ')})"
     words = [PARAMETER_WORDS.get(t, t) for t in name.replace("-", "_").split("_") if t]
     text = " ".join(words).replace(" ,", ",").replace("mitragynine day-to-day", "mitragynine a day")
     return text[:1].upper() + text[1:]
