@@ -72,7 +72,7 @@ def test_path_and_add_every_kind(capsys: pytest.CaptureFixture[str], home: Path)
     assert entries[5]["text"] == "slept badly, 2 awakenings"
     table = ok(capsys, "show")
     for expected in (
-        "2.5 g leaf-powder",
+        "2.5 g of leaf-powder",
         "pain NRS 6/10",
         "PEG-3 6/5/7",
         "nausea 2/10",
@@ -149,6 +149,11 @@ def test_export_import_and_backup(
         (("add", "dose", "2", "g", "--product", "gummies"), "Unknown product"),
         (("add", "symptom", "nausia", "2"), "Did you mean 'nausea'"),
         (("add", "withdrawal", "--sows", "70"), "withdrawal sows: got '70'"),
+        (("add", "dose", "1e308", "-p", "tea"), "at most 150 g"),
+        (("add", "dose", "2", "tsp", "-p", "tea"), "needs g_per_unit"),
+        (("add", "withdrawal", "--items", "1 2 x"), "not a whole number"),
+        (("add", "withdrawal"), "needs a score"),
+        (("add", "substance", "foobarin"), "Unknown medication"),
         (("add", "note", ""), "needs some text"),
         (("add", "pain", "3", "--at", "2099-01-01 08:00"), "future"),
         (("edit", "99", "--set", "nrs=2"), "No journal entry with this id: got 99"),
@@ -182,3 +187,51 @@ def test_bad_import_and_backup_files(
     (tmp_path / "exists.sqlite3").write_text("")
     assert "already exists" in fails(capsys, "backup", str(tmp_path / "exists.sqlite3"))
     assert [e["nrs"] for e in shown(capsys)] == [5]
+
+
+# --- red flags, household units, other substances -------------------------------------------------
+
+
+def test_a_red_flag_symptom_prints_the_seek_care_panel(
+    capsys: pytest.CaptureFixture[str], home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = ok(capsys, "add", "symptom", "breathing difficulty", "8")
+    assert "added #1 symptom" in out and "Seek care now" in out
+    assert "911 (US) / 112 (EU)" in out and "naloxone" in out and "alone" in out
+    monkeypatch.setenv("KRATOMSIM_EMERGENCY_NUMBER", "000 (Australia)")
+    out = ok(capsys, "add", "note", "woke up with yellow eyes and dark urine")
+    assert "Seek medical care today" in out and "000 (Australia)" in out
+    assert "2-49 days" in out  # the liver watch window
+    quiet = ok(capsys, "add", "symptom", "nausea", "8")
+    assert "Seek" not in quiet
+    absent = ok(capsys, "add", "symptom", "jaundice", "0")
+    assert "Seek" not in absent
+
+
+def test_household_units_sows_items_and_substances(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    out = ok(capsys, "add", "dose", "2", "tsp", "-p", "leaf-powder", "--g-per-unit", "2.5")
+    assert "2 tsp (2.5 g each) of leaf-powder" in out
+    ok(capsys, "add", "dose", "1", "tablet", "-p", "7oh-concentrate", "--7oh-mg-per-unit", "15")
+    ok(capsys, "add", "withdrawal", "--items", "0 1 2 3 4 0 1 2 3 4 0 1 2 3 4 0")
+    out = ok(capsys, "add", "substance", "Xanax", "1", "tablet")
+    assert "With kratom: dangerous" in out and "alone" in out and "naloxone" not in out
+    out = ok(capsys, "add", "substance", "oxycodone")
+    assert "naloxone" in out
+    entries = shown(capsys)
+    assert entries[0]["g_per_unit"] == 2.5 and entries[1]["oh7_mg_per_unit"] == 15
+    assert entries[2]["sows"] == 30 and len(entries[2]["items"]) == 16  # type: ignore[arg-type]
+    assert entries[3]["name"] == "alprazolam" and entries[3]["unit"] == "tablet"
+
+
+def test_check_free_text_describing_a_red_flag_shows_the_panel(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    code = run(["check", "--conditions", "jaundice"])
+    captured = capsys.readouterr()
+    assert code == 2  # not a known condition: the check itself refuses it...
+    assert "Seek medical care today" in captured.out  # ...but the panel came first
+    code = run(["check", "--meds", "alprazolam", "--conditions", "chest pain", "-f", "json"])
+    captured = capsys.readouterr()
+    assert "Seek care now" in captured.err and captured.out == ""

@@ -23,6 +23,7 @@ from kratomsim.journal import (
     NoteEntry,
     PainEntry,
     PegEntry,
+    SubstanceEntry,
     SymptomEntry,
     WithdrawalEntry,
     journal_path,
@@ -96,8 +97,55 @@ def test_tables_are_strict(journal: Journal) -> None:
         conn.close()
 
 
-def test_kind_check_in_schema_matches_the_entry_kinds() -> None:
-    assert all(f"'{kind}'" in MIGRATIONS[0] for kind in KINDS)
+def test_kind_check_in_schema_matches_the_entry_kinds(journal: Journal) -> None:
+    conn = sqlite3.connect(journal.path)
+    try:
+        (schema,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'entries'").fetchone()
+    finally:
+        conn.close()
+    check = schema[schema.index("CHECK (kind IN") :].split(")")[0]
+    assert sorted(k.strip(" '") for k in check.split("(")[-1].split(",")) == sorted(KINDS)
+
+
+def test_migrates_a_version_2_journal_keeping_ids_and_the_undo_stack(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    assert migrate(conn, target=2) == 2
+    conn.executemany(
+        "INSERT INTO entries (id, kind, at, data, created_at) VALUES (?, ?, ?, ?, ?)",
+        [
+            (5, "pain", "2026-11-01T08:00:00+00:00", '{"nrs": 7}', "2026-11-03T00:00:00+00:00"),
+            (9, "note", "2026-11-01T09:00:00+00:00", '{"text": "x"}', "2026-11-03T00:00:00+00:00"),
+        ],
+    )
+    conn.execute("UPDATE entries SET deleted_at = '2026-11-04T00:00:00+00:00' WHERE id = 9")
+    conn.execute(
+        "INSERT INTO deletions (entry_id, deleted_at) VALUES (9, '2026-11-04T00:00:00+00:00')"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute(
+            "INSERT INTO entries (kind, at, data, created_at) VALUES ('substance', 'x', '{}', 'x')"
+        )
+    conn.close()
+    with open_journal(path) as j:
+        assert j.schema_version == SCHEMA_VERSION == 3
+        assert [(e.id, e.data) for e in j.entries()] == [(5, {"nrs": 7})]
+        assert j.undo_delete().id == 9  # the stack survived the rebuild
+        new = j.add(SubstanceEntry("alcohol", 2, "drink", "2026-11-05 20:00"))
+        assert new == 10 and j.get(new).data == {"name": "ethanol", "amount": 2.0, "unit": "drink"}
+        assert j.integrity_check() == "ok"
+        # the undo stack still points at the rebuilt table: deleting cascades correctly
+        j.delete(5)
+        assert j.undo_delete().id == 5
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert {"entries", "deletions", "favourites", "entries_by_time"} <= names
+        assert not any(n.endswith("_v3") for n in names)
+    finally:
+        conn.close()
 
 
 def test_statement_splitter_keeps_semicolons_inside_strings() -> None:

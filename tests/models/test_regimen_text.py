@@ -142,6 +142,14 @@ def test_clock_times_three_a_day() -> None:
     assert times("4 g at 8:00 14:00 20:00 every day for 1 day") == [0, 6, 12]
 
 
+def test_clock_times_with_a_duration_mean_every_day() -> None:
+    # "for 5 days" after clock times can only mean each of those days
+    assert times("2 g at 8:00, 14:00 and 20:00 for 2 days") == [0, 6, 12, 24, 30, 36]
+    assert times("1 g at 08:00 for 3 days") == [0, 24, 48]
+    with pytest.raises(RegimenError, match="need 'daily'"):
+        parse_regimen("2 g at 08:00 for 3 doses")
+
+
 def test_clock_times_first_listed_is_time_zero() -> None:
     assert times("1 g at 20:00 and 08:00 daily for 1 day") == [0.0, 12.0]
     assert times("1 g at 08:00 and 09:30 daily for 1 day") == [0.0, 1.5]

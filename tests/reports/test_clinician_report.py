@@ -124,6 +124,30 @@ def test_pdf_has_one_page_before_the_appendix(data: dict) -> None:
     assert "appendix a. findings in full" not in first
     rest = "".join(p.extract_text() for p in reader.pages[1:]).lower()
     assert "appendix a. findings in full" in rest and "bibliography" in rest
+    # tagged for screen readers (PDF/UA): a structure tree, marked content, language and title
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en" and reader.metadata and reader.metadata.title
+
+
+def test_exposure_is_in_ng_per_ml_with_nm_alongside(data: dict) -> None:
+    peak = data["exposure"]["Mitragynine peak (Cmax)"]
+    assert peak["unit"] == "ng/mL" and peak["molar_unit"] == "nM"
+    # mitragynine: 398.5 g/mol (constants.toml), so 1 nM = 0.3985 ng/mL
+    for key in ("central", "low", "high"):
+        assert peak[key] == pytest.approx(peak[f"{key}_nm"] * 0.3985, rel=1e-3)
+    page = render_report_html(data)
+    assert f"{peak['central']:.3g} ng/mL" in page and "nM" in page
+
+
+def test_a_downloaded_html_report_carries_its_own_content_security_policy(data: dict) -> None:
+    page = render_report_html(data)
+    head = page[: page.index("</head>")]
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', head)
+    assert meta, "the report sets a CSP for when it is opened from a file"
+    policy = meta.group(1)
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert page.index("Content-Security-Policy") < page.index("<title>")
 
 
 def test_cli_writes_pdf_and_json(scenario_file: Path, tmp_path: Path) -> None:

@@ -225,6 +225,32 @@ def test_pk_predictions_are_quoted_in_the_pk_findings() -> None:
     assert findings(check([midaz], []), "R7")[0].quantities == ()
 
 
+@pytest.mark.parametrize(
+    ("ratios", "severity"),
+    [
+        ((1.01, 1.01), "minor"),  # tramadol-sized change: not an interaction
+        ((1.2, 1.3), "major"),  # Cmax crosses 1.25-fold: the sedative escalation stands
+        ((1.6, 1.4), "major"),
+        (None, "major"),  # no number: the rule's own severity
+    ],
+)
+def test_pk_severity_agrees_with_the_predicted_change(
+    ratios: tuple[float, float] | None, severity: str
+) -> None:
+    sedative = med(
+        "sedx", "benzodiazepine", cns_depressant=True, cyp3a4_substrate=True, cyp2d6_substrate=True
+    )
+    pk = {"sedx": ratios} if ratios is not None else {}
+    result = check([sedative], [], pk_predictions=pk)
+    r7, r8 = findings(result, "R7")[0], findings(result, "R8")[0]
+    assert r7.severity == severity
+    if severity == "minor":
+        assert r8.severity == "minor" and r7.category == "low risk & no synergy"
+        assert "1.25-fold" in r7.escalated and "1.01-fold" in r7.escalated
+    else:
+        assert r8.severity == "moderate"
+
+
 # --- With the real medication knowledge base -----------------------------------------------------
 
 

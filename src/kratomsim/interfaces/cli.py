@@ -23,6 +23,7 @@ from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.interfaces.api import read_use, simulate
 from kratomsim.interfaces.briefs import outcomes_lines, simulate_lines, taper_lines
+from kratomsim.interfaces.cli_safety import warn_free_text
 from kratomsim.interfaces.cmd_interop import simulate_events
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
@@ -167,6 +168,7 @@ def simulate_cmd(
         simulate_events(events, product, mg_per_g, oh7_mg_per_g, duration, fmt, unit)
         return
     assert regimen is not None
+    warn_free_text(regimen, stderr=fmt is not Format.table)
     if outcomes or hypothesis is not None or pain is not None:
         res = _outcomes_cmd(
             regimen,

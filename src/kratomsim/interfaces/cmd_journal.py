@@ -1,7 +1,9 @@
-"""The ``journal`` commands: record doses, pain and symptoms; show, edit, export and back up.
+"""The ``journal`` commands: record doses, pain, symptoms and other substances; show, edit, export.
 
 The journal lives at ``kratomsim journal path`` (``$KRATOMSIM_HOME`` overrides the location).
-Times without a zone are local time; the table shows local time, JSON shows UTC.
+Times without a zone are local time; the table shows local time, JSON shows UTC. Logging a
+red-flag symptom (or a note that describes one) prints a "seek care now" panel at once; logging
+another substance prints what the risk rules say about it with kratom.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import JournalError, bad_value
+from kratomsim.interfaces.cli_safety import print_co_use, print_panel
 from kratomsim.interfaces.options import out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
+from kratomsim.interfaces.safety import panel_for_entry
 from kratomsim.journal import (
     SYMPTOMS,
     Entry,
@@ -34,7 +38,9 @@ from kratomsim.journal import (
     make_entry,
     open_journal,
 )
-from kratomsim.journal.entries import now_utc
+from kratomsim.journal.bounds import BOUNDS
+from kratomsim.journal.entries import SUBSTANCE_UNITS, now_utc, parse_sows_items
+from kratomsim.journal.store import describe_dose
 from kratomsim.journal.transfer import export_entries, guess_format, import_text
 
 journal_app = typer.Typer(
@@ -87,7 +93,7 @@ def describe(e: StoredEntry) -> str:
     match e.kind:
         case "dose":
             extra = f", {d['mg_per_g']:g} mg/g" if "mg_per_g" in d else ""
-            return f"{d['amount']:g} {d['unit']} {d['product']}{extra}"
+            return f"{describe_dose(d)}{extra}"
         case "pain":
             return f"pain NRS {d['nrs']}/10"
         case "peg":
@@ -96,7 +102,11 @@ def describe(e: StoredEntry) -> str:
         case "symptom":
             return f"{d['name']} {d['severity']}/10"
         case "withdrawal":
-            return f"SOWS {d['sows']}/64"
+            items = " (16 items)" if d.get("items") else ""
+            return f"SOWS {d['sows']}/64{items}"
+        case "substance":
+            amount = f" {d['amount']:g} {d.get('unit') or ''}".rstrip() if "amount" in d else ""
+            return f"{d['name']}{amount}"
         case _:
             text = " ".join(str(d.get("text", "")).split())
             return text if len(text) <= 70 else text[:69] + "…"
@@ -106,6 +116,11 @@ def _added(journal: Journal, entry: Entry) -> None:
     entry_id = journal.add(entry)
     stored = journal.get(entry_id)
     print(f"added #{entry_id} {stored.kind} at {_local(stored.at)}: {describe(stored)}")
+    panel = panel_for_entry(stored.kind, stored.data)
+    if panel is not None:
+        print_panel(panel)
+    if stored.kind == "substance":
+        print_co_use(str(stored.data["name"]))
 
 
 # --- add --------------------------------------------------------------------------------------
@@ -124,21 +139,55 @@ def _add(kind: str, at: str | None, **fields: object) -> None:
 
 @add_app.command("dose")
 def add_dose(
-    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of product, e.g. 2.5.")],
+    amount: Annotated[
+        str,
+        typer.Argument(
+            metavar="AMOUNT",
+            help=f"Amount of product, e.g. 2.5 (at most {BOUNDS['dose_g'].high:g} g in one "
+            "entry), or a count of teaspoons, capsules or tablets.",
+        ),
+    ],
     product: Annotated[
         str, typer.Option("--product", "-p", help="Product id (see 'kratomsim products').")
     ],
-    unit: Annotated[str, typer.Argument(help="g or mg (of product).")] = "g",
+    unit: Annotated[
+        str, typer.Argument(help="g or mg of product, or tsp, capsule or tablet (a count).")
+    ] = "g",
     mg_per_g: Annotated[
         str | None,
         typer.Option(
             "--mg-per-g", metavar="FLOAT", help="Mitragynine content from a label or assay (mg/g)."
         ),
     ] = None,
+    g_per_unit: Annotated[
+        str | None,
+        typer.Option(
+            "--g-per-unit",
+            metavar="FLOAT",
+            help="With tsp or capsule: grams of product in one (weigh it or read the label).",
+        ),
+    ] = None,
+    oh7_mg_per_unit: Annotated[
+        str | None,
+        typer.Option(
+            "--7oh-mg-per-unit",
+            metavar="FLOAT",
+            help="With tablet: mg of 7-OH in one tablet, from its label.",
+        ),
+    ] = None,
     at: AtOpt = None,
 ) -> None:
     """Record a dose of a product (amount of product, not of alkaloid)."""
-    _add("dose", at, product=product, amount=amount, unit=unit, mg_per_g=mg_per_g)
+    _add(
+        "dose",
+        at,
+        product=product,
+        amount=amount,
+        unit=unit,
+        mg_per_g=mg_per_g,
+        g_per_unit=g_per_unit,
+        oh7_mg_per_unit=oh7_mg_per_unit,
+    )
 
 
 @add_app.command("pain")
@@ -182,12 +231,45 @@ def add_symptom(
 @add_app.command("withdrawal")
 def add_withdrawal(
     sows: Annotated[
-        str, typer.Option("--sows", metavar="0-64", help="SOWS total, 0–64 (16 items × 0–4).")
-    ],
+        str | None,
+        typer.Option("--sows", metavar="0-64", help="SOWS total, 0–64 (16 items × 0–4)."),
+    ] = None,
+    items: Annotated[
+        str | None,
+        typer.Option(
+            "--items",
+            metavar="'0 1 2 …'",
+            help="The 16 SOWS item scores (0–4 each) in order; the total is their sum.",
+        ),
+    ] = None,
     at: AtOpt = None,
 ) -> None:
-    """Record withdrawal severity as a Subjective Opiate Withdrawal Scale (SOWS) total."""
-    _add("withdrawal", at, sows=sows)
+    """Record withdrawal severity on the Subjective Opiate Withdrawal Scale (SOWS)."""
+    if sows is None and items is None:
+        raise JournalError(
+            bad_value("A withdrawal entry needs a score", "nothing", "Give --sows or --items.")
+        )
+    if sows is None:
+        sows = str(sum(parse_sows_items(items) or ()))
+    _add("withdrawal", at, sows=sows, items=items)
+
+
+@add_app.command("substance")
+def add_substance(
+    name: Annotated[
+        str, typer.Argument(help="Another substance, e.g. alcohol, alprazolam, oxycodone.")
+    ],
+    amount: Annotated[
+        str | None, typer.Argument(metavar="[AMOUNT]", help="How much, as you count it.")
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Argument(metavar="[UNIT]", help=f"One of {', '.join(SUBSTANCE_UNITS)}."),
+    ] = None,
+    at: AtOpt = None,
+) -> None:
+    """Record another substance taken (alcohol, benzodiazepines, opioids, …); shows its risk."""
+    _add("substance", at, name=name, amount=amount, unit=unit)
 
 
 @add_app.command("note")

@@ -17,6 +17,7 @@ from kratomsim.evidence import resolve_product
 from kratomsim.evidence.medication_names import NameMatch, resolve_names
 from kratomsim.interfaces.api import read_use
 from kratomsim.interfaces.briefs import check_lines
+from kratomsim.interfaces.cli_safety import warn_free_text
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.reports.summary import DISCLAIMER
@@ -188,6 +189,8 @@ def register(app: typer.Typer) -> None:
             )
         if is_brief() and fmt is not Format.table:
             raise refuse_brief("check", fmt.value)
+        # "jaundice" typed as a condition is a reason to seek care, whatever the check says
+        warn_free_text(meds, conditions, regimen, stderr=fmt is not Format.table)
         matches = resolve_names(meds) if meds is not None else ()
         medications = tuple(m.entry for m in matches)
         conds = parse_conditions(conditions) if conditions is not None else ()

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kratomsim.interfaces.options import out
+from kratomsim.interfaces.safety import EMERGENCY_ENV, check_emergency_number
+
+PLAIN_HTTP = (
+    "This is plain HTTP: the connection is not encrypted. Anyone on the network between a "
+    "browser and this computer could read the pages, the journal and the token. Use it on this "
+    "computer or a network you trust, or put it behind an HTTPS proxy."
+)
+
+
+def usable_addresses(host: str, port: int) -> list[str]:
+    """Addresses a person can type: a wildcard bind is reached as this machine's name or loopback."""
+    if host in ("0.0.0.0", "::", ""):
+        names = ["127.0.0.1", socket.gethostname()]
+        try:
+            names.insert(1, socket.gethostbyname(socket.gethostname()))
+        except OSError:
+            pass
+        return [f"http://{n}:{port}/" for n in dict.fromkeys(names)]
+    shown = f"[{host}]" if ":" in host else host
+    return [f"http://{shown}:{port}/"]
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +48,15 @@ def serve_cmd(
         Path | None,
         typer.Option(
             "--token-file",
-            help="File holding the access token every request must carry (not world-readable).",
+            help="File holding the access token (at least 32 characters; readable by you only).",
+        ),
+    ] = None,
+    emergency_number: Annotated[
+        str | None,
+        typer.Option(
+            "--emergency-number",
+            help=f"What the safety panels say to call, e.g. '000 (Australia)' (default: "
+            f"${EMERGENCY_ENV}, else 911 (US) / 112 (EU)).",
         ),
     ] = None,
 ) -> None:
@@ -39,9 +68,15 @@ def serve_cmd(
     from kratomsim.interfaces.web.security import check_bind
 
     token = check_bind(host, token_file)
-    app = create_app(WebSettings(host=host, port=port, token=token))
-    shown = f"[{host}]" if ":" in host else host
-    out.print(f"kratomsim web app on http://{shown}:{port}/ (Ctrl+C stops it)", markup=False)
+    if emergency_number is not None:
+        emergency_number = check_emergency_number(emergency_number)
+    settings = WebSettings(host=host, port=port, token=token, emergency_number=emergency_number)
+    app = create_app(settings)
+    addresses = usable_addresses(host, port)
+    out.print(f"kratomsim web app: open {addresses[0]} (Ctrl+C stops it)", markup=False)
+    for extra in addresses[1:]:
+        out.print(f"  or {extra}", markup=False)
     if token is not None:
-        out.print("Every request needs the access token: open /login first.", markup=False)
+        out.print("Every browser logs in once with the access token (at /login).", markup=False)
+        out.print(PLAIN_HTTP, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

@@ -15,13 +15,13 @@ WORDING: Final = {
     "oh7_mg_per_g": ("--7oh-mg-per-g", "7-OH content (mg/g)"),
     "mg_per_g": ("--mg-per-g", "Mitragynine content (mg/g)"),
     "duration_h": ("--duration", "observation window"),
-    "baseline_pain": ("--baseline-pain", "Baseline pain (NRS 0-10)"),
+    "baseline_pain": ("--baseline-pain", "Usual pain (0-10)"),
     "victim_dose_times_h": ("--at", "time the medicine is taken"),
     "fmt": ("--format", "format"),
     "include_deleted=True": ("'kratomsim journal show --deleted'", "the journal's deleted entries"),
     "load_medications()": (
         "`kratomsim interactions --list`",
-        "`kratomsim interactions --list` (command line)",
+        "the suggestions as you type",
     ),
 }
 _PATTERN: Final = re.compile(

@@ -1,4 +1,4 @@
-"""The personal journal: doses, pain ratings, symptoms and notes in a private SQLite file.
+"""The personal journal: doses, pain ratings, symptoms, other substances and notes, in a private SQLite file.
 
 The stable API (used by the CLI and the web app)::
 
@@ -7,6 +7,8 @@ The stable API (used by the CLI and the web app)::
         journal.entries(since="2026-11-01", kinds=["pain", "dose"])
         journal.edit(entry_id, PainEntry(5, "2026-11-20 08:10"))
         journal.delete(entry_id); journal.undo_delete()
+        journal.entries(newest_first=True, limit=50, offset=50)   # one page
+        journal.add_favourite(DoseEntry("tea", 2)); journal.favourites()
         journal.backup("journal-backup.sqlite3")
 
 Invalid input raises :class:`kratomsim.errors.JournalError` and leaves the journal unchanged.
@@ -22,6 +24,7 @@ from kratomsim.journal.entries import NoteEntry as NoteEntry
 from kratomsim.journal.entries import PainEntry as PainEntry
 from kratomsim.journal.entries import PegEntry as PegEntry
 from kratomsim.journal.entries import StoredEntry as StoredEntry
+from kratomsim.journal.entries import SubstanceEntry as SubstanceEntry
 from kratomsim.journal.entries import SymptomEntry as SymptomEntry
 from kratomsim.journal.entries import WithdrawalEntry as WithdrawalEntry
 from kratomsim.journal.entries import make_entry as make_entry
@@ -41,6 +44,7 @@ __all__ = [
     "PainEntry",
     "PegEntry",
     "StoredEntry",
+    "SubstanceEntry",
     "SymptomEntry",
     "WithdrawalEntry",
     "journal_path",

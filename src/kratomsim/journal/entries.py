@@ -9,9 +9,18 @@ Scales (free, validated instruments; see ``shared/reference/anchors.md`` section
 * pain: NRS 0–10, integer (0 = no pain, 10 = worst pain imaginable).
 * PEG-3 (Krebs 2009): three 0–10 integer items — average pain, interference with enjoyment of
   life, interference with general activity. The score is their mean.
-* withdrawal: SOWS (Handelsman 1987), 16 self-rated items scored 0–4, so a total of 0–64.
+* withdrawal: SOWS (Handelsman 1987), 16 self-rated items scored 0–4, so a total of 0–64; the
+  16 item scores (:data:`SOWS_ITEMS`) may be kept with the total, which must then be their sum.
 * symptom: a name from :data:`SYMPTOMS` and a severity on the same 0–10 scale as the pain NRS
   (0 = absent, 10 = worst imaginable), so every self-rating in the journal reads the same way.
+* substance: another substance taken (alcohol, a benzodiazepine, an opioid, …), named as the
+  medication knowledge base names it, with an optional amount and unit as the person counts it.
+* dose: an amount of product in g or mg, or a count of household units with an explicit weight
+  (teaspoons, capsules: ``g_per_unit``) or of 7-OH tablets with their labelled 7-OH content
+  (``oh7_mg_per_unit``); :func:`dose_grams` turns any of them into grams of product.
+
+Every number is checked against :data:`kratomsim.journal.bounds.BOUNDS`, the table the CLI and
+the web forms show; names and units come from :mod:`kratomsim.journal.vocabulary`.
 
 Times: a time with a zone is converted to UTC; a time without one is *local* time. Stored times
 are UTC, to the second. Times more than a day in the future are refused (a typo guard).
@@ -21,224 +30,48 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from kratomsim.errors import JournalError, KratomsimError, bad_value
-from kratomsim.evidence import resolve_product
-
-#: A time as given by a caller: aware or naive (local) datetime, ISO-8601 text, or None for now.
-When = datetime | str | None
-
-#: Self-rated symptoms the journal accepts. Gastro-intestinal effects (nausea, constipation):
-#: Grundmann 2017; withdrawal symptoms (muscle aches, insomnia, runny nose, watery eyes, hot
-#: flashes, loss of appetite, diarrhoea, restlessness, irritability, low mood, anxiety): Singh
-#: 2014; liver-injury watch (jaundice, itching, dark urine, abdominal pain): LiverTox; acute harms
-#: of concentrated 7-OH products (vomiting, confusion, breathing difficulty): Texas DSHS. The rest
-#: are common self-reported effects of opioid-like substances that users ask to track.
-SYMPTOMS: tuple[str, ...] = (
-    "nausea",
-    "vomiting",
-    "constipation",
-    "diarrhoea",
-    "abdominal-pain",
-    "loss-of-appetite",
-    "sweating",
-    "hot-flashes",
-    "runny-nose",
-    "watery-eyes",
-    "muscle-aches",
-    "tremor",
-    "insomnia",
-    "drowsiness",
-    "fatigue",
-    "anxiety",
-    "restlessness",
-    "irritability",
-    "low-mood",
-    "confusion",
-    "itching",
-    "dizziness",
-    "headache",
-    "dry-mouth",
-    "breathing-difficulty",
-    "jaundice",
-    "dark-urine",
-)
-_SYMPTOM_ALIASES = {
-    "diarrhea": "diarrhoea",
-    "pruritus": "itching",
-    "itch": "itching",
-    "sleeplessness": "insomnia",
-    "muscle-pain": "muscle-aches",
-    "appetite-loss": "loss-of-appetite",
-    "depressed-mood": "low-mood",
-    "sadness": "low-mood",
-}
-#: Units a dose may be given in, as grams per unit.
-DOSE_UNITS: dict[str, float] = {"g": 1.0, "mg": 1e-3}
-_UNIT_ALIASES = {"gram": "g", "grams": "g", "milligram": "mg", "milligrams": "mg"}
-#: Longest note accepted, in characters (a note is a remark, not a document).
-NOTE_MAX_CHARS = 2000
-#: How far in the future an entry time may lie (clock skew, time zones); beyond it is a typo.
-FUTURE_TOLERANCE = timedelta(days=1)
-TIME_HINT = "Give a time like '2026-11-20 08:10' (local time) or ISO-8601 with a zone."
+from kratomsim.errors import JournalError, MedicationError, bad_value
+from kratomsim.evidence.medications import resolve_medication
+from kratomsim.journal.bounds import BOUNDS
+from kratomsim.journal.doses import DoseEntry as DoseEntry
+from kratomsim.journal.doses import dose_grams as dose_grams
+from kratomsim.journal.entry_base import FUTURE_TOLERANCE as FUTURE_TOLERANCE
+from kratomsim.journal.entry_base import NOTE_MAX_CHARS as NOTE_MAX_CHARS
+from kratomsim.journal.entry_base import TIME_HINT as TIME_HINT
+from kratomsim.journal.entry_base import EntryModel, Score10, bounded, score_field
+from kratomsim.journal.entry_base import When as When
+from kratomsim.journal.entry_base import iso as iso
+from kratomsim.journal.entry_base import now_utc as now_utc
+from kratomsim.journal.entry_base import to_utc as to_utc
+from kratomsim.journal.vocabulary import COUNT_UNITS as COUNT_UNITS
+from kratomsim.journal.vocabulary import DOSE_UNITS as DOSE_UNITS
+from kratomsim.journal.vocabulary import SOWS_ANSWERS as SOWS_ANSWERS
+from kratomsim.journal.vocabulary import SOWS_ITEMS as SOWS_ITEMS
+from kratomsim.journal.vocabulary import SUBSTANCE_UNITS as SUBSTANCE_UNITS
+from kratomsim.journal.vocabulary import SYMPTOM_ALIASES
+from kratomsim.journal.vocabulary import SYMPTOMS as SYMPTOMS
 
 
-def now_utc() -> datetime:
-    """The current time in UTC, to the second (the journal's resolution)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def to_utc(value: object) -> datetime:
-    """Read a time (datetime, ISO-8601 text or None for now) as an aware UTC datetime.
-
-    A naive time is local time, as a person types it.
-    """
-    if value is None:
-        return now_utc()
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"Not a time. {TIME_HINT}") from None
-    if not isinstance(value, datetime):
-        raise ValueError(f"Not a time. {TIME_HINT}")
-    local = value.astimezone() if value.tzinfo is None else value
-    return local.astimezone(UTC).replace(microsecond=0)
-
-
-def iso(value: datetime) -> str:
-    """The stored text form of a time: UTC ISO-8601 to the second (sorts as text)."""
-    return to_utc(value).isoformat(timespec="seconds")
-
-
-def _error_message(cls: type[_Entry], exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    field = str(err["loc"][0]) if err["loc"] else "entry"
-    cause = (err.get("ctx") or {}).get("error")
-    if isinstance(cause, KratomsimError):
-        return str(cause)
-    if err["type"] == "value_error" and cause is not None:
-        fix = str(cause)
-    else:
-        info = cls.model_fields.get(field)
-        wanted = f" Give {info.description}." if info is not None and info.description else ""
-        fix = f"{err['msg']}.{wanted}"
-    name = "time" if field == "at" else field
-    return bad_value(f"Invalid {cls.label} {name}", err.get("input"), fix)
-
-
-class _Entry(BaseModel):
-    """Fields common to every entry; subclasses add the measurement."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: ClassVar[str]
-    label: ClassVar[str]
-
-    at: Annotated[datetime, Field(description="the time of the entry")]
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise JournalError(_error_message(type(self), exc)) from None
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _read_time(cls, value: object) -> datetime:
-        return to_utc(value)
-
-    @field_validator("at")
-    @classmethod
-    def _not_in_future(cls, value: datetime) -> datetime:
-        if value > now_utc() + FUTURE_TOLERANCE:
-            raise ValueError(f"That is more than a day in the future. {TIME_HINT}")
-        return value
-
-    def data(self) -> dict[str, Any]:
-        """The measurement as plain JSON types (everything but the time)."""
-        return self.model_dump(mode="json", exclude={"at"}, exclude_none=True)
-
-
-Score10 = Annotated[int, Field(ge=0, le=10, description="a whole number from 0 to 10")]
-
-
-class DoseEntry(_Entry):
-    """A dose of a product: amount in g or mg of product (not of alkaloid).
-
-    ``mg_per_g`` optionally records the product's mitragynine content from a label or assay.
-    """
-
-    kind: ClassVar[str] = "dose"
-    label: ClassVar[str] = "dose"
-
-    product: Annotated[str, Field(description="a product id (see 'kratomsim products')")]
-    amount: Annotated[
-        float, Field(gt=0, allow_inf_nan=False, description="a positive amount of product")
-    ]
-    unit: Annotated[Literal["g", "mg"], Field(description="the unit 'g' or 'mg'")] = "g"
-    mg_per_g: Annotated[
-        float | None,
-        Field(
-            gt=0,
-            le=1000,
-            allow_inf_nan=False,
-            description="the mitragynine content from a label or assay, 0 to 1000 mg per g",
-        ),
-    ] = None
-
-    def __init__(
-        self,
-        product: str,
-        amount: float,
-        unit: str = "g",
-        at: When = None,
-        *,
-        mg_per_g: float | None = None,
-    ) -> None:
-        super().__init__(product=product, amount=amount, unit=unit, at=at, mg_per_g=mg_per_g)
-
-    @field_validator("product", mode="before")
-    @classmethod
-    def _known_product(cls, value: object) -> str:
-        if not isinstance(value, str):
-            raise ValueError("Give a product id such as 'leaf-powder'.")
-        return resolve_product(value).id  # ProductError names the choices
-
-    @field_validator("unit", mode="before")
-    @classmethod
-    def _unit(cls, value: object) -> object:
-        if isinstance(value, str):
-            key = value.strip().lower()
-            return _UNIT_ALIASES.get(key, key)
-        return value
-
-    @property
-    def amount_g(self) -> float:
-        """The amount in grams of product."""
-        return self.amount * DOSE_UNITS[self.unit]
-
-
-class PainEntry(_Entry):
+class PainEntry(EntryModel):
     """Pain intensity now, on the 0–10 numeric rating scale."""
 
     kind: ClassVar[str] = "pain"
     label: ClassVar[str] = "pain"
 
-    nrs: Annotated[
-        int, Field(ge=0, le=10, description="a whole number from 0 (no pain) to 10 (worst)")
-    ]
+    nrs: Annotated[int, score_field("nrs", "a whole number from 0 (no pain) to 10 (worst)")]
 
     def __init__(self, nrs: int, at: When = None) -> None:
         super().__init__(nrs=nrs, at=at)
 
 
-class PegEntry(_Entry):
+class PegEntry(EntryModel):
     """PEG-3: average pain, interference with enjoyment of life and with general activity."""
 
     kind: ClassVar[str] = "peg"
@@ -257,7 +90,7 @@ class PegEntry(_Entry):
         return (self.pain + self.enjoyment + self.activity) / 3
 
 
-class SymptomEntry(_Entry):
+class SymptomEntry(EntryModel):
     """One symptom from :data:`SYMPTOMS` and its severity, 0 (absent) to 10 (worst)."""
 
     kind: ClassVar[str] = "symptom"
@@ -265,7 +98,7 @@ class SymptomEntry(_Entry):
 
     name: Annotated[str, Field(description="a symptom name (see 'kratomsim journal symptoms')")]
     severity: Annotated[
-        int, Field(ge=0, le=10, description="a whole number from 0 (absent) to 10 (worst)")
+        int, score_field("severity", "a whole number from 0 (absent) to 10 (worst)")
     ]
 
     def __init__(self, name: str, severity: int, at: When = None) -> None:
@@ -274,30 +107,143 @@ class SymptomEntry(_Entry):
     @field_validator("name", mode="before")
     @classmethod
     def _known_symptom(cls, value: object) -> str:
-        key = "-".join(str(value).strip().lower().replace("_", " ").split())
-        key = _SYMPTOM_ALIASES.get(key, key)
-        if key in SYMPTOMS:
-            return key
-        near = difflib.get_close_matches(key, SYMPTOMS, n=1, cutoff=0.6)
-        hint = f"Did you mean {near[0]!r}? " if near else ""
-        raise ValueError(f"Unknown symptom. {hint}Choose one of {', '.join(SYMPTOMS)}.")
+        return resolve_symptom(str(value))
 
 
-class WithdrawalEntry(_Entry):
-    """Withdrawal severity as a SOWS total (16 items × 0–4 = 0–64; Handelsman 1987)."""
+def resolve_symptom(text: str) -> str:
+    """The journal's name for a symptom as people type it ("short of breath", "Diarrhea")."""
+    key = "-".join(text.strip().lower().replace("_", " ").split())
+    key = SYMPTOM_ALIASES.get(key, key)
+    if key in SYMPTOMS:
+        return key
+    near = difflib.get_close_matches(key, SYMPTOMS, n=1, cutoff=0.6)
+    hint = f"Did you mean {near[0]!r}? " if near else ""
+    raise ValueError(f"Unknown symptom. {hint}Choose one of {', '.join(SYMPTOMS)}.")
+
+
+def parse_sows_items(value: object) -> tuple[int, ...] | None:
+    """SOWS item scores from a list or from text such as '1 0 2 …' or '[1, 0, 2, …]'."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = [t for t in re.split(r"[\s,\[\]]+", value) if t]
+    if not isinstance(value, list | tuple):
+        raise JournalError(
+            bad_value("SOWS items must be a list", value, f"Give {len(SOWS_ITEMS)} scores 0-4.")
+        )
+    scores = []
+    for item in value:
+        text = str(item).strip()
+        if not re.fullmatch(r"-?\d+", text):
+            fix = f"Give {len(SOWS_ITEMS)} whole numbers 0-4, e.g. '0 1 2 0 …'."
+            raise JournalError(bad_value("A SOWS item score is not a whole number", item, fix))
+        scores.append(int(text))
+    return tuple(scores)
+
+
+class WithdrawalEntry(EntryModel):
+    """Withdrawal as a SOWS total (16 items × 0–4 = 0–64; Handelsman 1987), optionally with items.
+
+    ``items`` holds the 16 item scores in the order of :data:`SOWS_ITEMS`; when given, ``sows``
+    must be their sum.
+    """
 
     kind: ClassVar[str] = "withdrawal"
     label: ClassVar[str] = "withdrawal"
 
-    sows: Annotated[
-        int, Field(ge=0, le=64, description="the SOWS total, a whole number from 0 to 64")
-    ]
+    sows: Annotated[int, score_field("sows", "the SOWS total, a whole number from 0 to 64")]
+    items: Annotated[
+        tuple[int, ...] | None,
+        Field(description=f"{len(SOWS_ITEMS)} item scores, each a whole number from 0 to 4"),
+    ] = None
 
-    def __init__(self, sows: int, at: When = None) -> None:
-        super().__init__(sows=sows, at=at)
+    def __init__(
+        self, sows: int, at: When = None, *, items: tuple[int, ...] | list[int] | None = None
+    ) -> None:
+        super().__init__(sows=sows, at=at, items=items)
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _read_items(cls, value: object) -> tuple[int, ...] | None:
+        return parse_sows_items(value)
+
+    @model_validator(mode="after")
+    def _items_add_up(self) -> Self:
+        if self.items is None:
+            return self
+        if len(self.items) != len(SOWS_ITEMS):
+            fix = f"Rate all {len(SOWS_ITEMS)} SOWS items, each 0-4."
+            raise JournalError(bad_value("Wrong number of SOWS items", len(self.items), fix))
+        for number, score in enumerate(self.items, start=1):
+            if not BOUNDS["sows_item"].contains(score):
+                fix = f"Give {BOUNDS['sows_item'].describe()} ({', '.join(SOWS_ANSWERS)})."
+                raise JournalError(bad_value(f"Invalid SOWS item {number}", score, fix))
+        if sum(self.items) != self.sows:
+            fix = "The SOWS total is the sum of the 16 items; leave the total to be computed."
+            raise JournalError(bad_value("SOWS total and items differ", self.sows, fix))
+        return self
+
+    @classmethod
+    def from_items(cls, items: list[int] | tuple[int, ...], at: When = None) -> WithdrawalEntry:
+        """The entry of 16 item scores, with their sum as the total."""
+        scores = parse_sows_items(list(items)) or ()
+        return cls(sum(scores), at, items=scores)
 
 
-class NoteEntry(_Entry):
+class SubstanceEntry(EntryModel):
+    """Another substance taken (alcohol, a benzodiazepine, an opioid, …) and how much, if known.
+
+    ``name`` is resolved against the medication knowledge base (brand and street names too) and
+    stored as its id, so the risk rules can check it; ``amount`` and ``unit`` record what the
+    person counted (2 drinks, 1 tablet) and are never converted.
+    """
+
+    kind: ClassVar[str] = "substance"
+    label: ClassVar[str] = "substance"
+
+    name: Annotated[str, Field(description="a medicine or substance the knowledge base knows")]
+    amount: Annotated[
+        float | None,
+        Field(allow_inf_nan=False, description=BOUNDS["substance_amount"].describe()),
+    ] = None
+    unit: Annotated[
+        Literal["drink", "mg", "g", "mL", "tablet", "dose", "puff"] | None,
+        Field(description=f"one of {', '.join(SUBSTANCE_UNITS)}"),
+    ] = None
+
+    def __init__(
+        self, name: str, amount: float | None = None, unit: str | None = None, at: When = None
+    ) -> None:
+        super().__init__(name=name, amount=amount, unit=unit, at=at)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _known_substance(cls, value: object) -> str:
+        try:
+            return resolve_medication(str(value)).id
+        except MedicationError as exc:
+            raise JournalError(str(exc)) from None
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _substance_unit(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            folded = {u.lower(): u for u in SUBSTANCE_UNITS}
+            key = text.lower().removesuffix("s") if text.lower() not in folded else text.lower()
+            return folded.get(key, text)
+        return value
+
+    @model_validator(mode="after")
+    def _amount_in_bounds(self) -> Self:
+        if self.amount is not None:
+            bounded("substance_amount", "substance amount", self.amount)
+        return self
+
+
+class NoteEntry(EntryModel):
     """Free text: context a number cannot carry (sleep, a missed dose, a new medication)."""
 
     kind: ClassVar[str] = "note"
@@ -324,10 +270,20 @@ class NoteEntry(_Entry):
         return text
 
 
-Entry = DoseEntry | PainEntry | PegEntry | SymptomEntry | WithdrawalEntry | NoteEntry
+Entry = (
+    DoseEntry | PainEntry | PegEntry | SymptomEntry | WithdrawalEntry | SubstanceEntry | NoteEntry
+)
 ENTRY_TYPES: dict[str, type[Entry]] = {
     cls.kind: cls
-    for cls in (DoseEntry, PainEntry, PegEntry, SymptomEntry, WithdrawalEntry, NoteEntry)
+    for cls in (
+        DoseEntry,
+        PainEntry,
+        PegEntry,
+        SymptomEntry,
+        WithdrawalEntry,
+        SubstanceEntry,
+        NoteEntry,
+    )
 }
 KINDS: tuple[str, ...] = tuple(ENTRY_TYPES)
 

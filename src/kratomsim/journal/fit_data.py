@@ -16,7 +16,7 @@ from typing import Final
 import numpy as np
 
 from kratomsim.errors import JournalError, bad_value
-from kratomsim.journal.entries import StoredEntry
+from kratomsim.journal.entries import COUNT_UNITS, StoredEntry, dose_grams
 
 #: Fewest doses, pain ratings, and distinct days with a rating the fit accepts. Below these the
 #: posterior would be the prior in all but name; the numbers are a design choice, not evidence.
@@ -155,9 +155,10 @@ class FitData:
     def from_entries(cls, entries: Iterable[StoredEntry]) -> FitData:
         """Build from stored journal entries (:class:`~kratomsim.journal.entries.StoredEntry`).
 
-        Kinds read: ``dose`` {product, amount, unit[, mg_per_g]}, ``pain`` {nrs},
-        ``withdrawal`` {sows}, ``peg`` {pain, enjoyment, activity}; other kinds (symptoms,
-        notes) and deleted entries are skipped. Times become hours since the earliest entry.
+        Kinds read: ``dose`` {product, amount, unit[, mg_per_g, g_per_unit, oh7_mg_per_unit]}
+        in any unit, as grams of product; ``pain`` {nrs}; ``withdrawal`` {sows}; ``peg`` {pain,
+        enjoyment, activity}. Other kinds (symptoms, other substances, notes) and deleted
+        entries are skipped. Times become hours since the earliest entry.
         """
         rows = [(e, e.at) for e in entries if e.deleted_at is None]
         to_h, origin = _clock([t for _, t in rows])
@@ -169,19 +170,25 @@ class FitData:
             h, data = to_h(t), e.data
             if e.kind == "dose":
                 unit = str(data.get("unit", "g")).strip().lower()
-                if unit not in DOSE_UNITS_G:
+                if unit not in DOSE_UNITS_G and unit not in COUNT_UNITS:
                     raise JournalError(
                         bad_value(
-                            "A dose for the fit must be logged in g or mg of product",
+                            "A dose for the fit must be logged in a known unit",
                             unit,
-                            "Re-log the dose as grams of product.",
+                            f"Re-log the dose in g, mg or {', '.join(COUNT_UNITS)}.",
                         )
                     )
                 mg = data.get("mg_per_g")
+                _number(data, "amount")  # a clear message for a damaged amount
+                grams = (
+                    _number(data, "amount") * DOSE_UNITS_G[unit]
+                    if unit in DOSE_UNITS_G
+                    else dose_grams({**data, "unit": unit})
+                )
                 doses.append(
                     DoseEvent(
                         h,
-                        _number(data, "amount") * DOSE_UNITS_G[unit],
+                        grams,
                         str(data.get("product", "leaf-powder")),
                         None if mg is None else _number(data, "mg_per_g"),
                     )

@@ -40,6 +40,42 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO deletions (entry_id, deleted_at)
         SELECT id, deleted_at FROM entries WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id;
     """,
+    # 3: a new kind, 'substance' (alcohol, benzodiazepines, opioids, ... taken besides kratom), and
+    # favourite doses. SQLite cannot change a CHECK constraint, so the entries table is rebuilt:
+    # copied into a new table (ids kept), the undo stack moved over to point at it, the old
+    # tables dropped and the new ones renamed (renaming rewrites the foreign key).
+    """
+    CREATE TABLE entries_v3 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('dose', 'pain', 'peg', 'symptom', 'withdrawal', 'substance', 'note')),
+        at TEXT NOT NULL,
+        data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+        created_at TEXT NOT NULL,
+        deleted_at TEXT,
+        updated_at TEXT
+    ) STRICT;
+    INSERT INTO entries_v3 (id, kind, at, data, created_at, deleted_at, updated_at)
+        SELECT id, kind, at, data, created_at, deleted_at, updated_at FROM entries;
+    CREATE TABLE deletions_v3 (
+        seq INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL UNIQUE REFERENCES entries_v3 (id) ON DELETE CASCADE,
+        deleted_at TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO deletions_v3 (seq, entry_id, deleted_at)
+        SELECT seq, entry_id, deleted_at FROM deletions;
+    DROP TABLE deletions;
+    DROP TABLE entries;
+    ALTER TABLE entries_v3 RENAME TO entries;
+    ALTER TABLE deletions_v3 RENAME TO deletions;
+    CREATE INDEX entries_by_time ON entries (at, id);
+    CREATE TABLE favourites (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 80),
+        data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+        created_at TEXT NOT NULL
+    ) STRICT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,10 +29,12 @@ import platformdirs
 
 from kratomsim.errors import JournalError, bad_value
 from kratomsim.journal.entries import (
+    DoseEntry,
     Entry,
     StoredEntry,
     check_kind,
     iso,
+    make_entry,
     now_utc,
     to_utc,
 )
@@ -142,6 +145,59 @@ def _bound(name: str, value: datetime | str | None) -> str | None:
         return iso(to_utc(value))
     except ValueError as exc:
         raise JournalError(bad_value(f"Cannot read the time '{name}'", value, str(exc))) from None
+
+
+#: The WHERE clause of a filtered query: ?1 since, ?2 until, ?3 kinds (JSON list), ?4 deleted too.
+_FILTER = (
+    "(?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)"
+    " AND (?3 IS NULL OR kind IN (SELECT value FROM json_each(?3)))"
+    " AND (?4 OR deleted_at IS NULL)"
+)
+#: Longest label of a favourite dose (characters).
+FAVOURITE_LABEL_MAX = 80
+
+
+def _filter_params(
+    since: datetime | str | None,
+    until: datetime | str | None,
+    kinds: Iterable[str] | None,
+    include_deleted: bool,
+) -> tuple[str | int | None, ...]:
+    kind_list = None if kinds is None else [check_kind(k).kind for k in kinds]
+    return (
+        _bound("since", since),
+        _bound("until", until),
+        None if kind_list is None else json.dumps(kind_list),
+        int(include_deleted),
+    )
+
+
+@dataclass(frozen=True)
+class Favourite:
+    """A saved dose: its label and the fields of a dose entry (product, amount, unit, …)."""
+
+    id: int
+    label: str
+    data: dict[str, Any]
+
+    def entry(self, at: datetime | str | None = None) -> DoseEntry:
+        """A new dose entry with these fields at ``at`` (default: now)."""
+        entry = make_entry("dose", at, self.data)
+        assert isinstance(entry, DoseEntry)
+        return entry
+
+
+def describe_dose(data: dict[str, Any]) -> str:
+    """A dose's fields in words: '2.5 g of tea', '2 tsp (2.5 g each) of leaf-powder'."""
+    unit = str(data.get("unit", "g"))
+    amount = f"{float(data['amount']):g}"
+    if unit == "tablet":
+        each = f" ({float(data['oh7_mg_per_unit']):g} mg 7-OH each)"
+    elif "g_per_unit" in data:
+        each = f" ({float(data['g_per_unit']):g} g each)"
+    else:
+        each = ""
+    return f"{amount} {unit}{each} of {data['product']}"
 
 
 def _missing(entry_id: int) -> JournalError:
@@ -323,31 +379,82 @@ class Journal:
         until: datetime | str | None = None,
         kinds: Iterable[str] | None = None,
         include_deleted: bool = False,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[StoredEntry]:
-        """Entries with ``since <= at <= until`` of the given kinds, oldest first."""
-        kind_list = None if kinds is None else [check_kind(k).kind for k in kinds]
-        params = (
-            _bound("since", since),
-            _bound("until", until),
-            None if kind_list is None else json.dumps(kind_list),
-            int(include_deleted),
-        )
+        """Entries with ``since <= at <= until`` of the given kinds, oldest first.
+
+        ``newest_first`` reverses the order; ``limit`` and ``offset`` give one page of it (the
+        index on time makes a page of a long journal as quick as a short one).
+        """
+        if (limit is not None and limit < 0) or offset < 0:
+            raise JournalError(
+                bad_value(
+                    "A page needs limit, offset >= 0", (limit, offset), "Give whole numbers >= 0."
+                )
+            )
+        order = "DESC" if newest_first else "ASC"  # one of two fixed words, never input
         rows = self._read(
-            f"SELECT {_COLUMNS} FROM entries"
-            " WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)"
-            " AND (?3 IS NULL OR kind IN (SELECT value FROM json_each(?3)))"
-            " AND (?4 OR deleted_at IS NULL)"
-            " ORDER BY at, id",
-            params,
+            f"SELECT {_COLUMNS} FROM entries WHERE {_FILTER}"
+            f" ORDER BY at {order}, id {order} LIMIT ?5 OFFSET ?6",
+            (*_filter_params(since, until, kinds, include_deleted), limit or -1, offset),
         )
         return [_row(r) for r in rows]
 
-    def count(self, *, include_deleted: bool = False) -> int:
-        """How many entries the journal holds."""
+    def count(
+        self,
+        *,
+        include_deleted: bool = False,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> int:
+        """How many entries the journal holds (between ``since`` and ``until``, of ``kinds``)."""
         rows = self._read(
-            "SELECT count(*) FROM entries WHERE ? OR deleted_at IS NULL", (int(include_deleted),)
+            f"SELECT count(*) FROM entries WHERE {_FILTER}",
+            _filter_params(since, until, kinds, include_deleted),
         )
         return int(rows[0][0])
+
+    def last(self, kind: str) -> StoredEntry | None:
+        """The most recent live entry of ``kind`` (the dose to repeat), or None."""
+        found = self.entries(kinds=[kind], newest_first=True, limit=1)
+        return found[0] if found else None
+
+    # --- favourite doses -------------------------------------------------------------------
+
+    def favourites(self) -> list[Favourite]:
+        """Saved favourite doses, in the order they were saved."""
+        rows = self._read("SELECT id, label, data FROM favourites ORDER BY id")
+        return [Favourite(int(r[0]), str(r[1]), json.loads(r[2])) for r in rows]
+
+    def add_favourite(self, entry: DoseEntry, label: str = "") -> int:
+        """Save the fields of a validated dose (not its time) as a favourite; return its id."""
+        text = " ".join(label.split())[:FAVOURITE_LABEL_MAX] or describe_dose(entry.data())
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO favourites (label, data, created_at) VALUES (?, ?, ?)",
+                (text, _dumps(entry), iso(now_utc())),
+            )
+        return int(cur.lastrowid or 0)
+
+    def favourite(self, favourite_id: int) -> Favourite:
+        """One favourite by id."""
+        for fav in self.favourites():
+            if fav.id == favourite_id:
+                return fav
+        fix = "Choose one of the saved favourites."
+        raise JournalError(bad_value("No favourite dose with this id", favourite_id, fix))
+
+    def delete_favourite(self, favourite_id: int) -> None:
+        """Forget a favourite dose (entries logged from it stay)."""
+        with self._write() as conn:
+            cur = conn.execute("DELETE FROM favourites WHERE id = ?", (favourite_id,))
+            if cur.rowcount == 0:
+                fix = "Choose one of the saved favourites."
+                raise JournalError(bad_value("No favourite dose with this id", favourite_id, fix))
 
     @property
     def schema_version(self) -> int:

@@ -30,8 +30,10 @@ from kratomsim.risk.ddi import check_use
 
 #: Interval reported everywhere in the report.
 LEVEL = 0.90
-#: Largest number of rows of the appendix's series table.
+#: Largest number of rows of the appendix's series (the figure is drawn from them).
 MAX_SERIES_ROWS = 120
+#: Rows of that series the printed table shows (evenly spaced; the JSON has them all).
+PRINTED_SERIES_ROWS = 40
 
 
 def _band(values: np.ndarray, central: float) -> dict[str, float]:
@@ -40,21 +42,63 @@ def _band(values: np.ndarray, central: float) -> dict[str, float]:
     return {"central": float(central), "low": float(lo), "high": float(hi)}
 
 
-def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, float]]:
-    """Cmax and AUC of both alkaloids over the window, central and over the parameter draws."""
+def exposure_bands(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, float]]:
+    """Peak and total exposure of both alkaloids (nM), central and over the parameter draws.
+
+    Keys: ``cmax_mg_nm``, ``auc_mg_nm_h``, ``cmax_7oh_nm``, ``auc_7oh_nm_h``; each a mapping of
+    ``central`` (cited values), ``low`` and ``high`` (the report's interval).
+    """
     sim = res.exposure
     inputs = cited_inputs(sim.product, mg_per_g=sim.mg_per_g, oh7_mg_per_g=sim.oh7_mg_per_g)
     dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
     values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
     values.update(sample_model_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
     sums = subject_summaries(simulate_subjects(values, dosing))
-    labels = {
-        "cmax_mg_nm": "Mitragynine Cmax (nM)",
-        "auc_mg_nm_h": "Mitragynine AUC, window (nM·h)",
-        "cmax_7oh_nm": "7-OH Cmax (nM)",
-        "auc_7oh_nm_h": "7-OH AUC, window (nM·h)",
+    keys = ("cmax_mg_nm", "auc_mg_nm_h", "cmax_7oh_nm", "auc_7oh_nm_h")
+    return {key: _band(sums[key], float(sums[key][0])) for key in keys}
+
+
+def _ng_per_nm(res: Outcomes) -> dict[str, float]:
+    """ng/mL per nM of each analyte, read off the simulation (its molar mass / 1000)."""
+    sim = res.exposure
+    out = {}
+    for k, name in enumerate(sim.analytes):
+        nm = sim.conc_nm[0, :, k]
+        i = int(np.argmax(nm))
+        out[name] = float(sim.conc_ng_ml[0, i, k] / nm[i]) if nm[i] > 0 else 0.0
+    return out
+
+
+def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, float | str]]:
+    """Cmax and AUC of both alkaloids over the window in ng/mL with nM alongside, with intervals."""
+    bands = exposure_bands(res, n_draws, seed)
+    factor = _ng_per_nm(res)
+    rows = {
+        "Mitragynine peak (Cmax)": ("cmax_mg_nm", "mitragynine", "ng/mL", "nM"),
+        "Mitragynine total exposure (AUC, window)": (
+            "auc_mg_nm_h",
+            "mitragynine",
+            "ng·h/mL",
+            "nM·h",
+        ),
+        "7-OH peak (Cmax)": ("cmax_7oh_nm", "7-hydroxymitragynine", "ng/mL", "nM"),
+        "7-OH total exposure (AUC, window)": (
+            "auc_7oh_nm_h",
+            "7-hydroxymitragynine",
+            "ng·h/mL",
+            "nM·h",
+        ),
     }
-    return {label: _band(sums[key], float(sums[key][0])) for key, label in labels.items()}
+    out: dict[str, dict[str, float | str]] = {}
+    for label, (key, analyte, unit, molar) in rows.items():
+        b, f = bands[key], factor[analyte]
+        out[label] = {
+            **{k: v * f for k, v in b.items()},
+            **{f"{k}_nm": v for k, v in b.items()},
+            "unit": unit,
+            "molar_unit": molar,
+        }
+    return out
 
 
 def _steady_state_mean(res: Outcomes, name: str) -> dict[str, float]:
@@ -117,7 +161,8 @@ def report_data(
     ``regimen`` of ``product`` (default leaf powder; ``mg_per_g``, ``oh7_mg_per_g`` its label
     content) over ``duration_h`` (default: until washed out); ``medications`` and ``conditions``
     as resolved entries; ``baseline_pain`` the usual pain (NRS 0-10, default 6); ``name`` a label
-    for the person or scenario.
+    for the person or scenario. The regimen may be any :class:`Regimen`, e.g. the doses of a
+    journal (:mod:`kratomsim.reports.journal_report`).
     """
     pain = 6.0 if baseline_pain is None else float(baseline_pain)
     res = simulate_outcomes(
@@ -210,6 +255,7 @@ def report_data(
         "appendix": {
             "series": _series_rows(res),
             "series_labels": SERIES_COLUMNS,
+            "printed_rows": PRINTED_SERIES_ROWS,
             "bibliography": [refs[k].plain() for k in sorted(keys) if k in refs],
         },
     }

@@ -12,11 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.figure import Figure
 
 from kratomsim.reports.plots import FOOTER
 
@@ -42,7 +39,11 @@ def report_figure(data: dict[str, Any]) -> str:
     """Base64 PNG: plasma mitragynine, relief and withdrawal score over the appendix series."""
     rows = data["appendix"]["series"]
     t = [r["time_h"] / 24.0 for r in rows]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 2.6), dpi=130, layout="constrained")
+    # a bare Figure (no pyplot state), so concurrent web requests cannot share one
+    # fixed margins: the constrained layout engine would double the drawing time
+    fig = Figure(figsize=(9.0, 2.9), dpi=110)
+    fig.subplots_adjust(left=0.07, right=0.92, bottom=0.24, top=0.89, wspace=0.42)
+    ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(t, [r["mitragynine"] for r in rows], color="#1f4e79", label="mitragynine")
     ax1.plot(t, [r["7-hydroxymitragynine"] for r in rows], color="#b45309", label="7-OH")
     ax1.set(xlabel="day", ylabel="plasma (ng/mL)", title="Predicted plasma concentrations")
@@ -61,12 +62,13 @@ def report_figure(data: dict[str, Any]) -> str:
     ax3.plot(t, [r["withdrawal_score"] for r in rows], color="#9b1c1c", label="withdrawal score")
     ax2.set(xlabel="day", ylabel="relief (NRS points)", title="Relief and withdrawal (central)")
     ax3.set_ylabel("withdrawal score (0-64)", color="#9b1c1c")
+    top = max(r["withdrawal_score"] for r in rows)
+    ax3.set_ylim(0, max(5.0, top * 1.1))
     for ax in (ax1, ax2, ax3):
         ax.tick_params(labelsize=7)
-    fig.text(0.5, -0.02, FOOTER, ha="center", fontsize=6, color="#666")
+    fig.text(0.5, 0.01, FOOTER, ha="center", fontsize=6, color="#666")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -77,11 +79,16 @@ def render_report_html(data: dict[str, Any], *, figure: bool = True) -> str:
     )
 
 
+#: The PDF flavour written: PDF/UA-1, a tagged PDF (structure tree, marked content, language,
+#: title) that screen readers can follow.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_report_pdf(data: dict[str, Any]) -> bytes:
-    """The report as PDF bytes (WeasyPrint)."""
+    """The report as tagged PDF bytes (WeasyPrint, PDF/UA-1)."""
     from weasyprint import HTML
 
-    pdf = HTML(string=render_report_html(data)).write_pdf()
+    pdf = HTML(string=render_report_html(data)).write_pdf(pdf_variant=PDF_VARIANT)
     if pdf is None:  # pragma: no cover - write_pdf returns bytes when no target is given
         raise RuntimeError("WeasyPrint returned no PDF")
     return pdf

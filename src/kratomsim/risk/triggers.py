@@ -116,12 +116,32 @@ def _pk_rule(
     role: str,
     severity: Callable[[Medication], tuple[Severity | None, str]] = lambda m: (None, ""),
 ) -> list[Finding]:
+    def sized(m: Medication) -> tuple[Severity | None, str]:
+        small = _small_pk_change(ctx, m)
+        return ("minor", small) if small else severity(m)
+
     return per_drug(
         rule_id,
         meds,
         lambda m: with_pk(ctx, m, f"{label(m)}: {role}."),
-        severity=severity,
+        severity=sized,
         quantities=lambda m: pk_quantities(ctx, m),
+    )
+
+
+def _small_pk_change(ctx: Context, m: Medication) -> str:
+    """Why a predicted exposure change is too small to call an interaction ("" if it is not).
+
+    A severity must agree with the number printed beside it: a drug whose predicted AUC and Cmax
+    both rise less than a weak inhibitor's 1.25-fold (FDA 2020) is not a major finding.
+    """
+    auc, cmax = ctx.pk_predictions.get(m.id, (None, None))
+    bound = risk_constant("pk_weak_auc_ratio").value
+    if auc is None or auc >= bound or (cmax is not None and cmax >= bound):
+        return ""
+    return (
+        f"lowered to minor: the predicted exposure change ({auc:.2f}-fold AUC) is below the "
+        f"{bound:g}-fold of a weak interaction ({risk_constant('pk_weak_auc_ratio').source})"
     )
 
 

@@ -1,111 +1,170 @@
-"""The Interactions and conditions page: findings on a person's medicines, conditions and use.
+"""The Interactions page: kratom with each medicine and condition, a grid first, then the findings.
 
-Findings come from :func:`kratomsim.risk.check.check` (sorted most serious first) and, when a
-regimen is given, the predicted exposure change of each medicine from
-:func:`kratomsim.risk.ddi.predict_interactions`, quoted in the findings. Statements for a
-conversation with a clinician; never an amount.
+Each typed item is read on its own: known ones are checked, unknown ones get "did you mean" links
+that re-run the check with the suggestion, and kratom itself typed as a medicine gets a note.
+Classes ("benzos", "MAOI") are checked as their members in the knowledge base. With a regimen,
+the predicted change in each medicine's exposure is quoted in its row. A GET form, so a check has
+an address; statements for a conversation with a clinician, never an amount.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
-from kratomsim.errors import KratomsimError
-from kratomsim.evidence import resolve_product
-from kratomsim.evidence.medication_names import parse_medication_list
-from kratomsim.interfaces.api import product_for
-from kratomsim.interfaces.web.rendering import error_text, optional_float, product_choices, render
-from kratomsim.models.regimen_text import parse_regimen
+from kratomsim.errors import KratomsimError, ProductError, RegimenError
+from kratomsim.interfaces.findings_view import (
+    CATEGORY_WORDS,
+    SEVERITY_WORDS,
+    GridRow,
+    finding_views,
+    grid_rows,
+)
+from kratomsim.interfaces.safety import panel_for_texts
+from kratomsim.interfaces.web import names, services
+from kratomsim.interfaces.web.rendering import error_text, field_of, optional_float, render
 from kratomsim.risk.check import DISCLAIMER as CHECK_DISCLAIMER
-from kratomsim.risk.conditions import parse_conditions
-from kratomsim.risk.ddi import InteractionPrediction, check_use
+from kratomsim.risk.findings import severity_rank
 
 router = APIRouter()
 
-#: Parameter draws behind each predicted exposure change (the CLI default is 200): ~4 s for
-#: three medicines.
-DDI_DRAWS = 100
-Text = Annotated[str, Form(max_length=1000)]
-Short = Annotated[str, Form(max_length=40)]
+FIELDS = ("medications", "conditions", "regimen", "product", "mg_per_g")
+MAX_TEXT = 1000
+ERROR_FIELDS: dict[type[BaseException], str] = {RegimenError: "regimen", ProductError: "product"}
 
 
-def _ratio(value: float | None, interval: tuple[float, float] | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.2f}×"
-    return text if interval is None else f"{text} ({interval[0]:.2f}–{interval[1]:.2f})"
+def _form(params: Any) -> dict[str, str]:
+    return {name: str(params.get(name, ""))[:MAX_TEXT] for name in FIELDS}
 
 
-def prediction_row(p: InteractionPrediction) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "pathways": ", ".join(p.pathways) or "—",
-        "auc": _ratio(p.auc_ratio, p.auc_ratio_interval),
-        "cmax": _ratio(p.cmax_ratio, p.cmax_ratio_interval),
-        "grade": p.grade,
-        "notes": [p.explanation, *p.flags],
-    }
+def _replaced(form: dict[str, str], field: str, old: str, new: str) -> str:
+    """The address of this check with one typed item replaced by a suggestion."""
+    items = (
+        names.split_items(form[field])
+        if field == "medications"
+        else [p.strip() for p in form[field].replace(";", ",").split(",") if p.strip()]
+    )
+    changed = [new if item == old else item for item in items]
+    query = {**form, field: ", ".join(changed)}
+    return "/check?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def _class_rows(
+    rows: list[GridRow], classes: list[tuple[str, str, tuple[Any, ...]]], typed_ids: set[str]
+) -> list[GridRow]:
+    """One grid row per class typed, with the worst finding among its members (a member also
+    typed on its own keeps its own row)."""
+    out = list(rows)
+    for typed, _tag, members in classes:
+        ids = {m.id for m in members} - typed_ids
+        mine = [r for r in out if r.id in ids]
+        if not mine:
+            continue
+        out = [r for r in out if r.id not in ids]
+        rated = [r for r in mine if r.severity is not None]
+        worst = min(rated, key=lambda r: severity_rank(r.severity)) if rated else mine[0]  # type: ignore[arg-type]
+        names = ", ".join(r.name for r in mine)
+        out.append(
+            GridRow(
+                "medicine",
+                f"class-{typed}",
+                f"{typed} (class: {names})",
+                worst.category,
+                worst.severity,
+                worst.why,
+                worst.anchor,
+                tuple(dict.fromkeys(rule for r in mine for rule in r.rules)),
+                worst.change,
+            )
+        )
+    return sorted(out, key=lambda r: severity_rank(r.severity) if r.severity else 99)
 
 
 def check_view(form: dict[str, str]) -> dict[str, Any]:
-    """Run the checks on the form; everything the result part shows."""
-    meds = parse_medication_list(form["medications"]) if form["medications"].strip() else ()
-    conds = parse_conditions(form["conditions"]) if form["conditions"].strip() else ()
-    regimen = parse_regimen(form["regimen"]) if form["regimen"].strip() else None
-    mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
-    if regimen is not None:
-        product = product_for(regimen, form["product"] or None, mg, None)
-    else:
-        product = resolve_product(form["product"]) if form["product"] else None
-    result, predictions = check_use(
-        meds, conds, regimen, product=product, mg_per_g=mg, n_draws=DDI_DRAWS, seed=0
-    )
-    return {
-        "findings": result.findings,
-        "medications": [m.name for m in result.medications],
-        "conditions": [c.describe() for c in result.conditions],
-        "predictions": [prediction_row(p) for p in predictions],
-        "caveats": result.caveats,
+    """Read each item, run the rules on the known ones; everything the result part shows."""
+    meds = names.resolve_medicines(form["medications"])
+    conds = names.resolve_conditions(form["conditions"])
+    mg = optional_float(form["mg_per_g"], "Mitragynine content", "15", "mg_per_g")
+    members = [m for _, _, ms in meds.classes for m in ms]
+    medications = list(dict.fromkeys([*meds.medications, *members]))
+    unknown = [
+        {
+            "field": "medications",
+            "typed": typed,
+            "suggestions": [(s, _replaced(form, "medications", typed, s)) for s in near],
+        }
+        for typed, near in meds.unknown
+    ] + [
+        {
+            "field": "conditions",
+            "typed": typed,
+            "suggestions": [(s, _replaced(form, "conditions", typed, s)) for s in near],
+        }
+        for typed, near in conds.unknown
+    ]
+    view: dict[str, Any] = {
+        "unknown": unknown,
+        "notes": meds.notes,
+        "classes": [(typed, [m.name for m in ms]) for typed, _, ms in meds.classes],
         "note": CHECK_DISCLAIMER,
     }
+    anything = medications or conds.conditions or form["regimen"].strip() or form["product"]
+    if not anything:
+        view["empty"] = True
+        return view
+    result, predictions = services.run_check(
+        medications, conds.conditions, form["regimen"], form["product"], mg
+    )
+    typed_ids = {m.id for m in meds.medications}
+    rows = _class_rows(grid_rows(result, predictions), meds.classes, typed_ids)
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    view.update(
+        {
+            "rows": rows,
+            "findings": finding_views(result),
+            "counts": counts,
+            "predictions": predictions,
+            "caveats": result.caveats[:-1],
+            "checked": [m.name for m in result.medications]
+            + [c.describe() for c in result.conditions],
+        }
+    )
+    return view
 
 
-def _form(**given: str) -> dict[str, str]:
-    keys = ("medications", "conditions", "regimen", "product", "mg_per_g")
-    return {**dict.fromkeys(keys, ""), **given}
-
-
-def _products() -> list[tuple[str, str]]:
-    return [("", "(none given)"), *product_choices()]
+def _context(form: dict[str, str]) -> dict[str, Any]:
+    return {
+        "form": form,
+        "products": services.product_choices(),
+        "categories": CATEGORY_WORDS,
+        "severities": SEVERITY_WORDS,
+    }
 
 
 @router.get("/check", response_class=HTMLResponse)
 def check_page(request: Request) -> HTMLResponse:
-    return render(request, "check.html", form=_form(), products=_products())
-
-
-@router.post("/check", response_class=HTMLResponse)
-def check_submit(
-    request: Request,
-    medications: Text = "",
-    conditions: Text = "",
-    regimen: Text = "",
-    product: Short = "",
-    mg_per_g: Short = "",
-) -> HTMLResponse:
-    form = _form(
-        medications=medications,
-        conditions=conditions,
-        regimen=regimen,
-        product=product,
-        mg_per_g=mg_per_g,
-    )
-    context: dict[str, Any] = {"form": form, "products": _products()}
+    form = _form(request.query_params)
+    context = _context(form)
+    if not any(name in request.query_params for name in ("medications", "conditions")):
+        return render(request, "check.html", **context)
+    panel = panel_for_texts(form["medications"], form["conditions"], form["regimen"])
     try:
         result = check_view(form)
     except KratomsimError as exc:
-        return render(request, "check.html", status_code=400, error=error_text(exc), **context)
-    return render(request, "check.html", result=result, **context)
+        field = field_of(exc, ERROR_FIELDS, "medications")
+        return render(
+            request,
+            "check.html",
+            400,
+            error=error_text(exc),
+            error_field=field,
+            panel=panel,
+            **context,
+        )
+    carry = urlencode({k: v for k, v in form.items() if v and k != "mg_per_g"})
+    return render(request, "check.html", result=result, panel=panel, carry=carry, **context)

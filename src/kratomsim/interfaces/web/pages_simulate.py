@@ -1,139 +1,143 @@
-"""The Simulate page: a regimen of a product → exposure, outcomes with intervals, grades, plots."""
+"""The Simulate page: a regimen of a product → what to expect, in words, charts and details.
+
+The form is a GET, so a result has an address that can be bookmarked or shared; the same address
+with ``.csv`` downloads every series, and ``/simulate/plot.png`` draws the static chart that is
+shown when scripts are off. Examples on the page are links to their own results.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import csv
+import io
+from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
-from starlette.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from starlette.responses import HTMLResponse, Response
 
-from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
-from kratomsim.errors import KratomsimError
-from kratomsim.interfaces.api import product_for
-from kratomsim.interfaces.render import HYPOTHESIS_NOTE
+from kratomsim.errors import KratomsimError, ProductError, RegimenError
+from kratomsim.interfaces.safety import panel_for_texts
+from kratomsim.interfaces.web import results, results_charts, services
 from kratomsim.interfaces.web.rendering import (
+    FieldError,
     error_text,
+    field_of,
     optional_float,
-    png_data_uri,
-    product_choices,
+    png_bytes,
     render,
 )
-from kratomsim.models.regimen_text import format_regimen, parse_regimen
-from kratomsim.reports.plots import plot_exposure, plot_outcomes
-from kratomsim.reports.summary import SUMMARY_ROWS, content_used, fmt_value
 
 router = APIRouter()
 
 DEMO_REGIMEN = "2 g every 8 h for 14 days"
 DEMO_PRODUCT = "leaf-powder"
-#: Parameter draws per web simulation: an interval in well under a second.
-WEB_DRAWS = 100
-PAIN_CHOICES = (("", "no pain model"), ("acute", "acute (cold-pressor)"), ("chronic", "chronic"))
+PAIN_CHOICES = (
+    ("", "no pain model (exposure, tolerance, withdrawal)"),
+    ("chronic", "long-term pain (0–10 scale)"),
+    ("acute", "short pain test (ice water)"),
+)
+#: The page's examples: each is a link to its own result, and a browser test opens each.
+EXAMPLES = (
+    ("2 g once", "leaf-powder", "one dose of leaf powder"),
+    ("3 g twice daily for 7 days", "leaf-powder", "twice a day for a week"),
+    ("2 g at 8:00, 14:00 and 20:00 for 5 days", "tea", "three cups of tea a day"),
+    ("4 g three times daily for 28 days then stop", "leaf-powder", "four weeks, then stopping"),
+)
+FIELDS = ("regimen", "product", "mg_per_g", "oh7_mg_per_g", "pain", "baseline_pain")
+MAX_TEXT = 500
 
-Text = Annotated[str, Form(max_length=500)]
-Short = Annotated[str, Form(max_length=40)]
+
+def _form(params: Any) -> dict[str, str]:
+    form = {name: str(params.get(name, ""))[:MAX_TEXT] for name in FIELDS}
+    form["product"] = form["product"] or DEMO_PRODUCT
+    return form
 
 
-def _form(regimen: str = DEMO_REGIMEN, product: str = DEMO_PRODUCT, **extra: str) -> dict[str, str]:
-    return {"regimen": regimen, "product": product, "mg_per_g": "", "oh7_mg_per_g": "", **extra}
-
-
-def simulate_web(form: dict[str, str]) -> Outcomes:
-    """Run the outcomes model on a web form (regimen text only: never a file on the server)."""
-    regimen = parse_regimen(form["regimen"])
-    pain = form.get("pain") or None
-    mg = optional_float(form["mg_per_g"], "Mitragynine content (mg/g)", "15")
-    oh = optional_float(form["oh7_mg_per_g"], "7-OH content (mg/g)", "0.3")
-    return simulate_outcomes(
-        regimen,
-        product=product_for(regimen, form["product"] or None, mg, oh),
-        mg_per_g=mg,
-        oh7_mg_per_g=oh,
-        pain="acute" if pain == "acute" else "chronic" if pain == "chronic" else None,
-        n_draws=WEB_DRAWS,
-        seed=0,
+def sim_input(form: dict[str, str]) -> services.SimInput:
+    """The simulation a form asks for; a bad field raises :class:`FieldError` naming it."""
+    regimen = form["regimen"].strip()
+    if not regimen:
+        raise FieldError("regimen", "Type a regimen, e.g. '2 g every 8 h for 14 days'.")
+    pain = form["pain"] if form["pain"] in ("acute", "chronic") else ""
+    baseline = optional_float(form["baseline_pain"], "Usual pain", "6", "baseline_pain")
+    if baseline is not None and not 0 <= baseline <= 10:
+        raise FieldError("baseline_pain", f"Usual pain is on the 0-10 scale: got {baseline:g}.")
+    return services.SimInput(
+        regimen=regimen,
+        product=form["product"],
+        mg_per_g=optional_float(form["mg_per_g"], "Mitragynine content", "15", "mg_per_g"),
+        oh7_mg_per_g=optional_float(form["oh7_mg_per_g"], "7-OH content", "0.3", "oh7_mg_per_g"),
+        pain=pain,  # type: ignore[arg-type]
+        baseline_pain=6.0 if baseline is None else baseline,
     )
 
 
-def outcome_view(res: Outcomes) -> dict[str, Any]:
-    """Everything the result part of the page shows, as plain values."""
-    sim = res.exposure
-    summary = sim.summary()
-    exposure_rows = [
-        (label, [fmt_value(getattr(summary[a], field)) for a in sim.analytes])
-        for label, field in SUMMARY_ROWS
-    ]
-    outcome_rows = [
-        {
-            "name": s.name.replace("_", " "),
-            "unit": s.unit,
-            "central": f"{s.central.max():.3g}",
-            "interval": f"{s.low.max():.3g}–{s.high.max():.3g}",
-        }
-        for s in res.series
-    ]
-    safety = dict(res.safety or {})
-    dose = safety.pop("_dose", {})
-    safety_rows = [
-        {
-            "name": name.replace("_", " "),
-            "central": f"{v['central']:.2f}",
-            "interval": f"{v['low']:.2f}–{v['high']:.2f}",
-            "mouse": name == "respiratory_index",
-        }
-        for name, v in safety.items()
-    ]
-    w = res.withdrawal
-    last = w["after_last_dose_h"] or 0.0
-    onset = w["onset_h"]
+def _query(form: dict[str, str]) -> str:
+    return urlencode({k: v for k, v in form.items() if v})
+
+
+def _context(form: dict[str, str]) -> dict[str, Any]:
     return {
-        "title": sim.regimen.text or format_regimen(sim.regimen),
-        "description": format_regimen(sim.regimen),
-        "product": sim.product.name,
-        "analytes": sim.analytes,
-        "exposure_rows": exposure_rows,
-        "content": list(content_used(sim).items()),
-        "outcome_rows": outcome_rows,
-        "level": f"{res.level:.0%}",
-        "draws": res.n_draws,
-        "safety_rows": safety_rows,
-        "dose": dose,
-        "withdrawal_onset": "no signs"
-        if onset is None
-        else f"{onset - last:.0f} h after last dose",
-        "withdrawal_peak": f"{w['peak_score'] or 0.0:.3g}",
-        "pain": res.pain,
-        "evidence": res.used,
-        "hypothesis_note": HYPOTHESIS_NOTE if res.hypothesis else None,
-        "exposure_plot": png_data_uri(plot_exposure(sim)),
-        "outcomes_plot": png_data_uri(plot_outcomes(res), dpi=90),
+        "form": form,
+        "products": services.product_choices(),
+        "pains": PAIN_CHOICES,
+        "examples": [
+            (f"/simulate?{urlencode({'regimen': r, 'product': p})}", r, what)
+            for r, p, what in EXAMPLES
+        ],
     }
+
+
+ERROR_FIELDS: dict[type[BaseException], str] = {RegimenError: "regimen", ProductError: "product"}
 
 
 @router.get("/simulate", response_class=HTMLResponse)
 def simulate_page(request: Request) -> HTMLResponse:
-    return render(
-        request,
-        "simulate.html",
-        form=_form(pain=""),
-        products=product_choices(),
-        pains=PAIN_CHOICES,
+    form = _form(request.query_params)
+    context = _context(form)
+    if "regimen" not in request.query_params:
+        context["form"] = {**form, "regimen": DEMO_REGIMEN}
+        return render(request, "simulate.html", **context)
+    panel = panel_for_texts(form["regimen"])
+    try:
+        result = services.simulate(sim_input(form))
+    except KratomsimError as exc:
+        field = field_of(exc, ERROR_FIELDS, "regimen")
+        return render(
+            request,
+            "simulate.html",
+            400,
+            error=error_text(exc),
+            error_field=field,
+            panel=panel,
+            **context,
+        )
+    view = results.view(result, _query(form))
+    return render(request, "simulate.html", result=view, panel=panel, **context)
+
+
+@router.get("/simulate.csv")
+def simulate_csv(request: Request) -> Response:
+    result = services.simulate(sim_input(_form(request.query_params)))
+    headers, table = results_charts.csv_table(result.outcomes)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([[f"{v:.6g}" for v in row] for row in table.tolist()])
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="kratomsim-simulation.csv"'},
     )
 
 
-@router.post("/simulate", response_class=HTMLResponse)
-def simulate_submit(
-    request: Request,
-    regimen: Text,
-    product: Short = DEMO_PRODUCT,
-    mg_per_g: Short = "",
-    oh7_mg_per_g: Short = "",
-    pain: Short = "",
-) -> HTMLResponse:
-    form = _form(regimen, product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, pain=pain)
-    context: dict[str, Any] = {"form": form, "products": product_choices(), "pains": PAIN_CHOICES}
-    try:
-        result = outcome_view(simulate_web(form))
-    except KratomsimError as exc:
-        return render(request, "simulate.html", status_code=400, error=error_text(exc), **context)
-    return render(request, "simulate.html", result=result, **context)
+@router.get("/simulate/plot.png")
+def simulate_png(request: Request, which: str = "exposure") -> Response:
+    """The static chart (shown where scripts are off, and in reports)."""
+    result = services.simulate(sim_input(_form(request.query_params)))
+    fig = (
+        services.outcomes_figure(result.outcomes)
+        if which == "outcomes"
+        else services.exposure_figure(result.outcomes)
+    )
+    return Response(png_bytes(fig), media_type="image/png")

@@ -1,0 +1,346 @@
+"""The web app's one door into the library: simulation, checks, tapers, the personal fit, reports.
+
+Every page calls the model, the risk rules, the journal fit and the report builders through the
+functions here, never directly, so that a change of the library's signatures or package layout is
+adapted in this one module. Form text is parsed here, once, into the values the library takes (a
+:class:`~kratomsim.models.dosing.Regimen`, a :class:`~kratomsim.evidence.schema.Product`, taper
+plans, a forecast plan); a scenario-file name is refused. Typed lists of medicines and conditions
+are read item by item in :mod:`kratomsim.interfaces.web.names`. The functions take and return
+plain values; the pages turn them into HTML. Results of the expensive calls are cached per input, so a page,
+its CSV download and its no-JavaScript PNG fallback compute once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from kratomsim.analyses.outcomes import Outcomes, OutcomeSeries, simulate_outcomes
+from kratomsim.analyses.taper import TaperResult, compare_tapers
+from kratomsim.errors import JournalError, RegimenError, bad_value
+from kratomsim.evidence import Product, load_products, load_references, resolve_product
+from kratomsim.evidence.loader import DEFAULT_PRODUCT
+from kratomsim.evidence.medication_schema import Medication
+from kratomsim.evidence.medications import resolve_medication
+from kratomsim.interfaces.api import product_for, read_plan
+from kratomsim.interop.scenario import is_scenario_path
+from kratomsim.journal.entries import StoredEntry
+from kratomsim.journal.fit import Forecast, PersonalFit, fit_person
+from kratomsim.journal.fit_data import FitData
+from kratomsim.models.dosing import Regimen
+from kratomsim.models.regimen_text import parse_regimen
+from kratomsim.models.taper import parse_plan
+from kratomsim.models.withdrawal import SIGNS_THRESHOLD
+from kratomsim.reports.clinician import exposure_bands, report_data
+from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
+from kratomsim.reports.journal_report import journal_report_data, render_journal_report
+from kratomsim.reports.plots import plot_exposure, plot_outcomes, plot_taper
+from kratomsim.risk.check import CheckResult
+from kratomsim.risk.conditions import Condition, resolve_condition
+from kratomsim.risk.ddi import InteractionPrediction, check_use
+from kratomsim.risk.exposure import risk_constant
+
+# --- simulation ---------------------------------------------------------------------------------
+
+#: Parameter draws per web simulation: intervals in well under a second.
+SIM_DRAWS = 100
+#: Parameter draws behind the exposure intervals of a page.
+EXPOSURE_DRAWS = 100
+PainModel = Literal["", "acute", "chronic"]
+#: Withdrawal score (SOWS points) from which the model counts signs of withdrawal.
+SIGNS_SOWS: float = SIGNS_THRESHOLD
+
+
+@dataclass(frozen=True)
+class SimInput:
+    """What the Simulate form asks (regimen text only: a web request never names a file)."""
+
+    regimen: str
+    product: str = "leaf-powder"
+    mg_per_g: float | None = None
+    oh7_mg_per_g: float | None = None
+    pain: PainModel = ""
+    baseline_pain: float = 6.0
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """The outcomes of one simulation and the intervals of its exposure."""
+
+    input: SimInput
+    outcomes: Outcomes
+    #: ``cmax_mg_nm`` … as :func:`kratomsim.reports.clinician.exposure_bands` gives them (nM).
+    exposure: dict[str, dict[str, float]]
+
+
+def refuse_files(text: str, field_name: str = "regimen") -> None:
+    """A regimen typed into a form is text; a scenario-file name is refused."""
+    if is_scenario_path(text.strip()):
+        raise RegimenError(
+            bad_value(
+                f"The web app takes the {field_name} as text, not a scenario file",
+                text.strip(),
+                "Type the regimen, e.g. '2 g every 8 h for 14 days'.",
+            )
+        )
+
+
+def read_regimen(text: str, field_name: str = "regimen") -> Regimen:
+    """Regimen text from a form, parsed once here (a scenario-file name is refused)."""
+    refuse_files(text, field_name)
+    return parse_regimen(text)
+
+
+def read_product(name: str) -> Product:
+    """A product menu's choice (empty: the default product)."""
+    return resolve_product(name or DEFAULT_PRODUCT)
+
+
+@lru_cache(maxsize=32)
+def simulate(inp: SimInput) -> SimResult:
+    """Exposure, receptor, tolerance, withdrawal and relief with intervals (cached per input)."""
+    regimen = read_regimen(inp.regimen)
+    res = simulate_outcomes(
+        regimen,
+        product=product_for(regimen, inp.product or None, inp.mg_per_g, inp.oh7_mg_per_g),
+        mg_per_g=inp.mg_per_g,
+        oh7_mg_per_g=inp.oh7_mg_per_g,
+        pain=inp.pain or None,
+        baseline_pain=inp.baseline_pain,
+        n_draws=SIM_DRAWS,
+        seed=0,
+    )
+    return SimResult(inp, res, exposure_bands(res, EXPOSURE_DRAWS, 0))
+
+
+def outcome_frame(res: Outcomes) -> pd.DataFrame:
+    """Every series of a simulation as one table (model names as columns)."""
+    return res.to_frame()
+
+
+def exposure_figure(res: Outcomes) -> Figure:
+    return plot_exposure(res.exposure)
+
+
+def outcomes_figure(res: Outcomes) -> Figure:
+    return plot_outcomes(res)
+
+
+def concentrate_mg_per_g() -> float:
+    """7-OH content (mg/g) from which a product counts as a concentrated 7-OH product (R22)."""
+    return risk_constant("oh7_concentrate_mg_per_g").value
+
+
+def product_choices() -> list[tuple[str, str]]:
+    """Product ids with their names, for the product menus."""
+    return [(p.id, p.name) for p in load_products()]
+
+
+def product_contents() -> dict[str, tuple[float, float]]:
+    """Default mitragynine and 7-OH content (mg/g) of each product."""
+    return {p.id: (p.mg_per_g.value, p.oh7_mg_per_g.value) for p in load_products()}
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+#: Parameter draws behind each predicted exposure change on the page.
+DDI_DRAWS = 40
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    medications: tuple[str, ...]
+    conditions: tuple[tuple[str, str | None], ...]
+    regimen: str = ""
+    product: str = ""
+    mg_per_g: float | None = None
+
+
+@lru_cache(maxsize=32)
+def _check(inp: CheckInput) -> tuple[CheckResult, list[InteractionPrediction]]:
+    meds = [resolve_medication(m) for m in inp.medications]
+    conds = [resolve_condition(text) for text, _ in inp.conditions]
+    regimen = read_regimen(inp.regimen) if inp.regimen.strip() else None
+    return check_use(
+        meds,
+        conds,
+        regimen,
+        product=(
+            product_for(regimen, inp.product or None, inp.mg_per_g, None)
+            if regimen is not None
+            else (resolve_product(inp.product) if inp.product else None)
+        ),
+        mg_per_g=inp.mg_per_g,
+        n_draws=DDI_DRAWS,
+        seed=0,
+    )
+
+
+def run_check(
+    medications: Sequence[Medication],
+    conditions: Sequence[Condition],
+    regimen: str = "",
+    product: str = "",
+    mg_per_g: float | None = None,
+) -> tuple[CheckResult, list[InteractionPrediction]]:
+    """The risk rules (and, with a regimen, the predicted exposure changes) for known items."""
+    if regimen.strip():
+        refuse_files(regimen)
+    inp = CheckInput(
+        tuple(m.id for m in medications),
+        tuple((c.text or c.name, c.subclass) for c in conditions),
+        regimen.strip(),
+        product,
+        mg_per_g,
+    )
+    return _check(inp)
+
+
+def check_one(med: Medication) -> CheckResult:
+    """The rules for kratom with one medicine or substance (fast: no simulation)."""
+    return _check(CheckInput((med.id,), ()))[0]
+
+
+# --- citations ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Citation:
+    key: str
+    short: str
+    full: str
+    href: str
+
+
+def cite(key: str) -> Citation:
+    """A citation key as a short name, the full reference and a link (DOI or URL)."""
+    ref = load_references().get(key)
+    if ref is None:
+        return Citation(key, key, key, "")
+    first = ref.authors.split(",")[0].split(" ")[0].strip("()") if ref.authors else ""
+    if ref.type == "misc" and ref.journal:  # an agency or a database: its venue says more
+        first = ref.journal.split("(")[0].strip()[:40]
+    elif not first or first.lower() in ("authors", "title"):
+        first = ref.journal or key
+    short = first if str(ref.year) in first else f"{first} {ref.year}"
+    href = f"https://doi.org/{ref.doi}" if ref.doi else ref.url
+    return Citation(key, short, ref.plain(), href)
+
+
+# --- tapers ---------------------------------------------------------------------------------------
+
+#: Parameter draws per taper plan on the page.
+TAPER_DRAWS = 40
+
+
+@lru_cache(maxsize=16)
+def compare(
+    current: str, plans: tuple[str, ...], product: str = "", mg_per_g: float | None = None
+) -> tuple[TaperResult, ...]:
+    """Taper plans after four weeks of the current use (the library's taper comparison)."""
+    return compare_tapers(
+        read_regimen(current, "current use"),
+        [parse_plan(p) for p in plans],
+        product=read_product(product),
+        mg_per_g=mg_per_g,
+        n_draws=TAPER_DRAWS,
+        seed=0,
+    )
+
+
+def taper_figure(results: Sequence[TaperResult]) -> Figure:
+    return plot_taper(results)
+
+
+# --- the personal fit -----------------------------------------------------------------------------
+
+#: The fit reads the last this many days of the journal (a 28-day journal fits in ~5 s).
+FIT_WINDOW_DAYS = 28
+#: Sampling effort of the page's fit: ~400 effective draws.
+FIT_EFFORT: dict[str, Any] = {"draws_per_round": 1000, "target_ess": 400.0}
+FORECAST_DRAWS = 300
+
+
+def forecast(
+    entries: Sequence[StoredEntry], plan: str, horizon: str
+) -> tuple[PersonalFit, Forecast]:
+    """Fit the journal's last weeks and forecast the plan the person chose."""
+    chosen = read_plan(plan)  # a regimen it cannot read is refused before the fit's work
+    if entries:
+        start = max(e.at for e in entries) - timedelta(days=FIT_WINDOW_DAYS)
+        entries = [e for e in entries if e.at >= start]
+    fit = fit_person(FitData.from_entries(entries), seed=0, **FIT_EFFORT)
+    return fit, fit.forecast(chosen, horizon, n_draws=FORECAST_DRAWS, seed=0)
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+#: Parameter draws behind a report's intervals.
+REPORT_DRAWS = 30
+ReportFormat = Literal["html", "pdf"]
+
+
+def regimen_report(
+    fmt: ReportFormat,
+    regimen: str,
+    *,
+    product: str = "",
+    mg_per_g: float | None = None,
+    medications: Sequence[Medication] = (),
+    conditions: Sequence[Condition] = (),
+    baseline_pain: float | None = None,
+) -> bytes:
+    """The clinician report of a regimen (the same as ``kratomsim report`` writes)."""
+    parsed = read_regimen(regimen)
+    data = report_data(
+        parsed,
+        product=product_for(parsed, product or None, mg_per_g, None),
+        mg_per_g=mg_per_g,
+        medications=tuple(medications),
+        conditions=tuple(conditions),
+        baseline_pain=baseline_pain,
+        n_draws=REPORT_DRAWS,
+        seed=0,
+    )
+    return render_report_pdf(data) if fmt == "pdf" else render_report_html(data).encode("utf-8")
+
+
+def journal_report(
+    fmt: ReportFormat,
+    entries: Sequence[StoredEntry],
+    *,
+    since: str,
+    until: str,
+    medications: Sequence[Medication] = (),
+    conditions: Sequence[Condition] = (),
+) -> bytes:
+    """The clinician report of a journal period (doses taken, trends, substances, outlook)."""
+    if not entries:
+        raise JournalError(
+            bad_value("No journal entries in this period", f"{since} to {until}", "Widen it.")
+        )
+    data = journal_report_data(
+        entries,
+        since=since,
+        until=until,
+        medications=medications,
+        conditions=conditions,
+        n_draws=REPORT_DRAWS,
+    )
+    return render_journal_report(data, fmt)
+
+
+#: Result types the pages read (re-exported so that the pages import nothing from the engine).
+__all__ = [
+    "CheckResult",
+    "InteractionPrediction",
+    "OutcomeSeries",
+    "Outcomes",
+    "TaperResult",
+]
