@@ -40,6 +40,7 @@ MODEL_FILES = (
     "adaptation.toml",
     "outcomes.toml",
     "side_effects.toml",
+    "ventilation_pupil.toml",
 )
 
 
@@ -93,9 +94,7 @@ class ModelEvidence:
     def uncertain(self) -> tuple[str, ...]:
         """Parameters whose cited value has a range that is sampled (low < high, not fixed)."""
         return tuple(
-            name
-            for name, c in self.cited.items()
-            if c.low < c.high and c.distribution != "fixed"
+            name for name, c in self.cited.items() if c.low < c.high and c.distribution != "fixed"
         )
 
 

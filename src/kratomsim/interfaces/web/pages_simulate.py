@@ -65,8 +65,8 @@ def outcome_view(res: Outcomes) -> dict[str, Any]:
         {
             "name": s.name.replace("_", " "),
             "unit": s.unit,
-            "central": f"{s.central.max():.3g}",
-            "interval": f"{s.low.max():.3g}–{s.high.max():.3g}",
+            "central": f"{s.strongest()[0]:.3g}",
+            "interval": f"{s.strongest()[1]:.3g}–{s.strongest()[2]:.3g}",
         }
         for s in res.series
     ]
@@ -77,7 +77,6 @@ def outcome_view(res: Outcomes) -> dict[str, Any]:
             "name": name.replace("_", " "),
             "central": f"{v['central']:.2f}",
             "interval": f"{v['low']:.2f}–{v['high']:.2f}",
-            "mouse": name == "respiratory_index",
         }
         for name, v in safety.items()
     ]
