@@ -186,3 +186,5 @@ def test_the_7oh_warning_quotes_the_7oh_taken() -> None:
     assert quoted["7-OH in the largest dose"] == 15.0
     assert quoted["7-OH in the heaviest day"] == 15.0
     assert quoted["peak plasma 7-OH"] > 0.0
+    # no mitragynine in plasma: no hERG margin of mitragynine to quote (and no division by zero)
+    assert result.regimen is not None and result.regimen.herg is None

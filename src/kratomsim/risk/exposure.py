@@ -91,7 +91,8 @@ class RegimenFacts:
     days_of_use: int
     cmax_mg_nm: float
     cmax_mg_ng_ml: float
-    herg: Quantity
+    #: hERG margin of mitragynine; None when the product puts no mitragynine in plasma
+    herg: Quantity | None
     #: 7-hydroxymitragynine swallowed: the largest single dose and the most in one day (mg)
     max_7oh_mg_per_dose: float = 0.0
     max_7oh_mg_per_day: float = 0.0
@@ -113,7 +114,9 @@ class RegimenFacts:
             "max_7oh_mg_per_dose": self.max_7oh_mg_per_dose,
             "max_7oh_mg_per_day": self.max_7oh_mg_per_day,
             "7oh_cmax_ng_ml": self.cmax_7oh_ng_ml,
-            "herg_margin": {
+            "herg_margin": None
+            if self.herg is None
+            else {
                 "value": self.herg.value,
                 "low": self.herg.low,
                 "high": self.herg.high,
@@ -158,7 +161,7 @@ def regimen_facts(sim: Simulation) -> RegimenFacts:
         days_of_use=int(np.count_nonzero(per_day)),
         cmax_mg_nm=mg.cmax_nm,
         cmax_mg_ng_ml=mg.cmax_ng_ml,
-        herg=herg_margin(mg.cmax_nm),
+        herg=herg_margin(mg.cmax_nm) if mg.cmax_nm > 0 else None,
         max_7oh_mg_per_dose=float(grams.max() * sim.oh7_mg_per_g) if len(grams) else 0.0,
         max_7oh_mg_per_day=float(grams_per_day.max() * sim.oh7_mg_per_g) if n_days else 0.0,
         cmax_7oh_ng_ml=summary["7-hydroxymitragynine"].cmax_ng_ml,

@@ -211,11 +211,12 @@ def r13_qt(ctx: Context) -> list[Finding]:
     if conds:
         parts.append(f"conditions: {_conditions(conds)}")
     quantities = [Quantity("QT-prolonging co-medications", len(meds), "count")]
-    if ctx.regimen is not None:
-        quantities.append(ctx.regimen.herg)
+    herg = None if ctx.regimen is None else ctx.regimen.herg
+    if herg is not None:
+        quantities.append(herg)
         parts.append(
-            f"hERG margin for this regimen {ctx.regimen.herg.value:.0f}-fold "
-            f"(range {ctx.regimen.herg.low:.0f}-{ctx.regimen.herg.high:.0f})"
+            f"hERG margin for this regimen {herg.value:.0f}-fold "
+            f"(range {herg.low:.0f}-{herg.high:.0f})"
         )
     return [
         make_finding(
