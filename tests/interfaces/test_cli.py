@@ -414,6 +414,12 @@ def test_endocannabinoid_hypothesis_is_labelled(capsys) -> None:
     assert data["hypothesis"] == "endocannabinoid"
     assert "Shamima 2012" in data["hypothesis_note"]
     assert "ecs_activation_hypothesis" in data["series"]
+    # breathing and pupils: series with bounds, their units with the sign in words, largest falls
+    for name in ("ventilation_change_pct", "pupil_change_mm"):
+        assert {name, f"{name}_low", f"{name}_high"} <= set(data["series"])
+        assert "negative" in data["units"][name]
+        fall = data["strongest"][name]
+        assert fall["low"] <= fall["central"] <= 0.0
 
 
 def test_taper_compares_plans(capsys, tmp_path: Path) -> None:

@@ -248,8 +248,8 @@ def simulate_outcomes(
                 "relief_points": better["central"],
                 "relief_points_low": better["low"],
                 "relief_points_high": better["high"],
-                "sense": "NRS points better than the usual pain, mean over the last day of use "
-                "(positive = less pain)",
+                "window": "the 24 h after the dose" if len(doses) == 1 else "the last day of use",
+                "sense": "NRS points better than the usual pain (positive = less pain)",
             }
     potency = oh7_potency(draws, absorption)
     safety = safety_signals(exposure, draws, level, potency)

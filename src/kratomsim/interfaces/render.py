@@ -187,7 +187,7 @@ def outcomes_table(res: Outcomes) -> Table:
         table.add_column(col, overflow="fold")
     for s in res.series:
         central, low, high = s.strongest()
-        table.add_row(s.name, s.unit, f"{central:.3g}", f"{low:.3g}–{high:.3g}")
+        table.add_row(s.name, s.unit, f"{central:.3g}", f"{low:.3g} to {high:.3g}")
     w = res.withdrawal
     for label, unit, cell, band in withdrawal_rows(w, pct):
         table.add_row(label, unit, cell, band)
@@ -336,7 +336,7 @@ def pain_table(res: Outcomes) -> Table:
         words = ("points", "better", "worse")
         table.add_row("usual pain without kratom (NRS 0-10)", f"{p['baseline_nrs']:g}", "")
         table.add_row(
-            "relief while using (mean over the last day of use)",
+            f"relief while using (mean over {p.get('window', 'the last day of use')})",
             in_words(float(p["relief_points"]), *words),
             interval_in_words(
                 float(p["relief_points_low"]), float(p["relief_points_high"]), *words
@@ -372,8 +372,9 @@ def safety_table(res: Outcomes) -> Table:
     for col in ("signal", "central", f"{res.level:.0%} interval"):
         table.add_column(col, overflow="fold")
     for name, v in safety.items():
+        when = "with regular use at this daily amount" if name == "constipation" else "per dose"
         table.add_row(
-            f"{name.replace('_', ' ')} (chance per dose)",
+            f"{name.replace('_', ' ')} (chance {when})",
             f"{v['central']:.2f}",
             f"{v['low']:.2f}–{v['high']:.2f}",
         )

@@ -75,6 +75,7 @@ def _relief(res: Outcomes) -> dict[str, Any]:
         "interval_words": interval_in_words(low, high, *words),
         "baseline_nrs": float(p["baseline_nrs"]),
         "sense": p["sense"],
+        "window": p["window"],
         "grade": "weak (see claims: chronic pain relief)",
     }
 

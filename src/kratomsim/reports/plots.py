@@ -219,7 +219,7 @@ def plot_outcomes(res: Outcomes, path: str | Path | None = None) -> Figure:
         if s.falls:
             ax.axhline(0.0, color="0.4", lw=0.8, ls=":")
         ax.set_ylabel(PANEL_LABELS.get(name, f"{label}\n({s.unit})"), fontsize=8)
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="lower right" if s.falls else "upper right")
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel(xlabel)
