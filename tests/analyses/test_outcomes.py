@@ -111,7 +111,7 @@ def test_frame_adds_one_column_per_outcome(heavy) -> None:
         assert {name, f"{name}_low", f"{name}_high"} <= set(frame.columns)
 
 
-def test_chronic_pain_relief_reports_change_and_meaningful_shares() -> None:
+def test_chronic_pain_shows_one_relief_figure_with_its_sign() -> None:
     res = simulate_outcomes(
         parse_regimen("3 g twice daily for 2 weeks"),
         pain="chronic",
@@ -121,10 +121,31 @@ def test_chronic_pain_relief_reports_change_and_meaningful_shares() -> None:
     )
     p = res.pain
     assert p is not None and p["kind"] == "chronic"
-    assert p["mean_change_low"] <= p["mean_change_high"]
-    assert 0 <= p["share_2_points"] <= 1 and 0 <= p["share_30_percent"] <= 1
+    assert "positive = less pain" in str(p["sense"])
+    # twice-daily use relieves: points better (positive), interval ordered and around the centre
+    assert 0 < p["relief_points"] < 6
+    assert p["relief_points_low"] <= p["relief_points"] <= p["relief_points_high"]
+    # it is the mean of the expected relief series over the last day of use, not a second figure
+    relief = res.get("relief_nrs_points")
+    last = res.withdrawal["after_last_dose_h"]
+    day = (res.time_h > last - 24) & (res.time_h <= last)
+    assert p["relief_points"] == pytest.approx(relief.central[day].mean())
+    names = {s.name for s in res.series}
+    assert "relief_nrs_change" not in names and not {"mean_change", "share_2_points"} & set(p)
     nrs = res.get("pain_nrs")
     assert np.all((nrs.low >= 0) & (nrs.high <= 10))
+
+
+def test_acute_pain_shows_the_cold_pressor_gain_only() -> None:
+    res = simulate_outcomes(
+        parse_regimen("4 g once"), pain="acute", duration_h=24.0, n_draws=20, seed=2
+    )
+    p = res.pain
+    assert p is not None and p["kind"] == "acute"
+    cpt = res.get("cold_pressor_tolerance_s")
+    assert p["cold_pressor_gain_s"] == pytest.approx(cpt.central.max() - p["baseline_s"])
+    assert 0 < p["cold_pressor_gain_s_low"] <= p["cold_pressor_gain_s_high"]
+    assert "relief_nrs_points" not in {s.name for s in res.series}
 
 
 def test_safety_signals_and_csv_columns(heavy) -> None:
@@ -132,21 +153,46 @@ def test_safety_signals_and_csv_columns(heavy) -> None:
     for name in ("nausea", "dizziness_headache", "constipation", "insomnia", "sedation"):
         col = frame[f"{name}_probability"]
         assert ((col >= 0) & (col <= 1)).all()
-    resp = heavy.get("respiratory_index")
-    assert np.all((resp.low >= 0) & (resp.high <= 1))
+    for name in ("ventilation_change_pct", "pupil_change_mm"):
+        assert {name, f"{name}_low", f"{name}_high"} <= set(frame.columns)
+        s = heavy.get(name)
+        assert s.falls and np.all(s.high <= 0.0) and np.all(s.low <= s.high)
+    assert np.all(heavy.get("ventilation_change_pct").low >= -100.0)
+    # the largest fall is the per-draw minimum: central from the cited set, inside its interval
+    fall = heavy.strongest["ventilation_change_pct"]
+    assert fall["central"] == pytest.approx(heavy.get("ventilation_change_pct").central.min())
+    assert fall["low"] <= fall["central"] <= fall["high"] <= 0.0
 
 
-def test_7oh_products_raise_the_respiratory_index_above_leaf() -> None:
-    leaf = simulate_outcomes(
-        parse_regimen("2 g once"),
-        product=resolve_product("leaf-powder"),
-        duration_h=24.0,
-        n_draws=1,
+TABLET = dict(product=resolve_product("7oh-concentrate"), mg_per_g=0.0, oh7_mg_per_g=15.0)
+
+
+@pytest.fixture(scope="module")
+def tablet():
+    """One 15 mg 7-OH tablet without mitragynine (1 g of a product with 15 mg/g 7-OH)."""
+    return simulate_outcomes(parse_regimen("1 g once"), duration_h=24.0, n_draws=40, **TABLET)
+
+
+@pytest.fixture(scope="module")
+def leaf():
+    return simulate_outcomes(parse_regimen("2 g once"), duration_h=24.0, n_draws=40)
+
+
+def test_a_7oh_tablet_has_side_effects_counted_from_its_7oh(tablet, leaf) -> None:
+    dose = tablet.safety["_dose"]
+    assert dose["mitragynine_mg"] == 0.0 and dose["7oh_mg"] == 15.0
+    assert dose["mitragynine_equivalent_mg"] == pytest.approx(15.0 * dose["oh7_potency"])
+    # 7-OH is the stronger mu agonist by weight, so it counts as several mg of mitragynine
+    assert dose["oh7_potency"] > 1.0
+    for name in ("nausea", "dizziness_headache", "constipation", "sedation"):
+        assert tablet.safety[name]["central"] > 0.0, name
+        assert tablet.safety[name]["high"] > 0.0, name
+    # a leaf dose counts its mitragynine only (no 7-OH in leaf powder by default)
+    assert (
+        leaf.safety["_dose"]["mitragynine_equivalent_mg"] == leaf.safety["_dose"]["mitragynine_mg"]
     )
-    conc = simulate_outcomes(
-        parse_regimen("1 g once"),
-        product=resolve_product("7oh-concentrate"),
-        duration_h=24.0,
-        n_draws=1,
-    )
-    assert conc.safety["respiratory_index"]["central"] > leaf.safety["respiratory_index"]["central"]
+
+
+def test_a_7oh_tablet_depresses_breathing_and_narrows_pupils_more_than_leaf(tablet, leaf) -> None:
+    for name in ("ventilation_change_pct", "pupil_change_mm"):
+        assert tablet.strongest[name]["central"] < leaf.strongest[name]["central"] < 0.0, name

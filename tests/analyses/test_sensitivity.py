@@ -29,9 +29,15 @@ V2 = A**2 / 8
 V13 = B**2 * np.pi**8 * (1 / 18 - 1 / 50)
 ISHIGAMI_S1 = np.array([V1, V2, 0.0]) / VAR  # 0.3139, 0.4424, 0
 ISHIGAMI_ST = np.array([V1 + V13, V2, V13]) / VAR  # 0.5576, 0.4424, 0.2437
-#: Side-effect (respiratory) parameters cannot change the withdrawal score.
-#: Respiratory and cold-pressor maps, and the endocannabinoid HYPOTHESIS (off by default).
-UNRELATED_TO_WITHDRAWAL = ("resp_a50", "resp_hill", "cpt_gain", "w_ecs_hyp", "tau_cb1_7oh_hyp")
+#: Breathing, pupil and cold-pressor maps, and the endocannabinoid HYPOTHESIS (off by default),
+#: cannot change the withdrawal score.
+UNRELATED_TO_WITHDRAWAL = (
+    "vent_drive_depth",
+    "pupil_a50",
+    "cpt_gain",
+    "w_ecs_hyp",
+    "tau_cb1_7oh_hyp",
+)
 REGIMEN = "4 g every 6 h for 5 days"
 
 

@@ -84,7 +84,7 @@ def test_content_scaling_raises_exposure_a_little_more_than_proportionally() -> 
     auc = np.trapezoid(out.mg_nm, out.time_h, axis=-1)
     # twice the alkaloid, more than twice the exposure: mitragynine inactivates CYP3A
     assert 2.0 < auc[1] / auc[0] < 2.6
-    assert "respiratory_index" not in out.names
+    assert "ventilation_change_pct" not in out.names
     # more alkaloid, more activation (monotone, not linear)
     assert out.mu_activation[1].max() > out.mu_activation[0].max()
 

@@ -389,7 +389,8 @@ def test_simulate_outcomes_csv_adds_one_column_per_outcome(capsys) -> None:
         "tolerance",
         "withdrawal_score",
         "relief_nrs_points",
-        "respiratory_index",
+        "ventilation_change_pct",
+        "pupil_change_mm",
         "nausea_probability",
         "sedation_probability",
     ):
@@ -415,6 +416,12 @@ def test_endocannabinoid_hypothesis_is_labelled(capsys) -> None:
     assert data["hypothesis"] == "endocannabinoid"
     assert "Shamima 2012" in data["hypothesis_note"]
     assert "ecs_activation_hypothesis" in data["series"]
+    # breathing and pupils: series with bounds, their units with the sign in words, largest falls
+    for name in ("ventilation_change_pct", "pupil_change_mm"):
+        assert {name, f"{name}_low", f"{name}_high"} <= set(data["series"])
+        assert "negative" in data["units"][name]
+        fall = data["strongest"][name]
+        assert fall["low"] <= fall["central"] <= 0.0
 
 
 def test_taper_compares_plans(capsys, tmp_path: Path) -> None:
@@ -462,7 +469,10 @@ def test_simulate_chronic_pain_table_and_plot(capsys, tmp_path: Path) -> None:
         str(png),
     )
     assert code == 0
-    assert "share of time ≥ 2 points better" in out
+    # one relief figure, its sign in words, with an interval in words
+    assert "relief while using" in out and "points better" in out
+    assert "share of time" not in out and "mean change" not in out
+    assert "breathing" in out and "% less" in out and "mm smaller" in out
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 

@@ -71,6 +71,20 @@ def test_libroadrunner_reproduces_the_kernel(kind: str) -> None:
         assert err < 2e-6, f"{kind} {name}: {err:.2e}"
 
 
+def test_breathing_and_pupil_outputs_are_exported_in_their_units() -> None:
+    values = model_evidence("capsule").central()
+    model = libsbml.readSBMLFromString(to_sbml(SPEC, values)).getModel()
+    for name, kind, multiplier in (
+        ("ventilation_change_pct", libsbml.UNIT_KIND_DIMENSIONLESS, 0.01),
+        ("pupil_change_mm", libsbml.UNIT_KIND_LITRE, 1e-6),  # (1e-6 L)^(1/3) = 1 mm
+    ):
+        par = model.getParameter(f"out_{name}")
+        assert par is not None and model.getAssignmentRuleByVariable(f"out_{name}") is not None
+        unit = model.getUnitDefinition(par.getUnits()).getUnit(0)
+        assert unit.getKind() == kind
+        assert unit.getMultiplier() == pytest.approx(multiplier)
+
+
 def test_ids_and_bad_inputs() -> None:
     assert sbml_id("7-hydroxymitragynine") == "hydroxymitragynine_7"
     assert libsbml.SyntaxChecker.isValidSBMLSId(sbml_id("7-hydroxymitragynine"))

@@ -17,6 +17,7 @@ from kratomsim.models.side_effects import (
     SideEffectParams,
     any_effect_probability,
     calibration_check,
+    mitragynine_equivalent_mg,
     side_effect_params_from_values,
     side_effect_probabilities,
 )
@@ -149,3 +150,13 @@ def test_invalid_inputs_rejected(params: SideEffectParams) -> None:
 def test_params_are_frozen(params: SideEffectParams) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         params.nausea_slope = 3.0  # type: ignore[misc]
+
+
+def test_mitragynine_equivalent_counts_7oh_by_its_potency() -> None:
+    assert float(mitragynine_equivalent_mg(26.6, 0.0, 5.7)) == 26.6  # leaf: mitragynine only
+    both = mitragynine_equivalent_mg(np.array([4.0, 4.0]), 40.0, np.array([2.0, 6.0]))
+    np.testing.assert_allclose(both, [84.0, 244.0])
+    with pytest.raises(ModelSpecError, match="oh7_potency"):
+        mitragynine_equivalent_mg(1.0, 1.0, 0.0)
+    with pytest.raises(ModelSpecError, match="oh7_mg"):
+        mitragynine_equivalent_mg(1.0, -1.0, 2.0)

@@ -256,5 +256,10 @@ def test_bad_specs_are_refused(change: dict[str, object], match: str) -> None:
 
 
 def test_parse_threshold() -> None:
-    t = parse_threshold(" respiratory_peak > 0.3 ")
-    assert (t.name, t.op, t.value, str(t)) == ("respiratory_peak", ">", 0.3, "respiratory_peak>0.3")
+    t = parse_threshold(" ventilation_nadir_pct < -20 ")
+    assert (t.name, t.op, t.value, str(t)) == (
+        "ventilation_nadir_pct",
+        "<",
+        -20.0,
+        "ventilation_nadir_pct<-20",
+    )

@@ -49,8 +49,12 @@ def test_exposure_and_outlook_have_ordered_intervals(data: dict) -> None:
     for label, band in data["exposure"].items():
         assert band["low"] <= band["high"], label
         assert band["central"] > 0, label
-    relief = data["relief"]["steady_state_nrs_points"]
+    relief = data["relief"]["nrs_points"]
     assert relief["low"] <= relief["high"]
+    assert data["relief"]["central_words"].endswith(("points better", "points worse", "change"))
+    for name in ("ventilation_change_pct", "pupil_change_mm"):
+        fall = data["breathing_and_pupils"][name]
+        assert fall["low"] <= fall["central"] <= 0.0 and fall["low"] <= fall["high"] <= 0.0
     tol = data["outlook"]["tolerance_at_last_dose"]
     assert 0 <= tol["low"] <= tol["high"] < 1
     peak = data["outlook"]["withdrawal_after_stopping"]["peak_score"]

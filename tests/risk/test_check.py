@@ -168,3 +168,23 @@ def test_a_scenario_file_brings_its_own_product(tmp_path: Path) -> None:
     assert result.product is not None and result.product.product.id == "7oh-concentrate"
     assert {f.rule_id: f.severity for f in result.findings}["R3"] == "avoid"
     assert "R22" in result.rule_ids()
+
+
+def test_the_7oh_warning_quotes_the_7oh_taken() -> None:
+    # One 15 mg 7-OH tablet a day without mitragynine: the warning speaks of 7-OH, not mitragynine.
+    result = check(
+        [],
+        [],
+        parse_regimen("1 g once daily for 3 days"),
+        product=resolve_product("7oh-concentrate"),
+        mg_per_g=0.0,
+        oh7_mg_per_g=15.0,
+    )
+    r22 = next(f for f in result.findings if f.rule_id == "R22")
+    assert "15 mg 7-OH in the largest dose" in r22.what
+    quoted = {q.name: q.value for q in r22.quantities}
+    assert quoted["7-OH in the largest dose"] == 15.0
+    assert quoted["7-OH in the heaviest day"] == 15.0
+    assert quoted["peak plasma 7-OH"] > 0.0
+    # no mitragynine in plasma: no hERG margin of mitragynine to quote (and no division by zero)
+    assert result.regimen is not None and result.regimen.herg is None

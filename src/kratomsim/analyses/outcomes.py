@@ -3,7 +3,11 @@
 ``simulate_outcomes`` runs the PK model, the effect site and receptor layer, and the adaptation
 states for a set of parameter draws (draw 0 at the cited values; the rest from the cited ranges,
 see :mod:`kratomsim.population.uncertainty`), and returns each outcome as a central line with an
-interval. Every step is a model of evidence graded in the parameter files; none of it is advice.
+interval: receptor activation, tolerance, withdrawal, breathing (% change of ventilation) and pupil
+size (mm change), both through human opioid data, relief of the pain asked about (one figure per
+question, its sign stated), and side effects counting 7-OH as well as mitragynine
+(:mod:`kratomsim.analyses.safety`). Every step is a model of evidence graded in the parameter
+files; none of it is advice.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from kratomsim.analyses.safety import (
+    draw_summary,
+    oh7_potency,
+    safety_signals,
+    strongest_changes,
+)
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
 from kratomsim.engine.subjects import Dosing, simulate_subjects
@@ -25,12 +35,8 @@ from kratomsim.evidence.model_parameters import uncertain_parameters
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pain import chronic_nrs, relief_summary
-from kratomsim.models.side_effects import (
-    SIDE_EFFECT_PARAMETERS,
-    side_effect_params_from_values,
-    side_effect_probabilities,
-)
+from kratomsim.models.pain import chronic_nrs
+from kratomsim.models.side_effects import SIDE_EFFECT_PARAMETERS
 from kratomsim.models.withdrawal import WithdrawalSummary, withdrawal_episode
 from kratomsim.population.uncertainty import interval, sample_model_values
 
@@ -40,17 +46,30 @@ Pain = Literal["acute", "chronic"]
 #: Values outside the model specification that the outcomes use: day-to-day pain variation and
 #: the dose-response curves of side effects.
 EXTRA_PARAMETERS = ("nrs_day_sd", "nrs_day_rho", *SIDE_EFFECT_PARAMETERS)
+#: Units of the breathing and pupil outcomes, with their sign in words.
+VENTILATION_UNIT = "% change of breathing (minute ventilation) from baseline; negative = depressed"
+PUPIL_UNIT = "mm change of pupil diameter in dim light; negative = smaller pupils"
 
 
 @dataclass(frozen=True)
 class OutcomeSeries:
-    """One outcome over time: central line (draw 0) and an interval over the draws."""
+    """One outcome over time: central line (draw 0) and an interval over the draws.
+
+    ``falls``: the outcome's effect is a fall (breathing, pupil size), so its strongest value is
+    its minimum.
+    """
 
     name: str
     unit: str
     central: FloatArray
     low: FloatArray
     high: FloatArray
+    falls: bool = False
+
+    def strongest(self) -> tuple[float, float, float]:
+        """Largest effect over time (peak, or the lowest point of a fall): central, low, high."""
+        pick = np.min if self.falls else np.max
+        return float(pick(self.central)), float(pick(self.low)), float(pick(self.high))
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,8 @@ class Outcomes:
     used: tuple[CitedValue, ...]
     pain: dict[str, float | str] | None = None
     safety: dict[str, dict[str, float]] | None = None
+    #: largest fall of breathing and of pupil size: per-draw minimum, central and interval
+    strongest: dict[str, dict[str, float]] | None = None
 
     def get(self, name: str) -> OutcomeSeries:
         for s in self.series:
@@ -83,7 +104,7 @@ class Outcomes:
             frame[f"{s.name}_low"] = s.low
             frame[f"{s.name}_high"] = s.high
         for name, v in (self.safety or {}).items():
-            if name.startswith("_") or name == "respiratory_index":
+            if name.startswith("_"):
                 continue
             # per-dose probabilities at the regimen's largest dose: constant over time
             frame[f"{name}_probability"] = v["central"]
@@ -163,9 +184,9 @@ def simulate_outcomes(
     after = float(doses[-1])
     episode = withdrawal_episode(t, run.withdrawal_score, after)
 
-    def band(name: str, unit: str, values: FloatArray) -> OutcomeSeries:
+    def band(name: str, unit: str, values: FloatArray, falls: bool = False) -> OutcomeSeries:
         lo, hi = interval(values, level)
-        return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi)
+        return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi, falls)
 
     series = (
         band("mu_occupancy", "fraction", run.mu_occupancy),
@@ -175,55 +196,71 @@ def simulate_outcomes(
         band("effective_activation", "fraction of system maximum", run.effective_activation),
         band("dependence", "adapted drive (fraction of system maximum)", run.dependence),
         band("withdrawal_score", "SOWS points (0-64)", run.withdrawal_score),
-        band("respiratory_index", "index 0-1 (an ordering, not breathing)", run.respiratory_index),
+        band("ventilation_change_pct", VENTILATION_UNIT, run.ventilation_change_pct, True),
+        band("pupil_change_mm", PUPIL_UNIT, run.pupil_change_mm, True),
         band("cyp3a_liver_activity", "fraction of normal", run.cyp3a_liver_activity),
         band("cyp3a_gut_activity", "fraction of normal", run.cyp3a_gut_activity),
     )
     if hypothesis == "endocannabinoid":
         series = (*series, band("ecs_activation_hypothesis", "fraction", run.ecs_activation))
-    # Expected relief of a chronic pain at ``baseline_pain`` (NRS points), without day-to-day noise.
-    relief = baseline_pain - run.pain_nrs_mean
-    series = (
-        *series,
-        band("relief_nrs_points", f"NRS points below baseline {baseline_pain:g}", relief),
-    )
     pain_summary: dict[str, float | str] | None = None
     if pain == "acute":
-        series = (*series, band("cold_pressor_tolerance_s", "s", run.cold_pressor_s))
+        # One figure for the acute question: how much longer the hand stays in ice water.
+        base = np.asarray(draws["cpt_baseline_s"], float)[:, None]
+        series = (*series, band("cold_pressor_tolerance_s", "s in ice water", run.cold_pressor_s))
+        gain = draw_summary((run.cold_pressor_s - base).max(axis=1), level)
         pain_summary = {
             "kind": "acute",
+            "baseline_s": float(base[0, 0]),
+            "cold_pressor_gain_s": gain["central"],
+            "cold_pressor_gain_s_low": gain["low"],
+            "cold_pressor_gain_s_high": gain["high"],
+            "sense": "seconds longer in ice water than without kratom, at the peak "
+            "(positive = more pain tolerated)",
             "model": "cold-pressor tolerance; the only human anchor is Vicknasingam 2020 "
             "(11.2 → 24.9 s at 1 h in daily users)",
         }
-    elif pain == "chronic":
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-        nrs = np.stack(
-            [
-                chronic_nrs(
-                    run.pain_nrs_mean[i],
-                    rng,
-                    float(draws["nrs_day_sd"][i]),
-                    float(draws["nrs_day_rho"][i]),
-                    t,
-                )
-                for i in range(n_draws)
-            ]
-        )
-        change = nrs - baseline_pain
-        series = (
-            *series,
-            band("pain_nrs", "NRS 0-10", nrs),
-            band("relief_nrs_change", "NRS points", change),
-        )
-        rel = relief_summary(np.full(n_draws, baseline_pain), nrs)
-        pain_summary = {"kind": "chronic", "baseline_nrs": baseline_pain}
-        for key in ("mean_change", "share_2_points", "share_30_percent"):
-            vals = np.atleast_1d(np.asarray(getattr(rel, key), dtype=float))
-            lo, hi = interval(vals[:, None], level)
-            pain_summary[key] = float(vals[0])
-            pain_summary[f"{key}_low"] = float(lo[0])
-            pain_summary[f"{key}_high"] = float(hi[0])
-    safety = safety_signals(exposure, draws, level, run.respiratory_index.max(axis=1))
+    else:
+        # Expected relief of a usual pain at ``baseline_pain`` (NRS points; positive = less pain).
+        relief = baseline_pain - run.pain_nrs_mean
+        unit = f"NRS points better than the usual {baseline_pain:g} (positive = less pain)"
+        series = (*series, band("relief_nrs_points", unit, relief))
+        if pain == "chronic":
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
+            nrs = np.stack(
+                [
+                    chronic_nrs(
+                        run.pain_nrs_mean[i],
+                        rng,
+                        float(draws["nrs_day_sd"][i]),
+                        float(draws["nrs_day_rho"][i]),
+                        t,
+                    )
+                    for i in range(n_draws)
+                ]
+            )
+            series = (*series, band("pain_nrs", "NRS 0-10, with day-to-day variation", nrs))
+            during = _last_day_of_use(t, doses)
+            better = draw_summary(relief[:, during].mean(axis=1), level)
+            pain_summary = {
+                "kind": "chronic",
+                "baseline_nrs": baseline_pain,
+                "relief_points": better["central"],
+                "relief_points_low": better["low"],
+                "relief_points_high": better["high"],
+                "window": "the 24 h after the dose" if len(doses) == 1 else "the last day of use",
+                "sense": "NRS points better than the usual pain (positive = less pain)",
+            }
+    potency = oh7_potency(draws, absorption)
+    safety = safety_signals(exposure, draws, level, potency)
+    strongest = strongest_changes(
+        {
+            "ventilation_change_pct": run.ventilation_change_pct,
+            "pupil_change_mm": run.pupil_change_mm,
+        },
+        t,
+        level,
+    )
     summary: dict[str, float | None] = {
         "after_last_dose_h": after,
         "onset_h": _first(episode.onset_h),
@@ -244,44 +281,20 @@ def simulate_outcomes(
         tuple(dict.fromkeys((*exposure.used, *chosen))),
         pain_summary,
         safety,
+        strongest,
     )
 
 
-def safety_signals(
-    exposure: Simulation,
-    draws: Mapping[str, FloatArray],
-    level: float,
-    respiratory_peak: FloatArray | None = None,
-) -> dict[str, dict[str, float]]:
-    """Side-effect probabilities at the regimen's largest dose, and the peak respiratory index.
+def _last_day_of_use(t: FloatArray, doses: FloatArray) -> NDArray[np.bool_]:
+    """Output times in the last 24 h up to the last dose (all times up to it if the use is shorter).
 
-    Central value at the cited parameters (draw 0) and an interval over the draws.
+    A single dose has no "day of use": its 24 h after the dose are used instead.
     """
-    amount = float(exposure.dose_amounts_g.max())
-    mg = amount * exposure.mg_per_g
-    oh = amount * exposure.oh7_mg_per_g
-    times = exposure.dose_times_h
-    per_day = float(min(24.0 / np.median(np.diff(times)), len(times))) if len(times) > 1 else 1.0
-    n = len(draws[SIDE_EFFECT_PARAMETERS[0]])
-    rows: dict[str, list[float]] = {}
-    for i in range(n):
-        se = side_effect_params_from_values({k: float(draws[k][i]) for k in SIDE_EFFECT_PARAMETERS})
-        for name, p in side_effect_probabilities(mg, se, daily_doses=per_day).items():
-            rows.setdefault(name, []).append(float(p))
-    if respiratory_peak is not None:
-        rows["respiratory_index"] = [float(v) for v in respiratory_peak]
-    out: dict[str, dict[str, float]] = {}
-    for name, values in rows.items():
-        arr = np.asarray(values)
-        lo, hi = interval(arr[:, None], level)
-        out[name] = {"central": float(arr[0]), "low": float(lo[0]), "high": float(hi[0])}
-    out["_dose"] = {
-        "product_g": amount,
-        "mitragynine_mg": mg,
-        "7oh_mg": oh,
-        "doses_per_day": per_day,
-    }
-    return out
+    first, last = float(doses[0]), float(doses[-1])
+    if last == first:
+        return (t >= first) & (t <= first + 24.0)
+    mask = (t > last - 24.0) & (t <= last)
+    return mask if mask.any() else t <= last
 
 
 def _episode_intervals(episode: WithdrawalSummary, level: float) -> dict[str, float | None]:

@@ -56,11 +56,12 @@ POPULATION_OUTPUTS = (
     "mu_activation",
     "tolerance",
     "withdrawal_score",
-    "respiratory_index",
+    "ventilation_change_pct",
 )
 #: Short names kept for the two plasma concentrations.
 ALIASES = {"mg_nm": "mitragynine_nm"}
-#: Per-subject scalar outputs of :func:`subject_summaries`.
+#: Per-subject scalar outputs of :func:`subject_summaries` (``ventilation_nadir_pct``: the largest
+#: fall of ventilation, the most negative change from baseline, %).
 SCALAR_OUTPUTS = (
     "cmax_mg_nm",
     "auc_mg_nm_h",
@@ -69,7 +70,7 @@ SCALAR_OUTPUTS = (
     "mu_activation_peak",
     "tolerance_peak",
     "withdrawal_peak",
-    "respiratory_peak",
+    "ventilation_nadir_pct",
 )
 
 
@@ -259,12 +260,15 @@ def simulate_subjects(
 
 
 def subject_summaries(out: SubjectOutputs) -> dict[str, FloatArray]:
-    """Per-subject scalars (see :data:`SCALAR_OUTPUTS`): peaks and trapezoidal AUCs."""
+    """Per-subject scalars (see :data:`SCALAR_OUTPUTS`): peaks, nadirs and trapezoidal AUCs."""
     t = out.time_h
     n = out.values.shape[1]
 
     def peak(name: str) -> FloatArray:
         return out.get(name).max(axis=1) if name in out else np.full(n, np.nan)
+
+    def nadir(name: str) -> FloatArray:
+        return out.get(name).min(axis=1) if name in out else np.full(n, np.nan)
 
     sums = {
         "cmax_mg_nm": out.mg_nm.max(axis=1),
@@ -274,6 +278,6 @@ def subject_summaries(out: SubjectOutputs) -> dict[str, FloatArray]:
         "mu_activation_peak": peak("mu_activation"),
         "tolerance_peak": peak("tolerance"),
         "withdrawal_peak": peak("withdrawal_score"),
-        "respiratory_peak": peak("respiratory_index"),
+        "ventilation_nadir_pct": nadir("ventilation_change_pct"),
     }
     return {k: np.asarray(v, dtype=np.float64) for k, v in sums.items()}

@@ -40,6 +40,7 @@ MODEL_FILES = (
     "adaptation.toml",
     "outcomes.toml",
     "side_effects.toml",
+    "ventilation_pupil.toml",
     # the population-level calibration's fitted values replace the priors above
     "pd_calibrated.toml",
 )

@@ -13,7 +13,14 @@ from kratomsim.analyses.taper import TaperResult
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
 from kratomsim.evidence.claims import Claim
-from kratomsim.reports.summary import DISCLAIMER, SUMMARY_ROWS, content_used, fmt_value
+from kratomsim.reports.summary import (
+    DISCLAIMER,
+    SUMMARY_ROWS,
+    content_used,
+    fmt_value,
+    in_words,
+    interval_in_words,
+)
 
 
 def _name(v: CitedValue) -> Text:
@@ -165,19 +172,22 @@ HYPOTHESIS_NOTE = (
 
 
 def outcomes_table(res: Outcomes) -> Table:
-    """Peak of each outcome (central and interval) and the withdrawal episode after the last dose."""
+    """Largest effect of each outcome (central and interval) and the withdrawal episode.
+
+    The largest effect is the peak, or the lowest point of an outcome whose effect is a fall
+    (breathing, pupil size).
+    """
     pct = f"{res.level:.0%}"
     table = Table(
         title=f"Pain-response outcomes (central, {pct} interval over {res.n_draws} "
         "parameter draws)",
         title_justify="left",
     )
-    for col in ("outcome", "unit", "peak (central)", f"peak {pct} interval"):
+    for col in ("outcome", "unit", "largest effect (central)", f"{pct} interval"):
         table.add_column(col, overflow="fold")
     for s in res.series:
-        table.add_row(
-            s.name, s.unit, f"{s.central.max():.3g}", f"{s.low.max():.3g}–{s.high.max():.3g}"
-        )
+        central, low, high = s.strongest()
+        table.add_row(s.name, s.unit, f"{central:.3g}", f"{low:.3g} to {high:.3g}")
     w = res.withdrawal
     for label, unit, cell, band in withdrawal_rows(w, pct):
         table.add_row(label, unit, cell, band)
@@ -263,6 +273,7 @@ def outcomes_dict(res: Outcomes) -> dict[str, Any]:
         "evidence_grades": {v.name: v.grade for v in res.used},
         "pain": res.pain,
         "safety": res.safety,
+        "strongest": res.strongest,
         "disclaimer": DISCLAIMER,
     }
 
@@ -313,48 +324,86 @@ def taper_table(rows: Sequence[Mapping[str, Any]]) -> Table:
 
 
 def pain_table(res: Outcomes) -> Table:
-    """Pain relief summary: chronic (NRS change and shares of time) or acute (cold pressor)."""
+    """Pain relief: one figure for the question asked, its sign in words, with its interval."""
     p = res.pain or {}
     table = Table(
-        title=f"Pain relief ({p.get('kind', '')}; central and interval)", title_justify="left"
+        title=f"Pain relief ({p.get('kind', '')}; central and {res.level:.0%} interval)",
+        title_justify="left",
     )
     for col in ("measure", "central", "interval"):
         table.add_column(col, overflow="fold")
     if p.get("kind") == "chronic":
-        table.add_row("baseline NRS", f"{p['baseline_nrs']:g}", "")
-        for key, label in (
-            ("mean_change", "mean change in NRS (points)"),
-            ("share_2_points", "share of time ≥ 2 points better"),
-            ("share_30_percent", "share of time ≥ 30 % better"),
-        ):
-            table.add_row(
-                label, f"{p[key]:.2f}", f"{p[key + '_low']:.2f} to {p[key + '_high']:.2f}"
-            )
-    else:
-        s = res.get("cold_pressor_tolerance_s")
+        words = ("points", "better", "worse")
+        table.add_row("usual pain without kratom (NRS 0-10)", f"{p['baseline_nrs']:g}", "")
         table.add_row(
-            "cold-pressor tolerance, peak (s)",
-            f"{s.central.max():.1f}",
-            f"{s.low.max():.1f} to {s.high.max():.1f}",
+            f"relief while using (mean over {p.get('window', 'the last day of use')})",
+            in_words(float(p["relief_points"]), *words),
+            interval_in_words(
+                float(p["relief_points_low"]), float(p["relief_points_high"]), *words
+            ),
+        )
+    else:
+        words = ("s", "longer", "shorter")
+        table.add_row(
+            f"time the hand stays in ice water, at the peak (without kratom "
+            f"{float(p['baseline_s']):.1f} s)",
+            in_words(float(p["cold_pressor_gain_s"]), *words),
+            interval_in_words(
+                float(p["cold_pressor_gain_s_low"]), float(p["cold_pressor_gain_s_high"]), *words
+            ),
         )
         table.add_row("model", str(p.get("model", "")), "")
     return table
 
 
 def safety_table(res: Outcomes) -> Table:
-    """Side-effect probabilities and the respiratory index at the regimen's largest dose."""
+    """Side effects at the regimen's largest dose (7-OH counted), and the largest changes of
+    breathing and pupil size over the window."""
     safety = dict(res.safety or {})
     dose = safety.pop("_dose", {})
-    title = (
-        f"Side effects and respiratory index at the largest dose "
-        f"({dose.get('product_g', 0):g} g; {dose.get('mitragynine_mg', 0):.0f} mg mitragynine)"
-    )
+    counted = f"{dose.get('mitragynine_mg', 0):.0f} mg mitragynine"
+    if dose.get("7oh_mg", 0) > 0:
+        counted += (
+            f" + {dose['7oh_mg']:.3g} mg 7-OH; counted as "
+            f"{dose['mitragynine_equivalent_mg']:.0f} mg mitragynine for its opioid effect"
+        )
+    title = f"Side effects at the largest dose ({dose.get('product_g', 0):g} g; {counted})"
     table = Table(title=title, title_justify="left")
     for col in ("signal", "central", f"{res.level:.0%} interval"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for name, v in safety.items():
-        label = name.replace("_", " ")
-        if name == "respiratory_index":
-            label += " (0-1; from mouse data, not a human breathing prediction)"
-        table.add_row(label, f"{v['central']:.2f}", f"{v['low']:.2f}–{v['high']:.2f}")
+        when = "with regular use at this daily amount" if name == "constipation" else "per dose"
+        table.add_row(
+            f"{name.replace('_', ' ')} (chance {when})",
+            f"{v['central']:.2f}",
+            f"{v['low']:.2f}–{v['high']:.2f}",
+        )
+    for name, (label, unit, up, down, fmt) in STRONGEST_ROWS.items():
+        v = (res.strongest or {}).get(name)
+        if v is None:
+            continue
+        table.add_row(
+            f"{label}, largest change (at {v['time_h']:.1f} h)",
+            in_words(v["central"], unit, up, down, fmt),
+            interval_in_words(v["low"], v["high"], unit, up, down, fmt),
+        )
     return table
+
+
+#: Breathing and pupil rows of the safety table: output → (label, unit, up, down, format).
+STRONGEST_ROWS = {
+    "ventilation_change_pct": (
+        "breathing (minute ventilation; opioid data, no tolerance)",
+        "%",
+        "more",
+        "less",
+        ".1f",
+    ),
+    "pupil_change_mm": (
+        "pupil diameter in dim light (opioid data)",
+        "mm",
+        "wider",
+        "smaller",
+        ".2f",
+    ),
+}

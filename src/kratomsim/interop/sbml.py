@@ -129,6 +129,15 @@ def to_sbml(
             return uid
         ud = model.createUnitDefinition()
         _ok(ud.setId(uid), f"unit {uid}")
+        if not dict(dimension(u)):  # a scaled pure number, e.g. percent = 0.01
+            part = ud.createUnit()
+            for r in (
+                part.setKind(libsbml.UNIT_KIND_DIMENSIONLESS),
+                part.setExponent(1.0),
+                part.setScale(0),
+                part.setMultiplier(1.0 / scale_to),
+            ):
+                _ok(r, f"unit {uid}")
         for dim, power in dict(dimension(u)).items():
             kind, scale, mult = _KIND[dim]
             exp_ = float(power)

@@ -9,6 +9,12 @@ With ``slope >= 0`` the curve is non-decreasing in dose and lies in [0, 1]. Per-
 scale because the frequencies are reported per dose of leaf (shared/reference safety.md §3); a peak
 plasma concentration scale would stack the PK model's uncertainty onto every anchor.
 
+The anchors are leaf doses, i.e. mitragynine. A product that also contains 7-hydroxymitragynine (a
+concentrated 7-OH product) is placed on the same scale by :func:`mitragynine_equivalent_mg`: its
+7-OH counts as the mitragynine that would give the same mu-opioid activation (the ratio comes from
+the receptor model, see :mod:`kratomsim.analyses.safety`), so a 7-OH tablet without mitragynine
+still has side effects.
+
 Effects (keys of :data:`EFFECTS`):
 
 * ``dizziness_headache``: lightheadedness or headache, 5/12 after a single 2 g tea (38.96 mg MG;
@@ -195,6 +201,42 @@ def side_effect_probabilities(
         amount = d * n if effect in DAILY_EFFECTS else d
         out[effect] = anchored_logistic(amount, anchor, anchor_p, slope)
     return out
+
+
+def mitragynine_equivalent_mg(
+    mitragynine_mg: Value, oh7_mg: Value, oh7_potency: Value
+) -> FloatArray:
+    """Per-dose amount on the side-effect curves' scale: mitragynine plus potency-weighted 7-OH.
+
+    Parameters
+    ----------
+    mitragynine_mg, oh7_mg : float or ndarray
+        Mitragynine and 7-hydroxymitragynine swallowed per dose (mg, >= 0).
+    oh7_potency : float or ndarray
+        Milligrams of mitragynine that give the same mu-opioid activation as 1 mg of swallowed
+        7-OH (> 0; broadcast against the amounts, e.g. one value per parameter draw).
+
+    Returns
+    -------
+    ndarray
+        ``mitragynine_mg + oh7_potency × oh7_mg`` (mg), the broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> float(mitragynine_equivalent_mg(0.0, 15.0, 6.0))
+    90.0
+    """
+    mg, oh, k = (np.asarray(x, dtype=np.float64) for x in (mitragynine_mg, oh7_mg, oh7_potency))
+    for name, x, low in (("mitragynine_mg", mg, 0.0), ("oh7_mg", oh, 0.0)):
+        bad = ~np.isfinite(x) | (x < low)
+        if bad.any():
+            raise ModelSpecError(bad_value(name, x[bad].ravel()[0].item(), "Use amounts >= 0 mg."))
+    bad = ~np.isfinite(k) | (k <= 0.0)
+    if bad.any():
+        raise ModelSpecError(
+            bad_value("oh7_potency", k[bad].ravel()[0].item(), "Use a potency ratio > 0.")
+        )
+    return np.asarray(mg + k * oh, dtype=np.float64)
 
 
 def any_effect_probability(probabilities: Mapping[str, FloatArray]) -> FloatArray:

@@ -65,7 +65,7 @@ from kratomsim.population.variability import (
 from kratomsim.population.workspace import reused
 
 #: Time courses summarised as percentile bands.
-BAND_OUTPUTS = ("mg_nm", "oh7_nm", "tolerance", "withdrawal_score", "respiratory_index")
+BAND_OUTPUTS = ("mg_nm", "oh7_nm", "tolerance", "withdrawal_score", "ventilation_change_pct")
 OBSERVED = "mg_nm_observed"
 MAX_SUBJECTS = 100_000_000
 _THRESHOLD = re.compile(r"^\s*([a-z0-9_]+)\s*([<>])\s*([-+0-9.eE]+)\s*$")
@@ -300,7 +300,7 @@ def simulate_chunk(prep: Prepared, chunk: Chunk, *, threads: int | None = None) 
         "oh7_nm": out.oh7_nm,
         "tolerance": out.tolerance,
         "withdrawal_score": out.withdrawal_score,
-        "respiratory_index": out.respiratory_index,
+        "ventilation_change_pct": out.ventilation_change_pct,
     }
     if prep.residual_error:
         zr = z[:, STREAM_WIDTH:]

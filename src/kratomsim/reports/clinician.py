@@ -1,7 +1,7 @@
 """The clinician report's content: one JSON-ready mapping, rendered by :mod:`clinician_render`.
 
 What a clinician reads in a minute: the person's regimen and product, predicted exposure and relief
-with intervals, the tolerance and withdrawal outlook, findings sorted by severity, medication
+with intervals, the largest changes of breathing and pupil size, the tolerance and withdrawal outlook, findings sorted by severity, medication
 interactions with predicted exposure changes, the article's unsupported claims, and the caveats.
 An appendix carries the raw series and the bibliography. Nothing here suggests an amount.
 """
@@ -24,7 +24,13 @@ from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import format_regimen
 from kratomsim.population.uncertainty import sample_model_values
-from kratomsim.reports.summary import CAVEATS, DISCLAIMER, content_used
+from kratomsim.reports.summary import (
+    CAVEATS,
+    DISCLAIMER,
+    content_used,
+    in_words,
+    interval_in_words,
+)
 from kratomsim.risk.conditions import Condition
 from kratomsim.risk.ddi import check_use
 
@@ -101,18 +107,36 @@ def _exposure(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, flo
     return out
 
 
-def _steady_state_mean(res: Outcomes, name: str) -> dict[str, float]:
-    """Mean of an outcome over the last 24 h of dosing (central and interval bounds)."""
-    s = res.get(name)
-    last = float(res.exposure.dose_times_h[-1])
-    mask = (res.time_h > last - 24.0) & (res.time_h <= last)
-    if not mask.any():
-        mask = res.time_h <= last
+def _relief(res: Outcomes) -> dict[str, Any]:
+    """The one relief figure: NRS points better than the usual pain, mean over the last day of
+    use, with its interval and its sign in words."""
+    p = res.pain or {}
+    words = ("points", "better", "worse")
+    low, high = float(p["relief_points_low"]), float(p["relief_points_high"])
     return {
-        "central": float(s.central[mask].mean()),
-        "low": float(s.low[mask].mean()),
-        "high": float(s.high[mask].mean()),
+        "nrs_points": {"central": float(p["relief_points"]), "low": low, "high": high},
+        "central_words": in_words(float(p["relief_points"]), *words),
+        "interval_words": interval_in_words(low, high, *words),
+        "baseline_nrs": float(p["baseline_nrs"]),
+        "sense": p["sense"],
+        "window": p["window"],
+        "grade": "weak (see claims: chronic pain relief)",
     }
+
+
+def _breathing_and_pupils(res: Outcomes) -> dict[str, Any]:
+    """Largest fall of breathing (%) and of pupil size (mm) over the window, in words."""
+    out: dict[str, Any] = {}
+    for name, (unit, up, down, fmt) in {
+        "ventilation_change_pct": ("%", "more", "less", ".1f"),
+        "pupil_change_mm": ("mm", "wider", "smaller", ".2f"),
+    }.items():
+        v = (res.strongest or {})[name]
+        out[name] = v | {
+            "central_words": in_words(v["central"], unit, up, down, fmt),
+            "interval_words": interval_in_words(v["low"], v["high"], unit, up, down, fmt),
+        }
+    return out
 
 
 #: Appendix series columns and their printed labels.
@@ -125,6 +149,8 @@ SERIES_COLUMNS = {
     "relief_nrs_points": "relief (NRS)",
     "relief_nrs_points_low": "relief low",
     "relief_nrs_points_high": "relief high",
+    "ventilation_change_pct": "breathing (% change)",
+    "pupil_change_mm": "pupil (mm change)",
 }
 #: Candidate steps (h) of the appendix table; the smallest that keeps it short is used.
 SERIES_STEPS_H = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 168.0)
@@ -226,11 +252,8 @@ def report_data(
             "window_h": float(sim.time_h[-1]),
         },
         "exposure": _exposure(res, n_draws, seed),
-        "relief": {
-            "steady_state_nrs_points": _steady_state_mean(res, "relief_nrs_points"),
-            "chronic_pain": res.pain,
-            "grade": "weak (see claims: chronic pain relief)",
-        },
+        "relief": _relief(res),
+        "breathing_and_pupils": _breathing_and_pupils(res),
         "outlook": {
             "tolerance_at_last_dose": _at(res, "tolerance", after),
             "withdrawal_after_stopping": {

@@ -171,7 +171,18 @@ def plot_taper(results: Sequence[TaperResult], path: str | Path | None = None) -
     return fig
 
 
-OUTCOME_PANELS = ("mu_activation", "tolerance", "withdrawal_score")
+OUTCOME_PANELS = (
+    "mu_activation",
+    "tolerance",
+    "withdrawal_score",
+    "ventilation_change_pct",
+    "pupil_change_mm",
+)
+#: Short axis labels for outcomes whose unit text is long (the sign is said in words).
+PANEL_LABELS = {
+    "ventilation_change_pct": "breathing, % change\n(below 0: depressed)",
+    "pupil_change_mm": "pupil, mm change\n(below 0: smaller)",
+}
 
 
 def plot_outcomes(res: Outcomes, path: str | Path | None = None) -> Figure:
@@ -205,8 +216,10 @@ def plot_outcomes(res: Outcomes, path: str | Path | None = None) -> Figure:
         label = name.replace("_", " ")
         if name.endswith("hypothesis"):
             label += "\n(HYPOTHESIS, unsupported)"
-        ax.set_ylabel(f"{label}\n({s.unit})", fontsize=8)
-        ax.legend(fontsize=7, loc="upper right")
+        if s.falls:
+            ax.axhline(0.0, color="0.4", lw=0.8, ls=":")
+        ax.set_ylabel(PANEL_LABELS.get(name, f"{label}\n({s.unit})"), fontsize=8)
+        ax.legend(fontsize=7, loc="lower right" if s.falls else "upper right")
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel(xlabel)

@@ -124,6 +124,42 @@ def fmt_value(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def in_words(value: float, unit: str, up: str, down: str, fmt: str = ".1f") -> str:
+    """A signed change with its sign in words.
+
+    >>> in_words(1.24, "points", "better", "worse")
+    '1.2 points better'
+    >>> in_words(-0.31, "points", "better", "worse")
+    '0.3 points worse'
+    >>> in_words(0.01, "points", "better", "worse")
+    'no change'
+    """
+    size = f"{abs(value):{fmt}}"
+    if float(size) == 0.0:
+        return "no change"
+    return f"{size} {unit} {up if value > 0 else down}"
+
+
+def interval_in_words(
+    low: float, high: float, unit: str, up: str, down: str, fmt: str = ".1f"
+) -> str:
+    """An interval of a signed change in words, smaller change first.
+
+    >>> interval_in_words(0.3, 2.5, "points", "better", "worse")
+    '0.3 to 2.5 points better'
+    >>> interval_in_words(-4.0, -0.5, "%", "more", "less")
+    '0.5 to 4.0 % less'
+    >>> interval_in_words(-0.2, 1.1, "points", "better", "worse")
+    '0.2 points worse to 1.1 points better'
+    """
+    low, high = float(f"{low:{fmt}}"), float(f"{high:{fmt}}")  # as shown: -0.01 is 0.0
+    if low >= 0.0:
+        return f"{low:{fmt}} to {high:{fmt}} {unit} {up}"
+    if high <= 0.0:
+        return f"{abs(high):{fmt}} to {-low:{fmt}} {unit} {down}"
+    return f"{in_words(low, unit, up, down, fmt)} to {in_words(high, unit, up, down, fmt)}"
+
+
 def _png_base64(sim: Simulation) -> str:
     buf = io.BytesIO()
     plot_exposure(sim).savefig(buf, format="png", dpi=100)

@@ -144,7 +144,7 @@ def check(
         if "thyroid" in cond.tags:
             rule = load_rules()["R25"]
             caveats.insert(0, f"{cond.describe()}: {rule.id} no rule (insufficient data).")
-    if reg_facts is not None:
+    if reg_facts is not None and reg_facts.herg is not None:
         margin = risk_constant("herg_safety_margin")
         caveats.insert(
             0,

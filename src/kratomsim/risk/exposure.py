@@ -91,7 +91,13 @@ class RegimenFacts:
     days_of_use: int
     cmax_mg_nm: float
     cmax_mg_ng_ml: float
-    herg: Quantity
+    #: hERG margin of mitragynine; None when the product puts no mitragynine in plasma
+    herg: Quantity | None
+    #: 7-hydroxymitragynine swallowed: the largest single dose and the most in one day (mg)
+    max_7oh_mg_per_dose: float = 0.0
+    max_7oh_mg_per_day: float = 0.0
+    #: predicted peak plasma 7-OH (swallowed and formed from mitragynine), ng/mL
+    cmax_7oh_ng_ml: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -105,7 +111,12 @@ class RegimenFacts:
             "days_of_use": self.days_of_use,
             "mitragynine_cmax_nm": self.cmax_mg_nm,
             "mitragynine_cmax_ng_ml": self.cmax_mg_ng_ml,
-            "herg_margin": {
+            "max_7oh_mg_per_dose": self.max_7oh_mg_per_dose,
+            "max_7oh_mg_per_day": self.max_7oh_mg_per_day,
+            "7oh_cmax_ng_ml": self.cmax_7oh_ng_ml,
+            "herg_margin": None
+            if self.herg is None
+            else {
                 "value": self.herg.value,
                 "low": self.herg.low,
                 "high": self.herg.high,
@@ -128,7 +139,8 @@ def product_facts(
 
 
 def regimen_facts(sim: Simulation) -> RegimenFacts:
-    """Dosing pattern per calendar day (and 7-day block) and the predicted mitragynine peak."""
+    """Dosing pattern per calendar day (and 7-day block), the 7-OH swallowed, and the predicted
+    mitragynine and 7-OH peaks."""
     times, grams = sim.dose_times_h, sim.dose_amounts_g
     day = np.floor(times / HOURS_PER_DAY + 1e-9).astype(int)
     n_days = int(day.max()) + 1 if len(day) else 0
@@ -136,7 +148,8 @@ def regimen_facts(sim: Simulation) -> RegimenFacts:
     grams_per_day = np.bincount(day, weights=grams, minlength=n_days) if n_days else np.zeros(0)
     window = min(7, max(n_days, 1))
     per_week = np.convolve(per_day, np.ones(window, int), mode="valid") if n_days else per_day
-    mg = sim.summary()["mitragynine"]
+    summary = sim.summary()
+    mg = summary["mitragynine"]
     return RegimenFacts(
         text=sim.regimen.text,
         description=format_regimen(sim.regimen),
@@ -148,7 +161,10 @@ def regimen_facts(sim: Simulation) -> RegimenFacts:
         days_of_use=int(np.count_nonzero(per_day)),
         cmax_mg_nm=mg.cmax_nm,
         cmax_mg_ng_ml=mg.cmax_ng_ml,
-        herg=herg_margin(mg.cmax_nm),
+        herg=herg_margin(mg.cmax_nm) if mg.cmax_nm > 0 else None,
+        max_7oh_mg_per_dose=float(grams.max() * sim.oh7_mg_per_g) if len(grams) else 0.0,
+        max_7oh_mg_per_day=float(grams_per_day.max() * sim.oh7_mg_per_g) if n_days else 0.0,
+        cmax_7oh_ng_ml=summary["7-hydroxymitragynine"].cmax_ng_ml,
     )
 
 

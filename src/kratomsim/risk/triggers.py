@@ -231,11 +231,12 @@ def r13_qt(ctx: Context) -> list[Finding]:
     if conds:
         parts.append(f"conditions: {_conditions(conds)}")
     quantities = [Quantity("QT-prolonging co-medications", len(meds), "count")]
-    if ctx.regimen is not None:
-        quantities.append(ctx.regimen.herg)
+    herg = None if ctx.regimen is None else ctx.regimen.herg
+    if herg is not None:
+        quantities.append(herg)
         parts.append(
-            f"hERG margin for this regimen {ctx.regimen.herg.value:.0f}-fold "
-            f"(range {ctx.regimen.herg.low:.0f}-{ctx.regimen.herg.high:.0f})"
+            f"hERG margin for this regimen {herg.value:.0f}-fold "
+            f"(range {herg.low:.0f}-{herg.high:.0f})"
         )
     return [
         make_finding(
@@ -392,13 +393,26 @@ def regimen_rules(ctx: Context) -> list[Finding]:
             )
     if ctx.concentrate and ctx.product is not None:
         p = ctx.product
-        found.append(
-            make_finding(
-                "R22",
-                f"{p.product.name} ({p.product.id}; 7-OH content {p.oh7_mg_per_g:g} mg/g).",
-                triggers=(p.product.id,),
+        what = f"{p.product.name} ({p.product.id}; 7-OH content {p.oh7_mg_per_g:g} mg/g)."
+        quantities: tuple[Quantity, ...] = ()
+        if reg is not None:
+            # The warning speaks of the 7-OH taken, not of mitragynine (which may be almost none).
+            what += (
+                f" About {reg.max_7oh_mg_per_dose:.3g} mg 7-OH in the largest dose and "
+                f"{reg.max_7oh_mg_per_day:.3g} mg in the heaviest day; predicted peak plasma "
+                f"7-OH {reg.cmax_7oh_ng_ml:.2g} ng/mL (typical adult)."
             )
-        )
+            quantities = (
+                Quantity("7-OH in the largest dose", reg.max_7oh_mg_per_dose, "mg"),
+                Quantity("7-OH in the heaviest day", reg.max_7oh_mg_per_day, "mg"),
+                Quantity(
+                    "peak plasma 7-OH",
+                    reg.cmax_7oh_ng_ml,
+                    "ng/mL",
+                    note="typical adult at the cited values; no human PK of these products exists",
+                ),
+            )
+        found.append(make_finding("R22", what, triggers=(p.product.id,), quantities=quantities))
     return found
 
 

@@ -69,6 +69,8 @@ KNOWN_FACTORS: dict[str, float] = {
     "g/mol": 1.0,
     "s": 1.0 / 3600.0,
     "mg": 1e6,
+    "mm": 0.01,
+    "percent": 0.01,
 }
 
 
