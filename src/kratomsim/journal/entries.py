@@ -38,7 +38,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from kratomsim.errors import JournalError, MedicationError, bad_value
-from kratomsim.evidence.medications import resolve_medication
+from kratomsim.evidence.medication_names import resolve_medication
 from kratomsim.journal.bounds import BOUNDS
 from kratomsim.journal.doses import DoseEntry as DoseEntry
 from kratomsim.journal.doses import dose_grams as dose_grams

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kratomsim.errors import ConditionError, MedicationError
+from kratomsim.evidence.medication_names import resolve_medication
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.evidence.medications import (
     load_medications,
     medications_by_tag,
     normalise,
-    resolve_medication,
 )
 from kratomsim.risk.conditions import (
     Condition,

@@ -26,8 +26,8 @@ from kratomsim.analyses.taper import TaperResult, compare_tapers
 from kratomsim.errors import JournalError, RegimenError, bad_value
 from kratomsim.evidence import Product, load_products, load_references, resolve_product
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
+from kratomsim.evidence.medication_names import resolve_medication
 from kratomsim.evidence.medication_schema import Medication
-from kratomsim.evidence.medications import resolve_medication
 from kratomsim.interfaces.api import product_for, read_plan
 from kratomsim.interop.scenario import is_scenario_path
 from kratomsim.journal.entries import StoredEntry
