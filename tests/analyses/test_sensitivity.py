@@ -101,9 +101,11 @@ def test_model_indices_are_sane(withdrawal: SobolResult) -> None:
     assert np.all(res.st >= res.s1 - res.s1_conf - res.st_conf)
     assert res.s1.sum() <= 1.1
     top = res.to_frame()["parameter"].iloc[0]
-    # Withdrawal follows MOR activation by unbound drug and the withdrawal-score map: the leading
-    # parameter is one of those, not a PK volume or a side-effect parameter.
+    # Withdrawal follows MOR activation by unbound drug, the counter-adaptation that builds
+    # dependence and the withdrawal-score map: the leading parameter is one of those, not a PK
+    # volume or a side-effect parameter.
     assert top in {
+        "dep_k_h",
         "fu_mg",
         "mor_reserve_factor",
         "ki_mor_7oh",
