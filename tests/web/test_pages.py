@@ -131,6 +131,7 @@ def test_simulate_opens_with_plain_sentences_units_and_ranges(client: TestClient
     assert re.search(r"dizziness or headache \d+(\.\d+)? %", words)
     # no model names anywhere; no model units outside the evidence appendix (data-file units)
     appendix = text.index("Evidence behind these numbers")
+    assert not re.search(r'class="num">[-\d.e+]+ 1</td>', r.text), "a pure number shows no unit 1"
     for name in CODE_NAMES:
         assert name not in text[:appendix], name
         assert "_" not in name or name not in text, name
@@ -389,6 +390,8 @@ def test_forecast_says_what_is_missing_then_fits_in_plain_words(
     assert "Your usual pain without kratom" in text and "Pain relief" in text
     for name in ("baseline_nrs", "tol_k_on", "wd_gain", "relief_nrs"):
         assert name not in text
+    # a pure number carries no unit "1" (spec: values shown without the unit '1')
+    assert not re.search(r"\(1[ )]", text), re.search(r".{60}\(1[ )].{20}", text)
     assert 'class="chart-data"' in r.text and "/forecast/plot.png?" in r.text
     png = client.get(
         re.search(r'<noscript><img src="([^"]+)"', r.text).group(1).replace("&amp;", "&")

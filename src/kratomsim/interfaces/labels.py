@@ -103,7 +103,7 @@ OUTCOME_LABELS: dict[str, Label] = {
         "% effect lost",
     ),
     "dependence": Label(
-        "Dependence (the body's counter-adaptation)",
+        "Dependence",
         "% of the most the system can give",
         "receptor",
         100.0,

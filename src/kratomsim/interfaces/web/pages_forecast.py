@@ -80,6 +80,15 @@ def _narrowed(fit: PersonalFit) -> str:
     return text
 
 
+def _unit_words(unit: str) -> str:
+    """A unit as people read it: a pure number ("1") shows none, "1 (what it is)" its words."""
+    if unit.strip() in ("", "1"):
+        return ""
+    if unit.startswith("1 (") and unit.endswith(")"):
+        return unit[3:-1]
+    return unit
+
+
 def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
     days = forecast.hours_ahead / 24.0
     series = []
@@ -115,7 +124,7 @@ def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
         "estimates": [
             {
                 "label": parameter_label(e.name),
-                "unit": e.unit,
+                "unit": _unit_words(e.unit),
                 "median": f"{e.median:.3g}",
                 "interval": f"{e.low:.3g}–{e.high:.3g}",
                 "prior": f"{e.prior_low:.3g}–{e.prior_high:.3g}",
