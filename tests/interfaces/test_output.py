@@ -67,6 +67,7 @@ COMMANDS: dict[str, tuple[list[str], tuple[str, ...], bool]] = {
     "journal add symptom": (["journal", "add", "symptom", "nausea", "3"], T, False),
     "journal add withdrawal": (["journal", "add", "withdrawal", "--sows", "10"], T, False),
     "journal add note": (["journal", "add", "note", "slept badly"], T, False),
+    "journal add substance": (["journal", "add", "substance", "alcohol"], T, False),
     "journal show": (["journal", "show"], TJ, False),
     "journal edit": (["journal", "edit", "1", "--set", "nrs=4"], T, False),
     "journal delete": (["journal", "delete", "1"], T, False),
@@ -77,6 +78,12 @@ COMMANDS: dict[str, tuple[list[str], tuple[str, ...], bool]] = {
     "journal path": (["journal", "path"], T, False),
     "journal symptoms": (["journal", "symptoms"], T, False),
     "journal fit": (["journal", "fit"], TJ, True),
+    "calibrate-pain": (
+        ["calibrate-pain", "--sets", "16", "--waves", "1", "--members", "2"],
+        T,
+        True,
+    ),
+    "validate": (["validate", "--fast"], TJ, True),
 }
 FAST = [name for name, (_, _, slow) in COMMANDS.items() if not slow]
 
