@@ -146,7 +146,7 @@ def test_clock_times_with_a_duration_mean_every_day() -> None:
     # "for 5 days" after clock times can only mean each of those days
     assert times("2 g at 8:00, 14:00 and 20:00 for 2 days") == [0, 6, 12, 24, 30, 36]
     assert times("1 g at 08:00 for 3 days") == [0, 24, 48]
-    with pytest.raises(RegimenError, match="need 'daily'"):
+    with pytest.raises(RegimenError, match="needs an interval"):
         parse_regimen("2 g at 08:00 for 3 doses")
 
 
