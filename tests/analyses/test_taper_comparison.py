@@ -35,3 +35,18 @@ def test_gradual_plans_take_longer_and_lose_relief_more_slowly(results) -> None:
     slow, fast, stop = results["-10% per week"], results["-25% per week"], results["stop"]
     assert slow.taper_days > fast.taper_days > stop.taper_days == 0
     assert stop.lost_relief > fast.lost_relief > slow.lost_relief > 0
+
+
+def test_each_plans_withdrawal_episode_counts_from_the_plan_start(results) -> None:
+    """Withdrawal during a taper counts: the episode starts at the plan, not at its last dose."""
+    for r in results.values():
+        w = r.outcomes.withdrawal
+        last = w["after_last_dose_h"]
+        assert w["from_h"] == min(r.start_h, last)
+        # the episode's central peak is the plan's peak score, found from the series separately
+        assert w["peak_score"] == pytest.approx(r.peak_score, rel=1e-9)
+        assert w["peak_score_low"] <= w["peak_score"] <= w["peak_score_high"]
+    slow = results["-10% per week"]
+    # a slow taper ends long after it starts: its worst comes before its last dose
+    assert slow.outcomes.withdrawal["from_h"] < slow.outcomes.withdrawal["after_last_dose_h"]
+    assert slow.outcomes.withdrawal["peak_h"] < slow.outcomes.withdrawal["after_last_dose_h"]

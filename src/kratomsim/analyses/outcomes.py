@@ -49,6 +49,9 @@ EXTRA_PARAMETERS = ("nrs_day_sd", "nrs_day_rho", *SIDE_EFFECT_PARAMETERS)
 #: Units of the breathing and pupil outcomes, with their sign in words.
 VENTILATION_UNIT = "% change of breathing (minute ventilation) from baseline; negative = depressed"
 PUPIL_UNIT = "mm change of pupil diameter in dim light; negative = smaller pupils"
+#: Parameter draws behind the intervals unless asked otherwise (the CLI and the web app use it, so
+#: that both give the same numbers for the same regimen).
+DEFAULT_DRAWS = 200
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,10 @@ def simulate_outcomes(
     hypothesis: Hypothesis | None = None,
     pain: Pain | None = None,
     baseline_pain: float = 6.0,
-    n_draws: int = 200,
+    n_draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     level: float = 0.90,
+    withdrawal_from_h: float | None = None,
 ) -> Outcomes:
     """Simulate exposure, MOR activation, tolerance, dependence and withdrawal with uncertainty.
 
@@ -152,7 +156,9 @@ def simulate_outcomes(
     out). ``hypothesis="endocannabinoid"``
     switches on the article's ECS pathway, which no study supports (see ``kratomsim claims``).
     ``n_draws`` parameter sets are drawn from the cited ranges with ``seed``; draw 0 is the
-    cited central set. ``level`` is the width of the reported interval.
+    cited central set. ``level`` is the width of the reported interval. The withdrawal episode
+    (onset, peak, duration) is counted from ``withdrawal_from_h`` (default: the last dose), e.g.
+    from the start of a taper.
     """
     if not 0.0 <= baseline_pain <= 10.0:
         raise RegimenError(
@@ -182,7 +188,8 @@ def simulate_outcomes(
     )
     run = simulate_subjects(draws, dosing, ecs_hypothesis=hypothesis == "endocannabinoid")
     after = float(doses[-1])
-    episode = withdrawal_episode(t, run.withdrawal_score, after)
+    since = after if withdrawal_from_h is None else float(withdrawal_from_h)
+    episode = withdrawal_episode(t, run.withdrawal_score, since)
 
     def band(name: str, unit: str, values: FloatArray, falls: bool = False) -> OutcomeSeries:
         lo, hi = interval(values, level)
@@ -263,6 +270,7 @@ def simulate_outcomes(
     )
     summary: dict[str, float | None] = {
         "after_last_dose_h": after,
+        "from_h": since,
         "onset_h": _first(episode.onset_h),
         "peak_score": _first(episode.peak),
         "peak_h": _first(episode.peak_h),
@@ -300,7 +308,8 @@ def _last_day_of_use(t: FloatArray, doses: FloatArray) -> NDArray[np.bool_]:
 def _episode_intervals(episode: WithdrawalSummary, level: float) -> dict[str, float | None]:
     """Central value and interval over the draws of onset, peak and duration after stopping.
 
-    Onset and peak times are counted from the last dose; onset and duration intervals are over
+    Onset and peak times are counted from the episode's start (the last dose unless asked
+    otherwise); onset and duration intervals are over
     the draws that show signs at all (``share_with_signs`` says how many).
     """
     out: dict[str, float | None] = {}

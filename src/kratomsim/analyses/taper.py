@@ -21,7 +21,12 @@ FOLLOW_UP_H = 21 * 24.0
 
 @dataclass(frozen=True)
 class TaperResult:
-    """One plan's outcomes from its start: withdrawal (SOWS 0–64), length, lost relief."""
+    """One plan's outcomes from its start: withdrawal (SOWS 0–64), length, lost relief.
+
+    ``outcomes.withdrawal`` is the plan's withdrawal episode with intervals (onset, peak,
+    duration), counted from the start of the plan, or from the last dose for "stop" (whichever
+    comes first), so that withdrawal during a taper counts.
+    """
 
     plan: TaperPlan
     outcomes: Outcomes
@@ -68,6 +73,7 @@ def compare_tapers(
             duration_h=duration,
             n_draws=n_draws,
             seed=seed,
+            withdrawal_from_h=min(start, last),
         )
         t = res.time_h
         score = res.get("withdrawal_score")

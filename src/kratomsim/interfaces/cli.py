@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
+from kratomsim.analyses.outcomes import DEFAULT_DRAWS, Outcomes, simulate_outcomes
 from kratomsim.analyses.taper import compare_tapers
 from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
@@ -122,7 +122,9 @@ def simulate_cmd(
         Hypothesis | None,
         typer.Option("--hypothesis", help="Switch on an unsupported hypothesis (labelled)."),
     ] = None,
-    draws: Annotated[int, typer.Option("--draws", min=1, max=5000, help="Parameter draws.")] = 200,
+    draws: Annotated[
+        int, typer.Option("--draws", min=1, max=5000, help="Parameter draws.")
+    ] = DEFAULT_DRAWS,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
     pain: Annotated[
         PainKind | None, typer.Option("--pain", help="Add pain relief: acute or chronic.")

@@ -21,7 +21,12 @@ from typing import Any, Literal
 import pandas as pd
 from matplotlib.figure import Figure
 
-from kratomsim.analyses.outcomes import Outcomes, OutcomeSeries, simulate_outcomes
+from kratomsim.analyses.outcomes import (
+    DEFAULT_DRAWS,
+    Outcomes,
+    OutcomeSeries,
+    simulate_outcomes,
+)
 from kratomsim.analyses.taper import TaperResult, compare_tapers
 from kratomsim.errors import JournalError, RegimenError, bad_value
 from kratomsim.evidence import Product, load_products, load_references, resolve_product
@@ -48,8 +53,9 @@ from kratomsim.risk.exposure import risk_constant
 
 # --- simulation ---------------------------------------------------------------------------------
 
-#: Parameter draws per web simulation: intervals in well under a second.
-SIM_DRAWS = 100
+#: Parameter draws per web simulation: the library's (and ``kratomsim simulate``'s) default, so
+#: the page shows the same numbers and intervals as the command line for the same regimen.
+SIM_DRAWS = DEFAULT_DRAWS
 #: Parameter draws behind the exposure intervals of a page.
 EXPOSURE_DRAWS = 100
 PainModel = Literal["", "acute", "chronic"]
