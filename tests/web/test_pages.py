@@ -14,6 +14,7 @@ from webhelpers import HTML, TestClient, alert
 
 from kratomsim import simulate
 from kratomsim.evidence import load_claims, unsupported_claims
+from kratomsim.interfaces.cli import main
 from kratomsim.interfaces.labels import OUTCOME_LABELS, label_for
 from kratomsim.interfaces.web.pages_simulate import EXAMPLES
 from kratomsim.journal import DoseEntry, PainEntry, open_journal
@@ -47,6 +48,9 @@ CODE_NAMES = (
     "cyp3a_gut_activity",
     "wd_gain",
     "tol_k_on",
+    "ventilation_change_pct",
+    "pupil_change_mm",
+    "share_with_signs",
     "fraction of system maximum",
 )
 
@@ -197,6 +201,81 @@ def test_simulate_csv_has_every_point_with_labelled_columns(client: TestClient) 
     )
 
 
+STOPPING = "1.5 g every 6 h for 28 days then stop"
+
+
+def cli_outcomes(capsys: pytest.CaptureFixture[str], regimen: str) -> dict:
+    """What ``kratomsim simulate REGIMEN --outcomes --format json`` says (default draws, seed)."""
+    argv = ["simulate", regimen, "--product", "leaf-powder", "--outcomes", "--format", "json"]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_simulate_shows_withdrawal_breathing_and_pupils_as_the_cli_gives_them(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = cli_outcomes(capsys, STOPPING)
+    w, low = cli["withdrawal"], cli["strongest"]
+    r = client.get("/simulate" + query(regimen=STOPPING, product="leaf-powder"))
+    assert r.status_code == 200
+    summary = re.search(r'<dl class="summary">(.*?)</dl>', r.text, re.S)
+    assert summary
+    words = " ".join(visible(summary.group(1)).split())
+    # the withdrawal timeline: onset, worst and when, how long, each with a range, and how sure
+    said = re.search(r"If use stopped after the last dose, (.*?How sure: [^.]*\.)", words)
+    assert said, words
+    wd = said.group(1)
+    assert f"start about {w['latency_h']:.0f} hours after it" in wd
+    assert f"signs appear at all in {100 * w['share_with_signs']:.0f} % of the runs" in wd
+    assert f"worst about {w['peak_after_h']:.0f} hours after it" in wd
+    assert f"score of about {w['peak_score']:.2g} of 64 (range" in wd
+    assert f"to {w['peak_score_high']:.2g})" in wd
+    assert f"last about {w['duration_h'] / 24:.1f} days (range" in wd
+    assert wd.count("(range") == 4
+    # breathing and pupils: the largest fall, its sign in words, the range, how sure
+    vent, pupil = low["ventilation_change_pct"], low["pupil_change_mm"]
+    assert vent["central"] < 0 and pupil["central"] < 0  # a fall: "less", "smaller"
+    breathing = re.search(r"Breathing at its lowest: (.*?How sure: [^.]*\.)", words)
+    assert breathing, words
+    assert f"about {-vent['central']:.1f} % less air per minute" in breathing.group(1)
+    assert f"(range {-vent['high']:.1f} to {-vent['low']:.1f} % less)" in breathing.group(1)
+    pupils = re.search(r"Pupils at their smallest: (.*?How sure: [^.]*\.)", words)
+    assert pupils, words
+    assert f"about {-pupil['central']:.2f} mm smaller" in pupils.group(1)
+    assert f"to {-pupil['low']:.2f} mm smaller)" in pupils.group(1)
+    # the details repeat them in tables, with ranges
+    table = visible(re.search(r'<table id="withdrawal">(.*?)</table>', r.text, re.S).group(1))  # type: ignore[union-attr]
+    assert "Signs start, after the last dose" in table and "Signs last" in table
+    falls = visible(re.search(r'<table id="falls">(.*?)</table>', r.text, re.S).group(1))  # type: ignore[union-attr]
+    assert "% less" in falls and "mm smaller" in falls
+    # no model names on the page
+    text = visible(r.text)
+    appendix = text.index("Evidence behind these numbers")
+    for name in CODE_NAMES:
+        assert name not in text[:appendix], name
+
+
+def test_simulate_csv_has_breathing_and_pupils_with_their_ranges(client: TestClient) -> None:
+    q = query(regimen="2 g once", product="leaf-powder")
+    rows = list(csv.reader(io.StringIO(client.get("/simulate.csv" + q).text)))
+    header, body = rows[0], rows[1:]
+    page = visible(client.get("/simulate" + q).text)
+    for label in (
+        "Breathing (air moved per minute) (% change from your usual)",
+        "Pupil size (mm change from usual)",
+    ):
+        cols = [header.index(label + end) for end in ("", " — range, low", " — range, high")]
+        central, lo, hi = ([float(row[c]) for row in body] for c in cols)
+        assert min(central) < 0  # a dose lowers both
+        assert all(a <= b <= c for a, b, c in zip(lo, central, hi, strict=True))
+    # the page's "lowest" is the CSV's lowest central value
+    col = header.index("Breathing (air moved per minute) (% change from your usual)")
+    lowest = min(float(row[col]) for row in body)
+    assert f"Breathing at its lowest: about {-lowest:.1f} % less" in " ".join(page.split())
+
+
 @pytest.mark.parametrize(("regimen", "product", "_what"), EXAMPLES)
 def test_every_example_on_the_page_works(
     client: TestClient, regimen: str, product: str, _what: str
@@ -343,12 +422,24 @@ def test_taper_page_compares_plans(client: TestClient) -> None:
         )
     )
     assert r.status_code == 200, alert(r.text)
-    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">([\d.]+)', r.text)
+    plans = re.search(r'<table id="plans">(.*?)</table>', r.text, re.S)
+    assert plans
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">([\d.]+)', plans.group(1))
     assert [p for p, _ in rows] == ["-25% per week", "stop"]
     stop, slow = float(rows[1][1]), float(rows[0][1])
     assert stop >= slow  # stopping at once peaks at least as high as a taper
     chart = json.loads(re.search(r'id="data-taper">(.*?)</script>', r.text, re.S).group(1))  # type: ignore[union-attr]
     assert [s["label"] for s in chart["series"]] == ["-25% per week", "stop"]
+    # each plan's withdrawal: share of runs with signs, start, worst and when, how long, ranged
+    episodes = re.search(r'<table id="episodes"(.*?)</table>', r.text, re.S)
+    assert episodes
+    cells = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', episodes.group(1), re.S)
+    assert [p for p, _ in cells] == ["-25% per week", "stop"]
+    for _, row in cells:
+        words = " ".join(visible(row).split())
+        assert re.match(r"\d+ % ", words), words
+        assert words.count("range ") == 4, words
+        assert "days" in words or "hours" in words
     none = client.get("/taper?current=4+g+daily&other=")
     assert none.status_code == 400 and "at least one plan" in alert(none.text)
 

@@ -1,8 +1,9 @@
 """The Taper page: ways of stopping compared, after four weeks of the current use.
 
 The comparison is the library's (:func:`kratomsim.analyses.taper.compare_tapers`, through
-:mod:`kratomsim.interfaces.web.services`): each plan's withdrawal (peak and days with signs),
-length and lost relief, with a chart of the withdrawal score over time. It describes plans the
+:mod:`kratomsim.interfaces.web.services`): each plan's withdrawal (peak and days with signs;
+when signs start, how strong at their worst and when, how long they last, with ranges), length
+and lost relief, with a chart of the withdrawal score over time. It describes plans the
 person chooses, for a conversation with a clinician; it never recommends one.
 """
 
@@ -27,6 +28,7 @@ from kratomsim.interfaces.web.rendering import (
     png_bytes,
     render,
 )
+from kratomsim.interfaces.web.results import episode
 from kratomsim.interfaces.web.services import TaperResult
 
 router = APIRouter()
@@ -86,6 +88,7 @@ def view(results: tuple[TaperResult, ...], query: str) -> dict[str, Any]:
             "taper_days": f"{r.taper_days:.0f}",
             "until_free": f"{r.until_free_days:.0f}",
             "lost_relief": f"{100 * r.lost_relief:.0f} %",
+            "episode": episode(r.outcomes.withdrawal),
         }
         for r in results
     ]
@@ -116,7 +119,15 @@ def view(results: tuple[TaperResult, ...], query: str) -> dict[str, Any]:
         y_label=wd.unit,
         marks=[0.0],
     )
-    return {"rows": rows, "chart": chart, "png": f"/taper/plot.png?{query}"}
+    level = f"{results[0].outcomes.level:.0%}"
+    draws = results[0].outcomes.n_draws
+    return {
+        "rows": rows,
+        "chart": chart,
+        "png": f"/taper/plot.png?{query}",
+        "level": level,
+        "draws": draws,
+    }
 
 
 @router.get("/taper", response_class=HTMLResponse)

@@ -20,7 +20,7 @@ from kratomsim.interfaces.web import services
 from kratomsim.interfaces.web.results_charts import charts
 from kratomsim.interfaces.web.services import Outcomes, OutcomeSeries, SimResult
 from kratomsim.models.regimen_text import format_regimen
-from kratomsim.reports.summary import content_used, fmt_value
+from kratomsim.reports.summary import content_used, fmt_value, in_words, interval_in_words
 
 #: Withdrawal score from which the model counts signs.
 SIGNS_SOWS = services.SIGNS_SOWS
@@ -55,6 +55,8 @@ def _range(lo: float, hi: float, unit: str = "") -> str:
 
 
 def _duration(hours: float) -> str:
+    if hours < 0.5:
+        return "under an hour"
     if hours < 48:
         return f"{hours:.0f} hours"
     return f"{hours / 24:.1f} days"
@@ -69,19 +71,23 @@ class Reading:
     central: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    #: The outcome's effect is a fall (breathing, pupil size): its largest effect is its minimum.
+    falls: bool = False
 
     @classmethod
     def of(cls, s: OutcomeSeries) -> Reading:
         lab = label_for(s.name, s.unit)
         f = lab.scale
-        return cls(s.name, lab, s.central * f, s.low * f, s.high * f)
+        return cls(s.name, lab, s.central * f, s.low * f, s.high * f, s.falls)
 
     def peak(self, mask: np.ndarray | None = None) -> tuple[float, float, float]:
+        """The largest effect: the highest point, or the lowest point of a fall."""
         sel = np.ones(len(self.central), bool) if mask is None else mask
+        pick = np.min if self.falls else np.max
         return (
-            float(self.central[sel].max()),
-            float(self.low[sel].max()),
-            float(self.high[sel].max()),
+            float(pick(self.central[sel])),
+            float(pick(self.low[sel])),
+            float(pick(self.high[sel])),
         )
 
     def at(self, t: np.ndarray, when: float) -> tuple[float, float, float]:
@@ -175,46 +181,109 @@ def _tolerance_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sente
     return Sentence("Tolerance", text, "tolerance")
 
 
+def _span(lo: float | None, hi: float | None) -> str:
+    """A range of hours in words: "3–20 hours", "2.0–9.5 days", "14 hours to 9.8 days"."""
+    if lo is None or hi is None:
+        return "too few runs with signs for a range"
+    if hi < 48:
+        return f"{lo:.0f}–{hi:.0f} hours" if lo >= 0.5 else f"{_duration(lo)} to {hi:.0f} hours"
+    if lo >= 48:
+        return f"{lo / 24:.1f}–{hi / 24:.1f} days"
+    return f"{_duration(lo)} to {_duration(hi)}"
+
+
+def sureness(lo: float, hi: float) -> str:
+    """How sure a range is, in words, from how far apart its ends are (sizes, not signs)."""
+    a, b = sorted((abs(lo), abs(hi)))
+    if b == 0:
+        return "fairly sure (every run gives none)"
+    if a < 0.01 * b:
+        return "very unsure (the range starts at almost nothing)"
+    ratio = b / a
+    if ratio <= 2:
+        return "fairly sure (the range is narrow)"
+    if ratio <= 10:
+        return "unsure (the range is wide)"
+    return "very unsure (the range is more than ten-fold)"
+
+
+#: Where the withdrawal numbers come from, for the "how sure" phrase.
+WITHDRAWAL_BASIS = (
+    "the withdrawal model is fitted to surveys of people who use kratom regularly; no study "
+    "has followed kratom withdrawal hour by hour"
+)
+#: Where the breathing and pupil numbers come from.
+OPIOID_BASIS = (
+    "not measured for kratom: worked out through the receptor model from studies of opioid "
+    "medicines in people who do not use opioids, so regular users (who build tolerance) are "
+    "likely affected less"
+)
+
+
 def _withdrawal_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sentence | None:
-    wd = roles.get("withdrawal", [])
-    if not wd:
+    """Onset, peak and duration after the last dose, with ranges, as the CLI's table gives them
+    (``res.withdrawal``: the same numbers, read, not computed again)."""
+    if not roles.get("withdrawal"):
         return None
-    w = wd[0]
-    last = float(res.exposure.dose_times_h[-1])
-    after = res.time_h >= last
-    c, lo, hi = w.peak(after)
-    info = res.withdrawal
-    onset = info.get("onset_h")
-    if onset is None:
-        if hi == 0:
+    w = res.withdrawal
+    share = float(w.get("share_with_signs") or 0.0)
+    latency = w.get("latency_h")
+    peak = float(w.get("peak_score") or 0.0)
+    peak_lo, peak_hi = w.get("peak_score_low"), w.get("peak_score_high")
+    band = "" if peak_lo is None or peak_hi is None else f"range {_range(peak_lo, peak_hi)}"
+    runs = f"signs appear at all in {_share(share)} of the runs"
+    if latency is None:
+        if not peak_hi or peak_hi < SIGNS_SOWS:
             text = (
-                "If use stopped after the last dose, no withdrawal is expected (the score "
-                "stays at 0 of 64 in every run)."
+                "If use stopped after the last dose, no withdrawal signs are expected: the score "
+                f"stays below {SIGNS_SOWS:g} of 64 (highest {_n(peak)}{band and ', ' + band})."
             )
-        elif hi < SIGNS_SOWS:
-            text = (
-                "If use stopped after the last dose, no withdrawal signs are expected "
-                f"(score at most {_n(hi)} of 64 across the range)."
-            )
+            if share > 0:
+                text += f" Signs appear in {_share(share)} of the runs."
         else:
             text = (
                 "If use stopped after the last dose, no withdrawal signs are expected at the "
-                f"typical values, but in the less favourable runs the score reaches {_n(hi)} of "
-                f"64 (signs start at {SIGNS_SOWS:g})."
+                f"typical values (score at most {_n(peak)} of 64{band and ', ' + band}), but {runs}"
             )
-    else:
-        peak_h = info.get("peak_h")
-        duration = info.get("duration_h")
-        text = (
-            f"If use stopped after the last dose, withdrawal signs would start about "
-            f"{_duration(float(onset) - last)} after it"
+            if w.get("latency_h_low") is not None:
+                text += (
+                    f": then starting {_span(w['latency_h_low'], w['latency_h_high'])} after "
+                    f"it and lasting {_span(w['duration_h_low'], w['duration_h_high'])}"
+                )
+            text += "."
+        how = (
+            "fairly sure (no run shows signs)"
+            if share == 0
+            else "fairly sure (few runs show signs)"
+            if share < 0.1
+            else "unsure (many runs show signs)"
         )
-        if peak_h is not None:
-            text += f", be worst about {_duration(float(peak_h) - last)} after it"
-        text += f" (score about {_n(c)} of 64, range {_range(lo, hi)})"
+    else:
+        start = (
+            "already by the time of the last dose (between doses)"
+            if latency < 0.5
+            else f"about {_duration(float(latency))} after it"
+        )
+        text = (
+            f"If use stopped after the last dose, withdrawal signs would start {start} (range "
+            f"{_span(w.get('latency_h_low'), w.get('latency_h_high'))}; {runs})"
+        )
+        peak_after = w.get("peak_after_h")
+        if peak_after is not None:
+            text += (
+                f", be worst about {_duration(float(peak_after))} after it (range "
+                f"{_span(w.get('peak_after_h_low'), w.get('peak_after_h_high'))})"
+            )
+        text += f" at a score of about {_n(peak)} of 64{band and ' (' + band + ')'}"
+        duration = w.get("duration_h")
         if duration:
-            text += f" and last about {_duration(float(duration))}"
+            text += (
+                f", and last about {_duration(float(duration))} (range "
+                f"{_span(w.get('duration_h_low'), w.get('duration_h_high'))})"
+            )
         text += "."
+        how = sureness(peak_lo or 0.0, peak_hi or 0.0)
+    text += f" How sure: {how}; {WITHDRAWAL_BASIS}."
     return Sentence("Withdrawal", text, "sows")
 
 
@@ -233,22 +302,115 @@ def _acute_sentence(roles: dict[str, list[Reading]]) -> Sentence | None:
     return Sentence("Short pain test", text, r.label.term)
 
 
-def _other_role_sentences(roles: dict[str, list[Reading]]) -> list[Sentence]:
+#: Breathing and pupils: output → (topic, the lowest point in words, the change's ending, unit,
+#: words for less and more, format).
+FALLS = {
+    "ventilation_change_pct": (
+        "Breathing",
+        "Breathing at its lowest",
+        "air per minute than usual",
+        "%",
+        "less",
+        "more",
+        ".1f",
+    ),
+    "pupil_change_mm": (
+        "Pupils",
+        "Pupils at their smallest",
+        "than usual, in dim light",
+        "mm",
+        "smaller",
+        "wider",
+        ".2f",
+    ),
+}
+
+
+def _after_a_dose(res: Outcomes, when_h: float) -> float:
+    """Hours from the dose before ``when_h`` (h since the first dose) to it."""
+    doses = np.asarray(res.exposure.dose_times_h, float)
+    before = doses[doses <= when_h + 1e-9]
+    return when_h - (float(before.max()) if before.size else 0.0)
+
+
+def _change(value: float, unit: str, fewer: str, more: str, fmt: str) -> str:
+    words = in_words(value, unit, more, fewer, fmt)
+    return "no measurable change" if words == "no change" else f"about {words}"
+
+
+def _other_role_sentences(res: Outcomes) -> list[Sentence]:
+    """The largest fall of breathing and of pupil size, with its range, as the CLI gives it
+    (``res.strongest``: each run's own largest fall)."""
     out = []
-    for role, topic in (("breathing", "Breathing"), ("pupil", "Pupils")):
-        for r in roles.get(role, []):
-            lo_peak = float(r.low.min()) if np.nanmin(r.central) < 0 else float(r.low.max())
-            extreme = float(r.central.min()) if np.nanmin(r.central) < 0 else float(r.central.max())
-            hi_peak = float(r.high.min()) if np.nanmin(r.central) < 0 else float(r.high.max())
-            out.append(
-                Sentence(
-                    topic,
-                    f"{r.label.label}: at most about {_n(extreme)} {r.label.unit} "
-                    f"(range {_range(min(lo_peak, hi_peak), max(lo_peak, hi_peak))}).",
-                    r.label.term,
-                )
-            )
+    basis = OPIOID_BASIS
+    for name, (topic, lowest, ending, unit, fewer, more, fmt) in FALLS.items():
+        v = (res.strongest or {}).get(name)
+        if v is None:
+            continue
+        change = _change(v["central"], unit, fewer, more, fmt)
+        text = (
+            f"{lowest}: {change}{'' if change.startswith('no') else ' ' + ending} (range "
+            f"{interval_in_words(v['low'], v['high'], unit, more, fewer, fmt)}), about "
+            f"{_after_a_dose(res, v['time_h']):.1f} hours after a dose. How sure: "
+            f"{sureness(v['low'], v['high'])}; {basis}."
+        )
+        basis = "worked out the same way as breathing"
+        out.append(Sentence(topic, text, label_for(name).term))
     return out
+
+
+def episode(w: dict[str, float | None]) -> dict[str, str]:
+    """A withdrawal episode (``Outcomes.withdrawal``) as words and ranges for a table: the share
+    of runs with signs, when they start, the worst score and when, how long they last."""
+    latency, peak_after, duration = (w.get(k) for k in ("latency_h", "peak_after_h", "duration_h"))
+    share = w.get("share_with_signs")
+    peak = float(w.get("peak_score") or 0.0)
+    lo, hi = w.get("peak_score_low"), w.get("peak_score_high")
+    none = "no signs (typical values)"
+    return {
+        "share": "" if share is None else _share(float(share)),
+        "onset": none if latency is None else _duration(latency),
+        "onset_range": _span(w.get("latency_h_low"), w.get("latency_h_high")),
+        "peak": _n(peak),
+        "peak_range": "" if lo is None or hi is None else _range(lo, hi),
+        "worst_at": "" if peak_after is None or peak <= 0 else _duration(peak_after),
+        "worst_at_range": _span(w.get("peak_after_h_low"), w.get("peak_after_h_high")),
+        "lasts": none if latency is None else _duration(duration or 0.0),
+        "lasts_range": _span(w.get("duration_h_low"), w.get("duration_h_high")),
+    }
+
+
+def withdrawal_rows(res: Outcomes) -> list[dict[str, str]]:
+    """After stopping: when signs start, how strong at the peak and when, how long (ranges)."""
+    e = episode(res.withdrawal)
+    rows = [
+        ("Runs with any withdrawal signs (score 5 or more)", e["share"], ""),
+        ("Signs start, after the last dose", e["onset"], e["onset_range"]),
+        ("Worst withdrawal score (0–64)", e["peak"], e["peak_range"]),
+    ]
+    if e["worst_at"]:
+        rows.append(("Worst, after the last dose", e["worst_at"], e["worst_at_range"]))
+    rows.append(("Signs last", e["lasts"], e["lasts_range"]))
+    return [{"what": a, "value": b, "range": c} for a, b, c in rows]
+
+
+def falls_rows(res: Outcomes) -> list[dict[str, str]]:
+    """Breathing and pupils at their lowest, with the time and the range (as the CLI)."""
+    rows = []
+    for name, (_, lowest, _, unit, fewer, more, fmt) in FALLS.items():
+        v = (res.strongest or {}).get(name)
+        if v is None:
+            continue
+        rows.append(
+            {
+                "what": f"{lowest} ({'air per minute' if unit == '%' else 'in dim light'})",
+                "value": in_words(v["central"], unit, more, fewer, fmt),
+                "range": interval_in_words(v["low"], v["high"], unit, more, fewer, fmt),
+                "when": f"{_after_a_dose(res, v['time_h']):.1f} h after a dose "
+                f"({v['time_h']:.1f} h after the first)",
+            }
+        )
+    return rows
 
 
 def side_effect_rows(res: Outcomes) -> list[dict[str, Any]]:
@@ -279,6 +441,11 @@ def _side_effect_sentence(res: Outcomes) -> Sentence | None:
     ]
     text = f"Chance of each at a dose of {dose.get('product_g', 0):g} g: " + "; ".join(parts) + "."
     return Sentence("Side effects", text, "interval")
+
+
+def _share(x: float) -> str:
+    """A share of runs as a whole percentage."""
+    return f"{100 * x:.0f} %"
 
 
 def _pct(x: float) -> str:
@@ -312,7 +479,7 @@ def summary(r: SimResult) -> list[Sentence]:
         _acute_sentence(roles),
         _tolerance_sentence(res, roles),
         _withdrawal_sentence(res, roles),
-        *_other_role_sentences(roles),
+        *_other_role_sentences(res),
         _side_effect_sentence(res),
         how_sure(res),
     ]
@@ -404,6 +571,8 @@ def view(r: SimResult, query: str) -> dict[str, Any]:
         "charts": charts(r, f"/simulate.csv?{query}"),
         "exposure_rows": exposure_rows(r),
         "outcome_rows": outcome_rows(res),
+        "withdrawal_rows": withdrawal_rows(res),
+        "falls_rows": falls_rows(res),
         "side_effects": side_effect_rows(res),
         "dose": (res.safety or {}).get("_dose", {}),
         "content": content_rows(r),
