@@ -361,6 +361,33 @@ def test_simulate_the_page_examples_and_an_error(walk: Walk) -> None:
 # --- interactions ------------------------------------------------------------------------------
 
 
+def test_simulate_stopping_shows_the_withdrawal_timeline_breathing_and_pupils(walk: Walk) -> None:
+    page = walk.page
+    page.goto("/simulate")
+    page.get_by_role("link", name="4 g three times daily for 28 days then stop").click()
+    page.locator("#result").wait_for()
+    walk.settle("/simulate result (stopping)")
+    summary = " ".join(page.locator("dl.summary").inner_text().split())
+    withdrawal = summary.split("If use stopped after the last dose", 1)[1].split("How sure")[0]
+    for said in ("signs would start", "of the runs", "be worst at", "of 64", "last about"):
+        assert said in withdrawal, withdrawal
+    assert withdrawal.count("(range") == 4, withdrawal
+    assert "% less air per minute than usual (range" in summary
+    assert "mm smaller than usual, in dim light (range" in summary
+    assert summary.count("How sure:") == 3  # withdrawal, breathing, pupils (and a "How sure" topic)
+    for name in ("ventilation", "pupil_change", "SOWS points", "share_with_signs", "_pct"):
+        assert name not in summary, name
+    # the details: both tables open and readable, with ranges
+    assert page.locator("#withdrawal tbody tr").count() >= 4
+    falls = page.locator("#falls").inner_text()
+    assert "% less" in falls and "mm smaller" in falls and "to" in falls
+    # the breathing and pupils chart is drawn, with its range band data
+    figure = page.locator("figure.chart", has_text="Breathing and pupils")
+    figure.locator("canvas").first.wait_for()
+    labels = figure.locator(".u-legend").inner_text()
+    assert "Breathing" in labels and "Pupil size" in labels
+
+
 def test_check_suggests_names_and_answers_every_item(walk: Walk) -> None:
     page = walk.page
     walk.goto("/check", "/check empty again")
@@ -480,6 +507,12 @@ def test_taper_comparison(walk: Walk) -> None:
     page.locator("#result").wait_for()
     walk.settle("/taper result")
     assert page.locator("#plans tbody tr").count() == 3
+    assert page.locator("#plans tbody tr").first.inner_text().count("range") == 1
+    episodes = page.locator("#episodes tbody tr")
+    assert episodes.count() == 3
+    for k in range(3):
+        row = " ".join(episodes.nth(k).inner_text().split())
+        assert row.count("range") == 3 and "%" in row, row
     page.locator('.chart-box[data-chart="taper"] canvas').first.wait_for()
 
 

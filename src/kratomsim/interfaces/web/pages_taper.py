@@ -1,9 +1,8 @@
 """The Taper page: ways of stopping compared, after four weeks of the current use.
 
 The comparison is the library's (:func:`kratomsim.analyses.taper.compare_tapers`, through
-:mod:`kratomsim.interfaces.web.services`): each plan's withdrawal (peak and days with signs;
-when signs start, how strong at their worst and when, how long they last, with ranges), length
-and lost relief, with a chart of the withdrawal score over time. It describes plans the
+:mod:`kratomsim.interfaces.web.services`): each plan's withdrawal (when signs start, how strong
+at their worst and when, how long they last, with ranges), length and lost relief, with a chart of the withdrawal score over time. It describes plans the
 person chooses, for a conversation with a clinician; it never recommends one.
 """
 
@@ -82,9 +81,6 @@ def view(results: tuple[TaperResult, ...], query: str) -> dict[str, Any]:
     rows = [
         {
             "plan": r.plan.text,
-            "peak": f"{r.peak_score:.1f}",
-            "peak_high": f"{r.peak_score_high:.1f}",
-            "days_with_signs": f"{r.days_with_signs:.1f}",
             "taper_days": f"{r.taper_days:.0f}",
             "until_free": f"{r.until_free_days:.0f}",
             "lost_relief": f"{100 * r.lost_relief:.0f} %",

@@ -266,22 +266,23 @@ def _withdrawal_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sent
         )
         text = (
             f"If use stopped after the last dose, withdrawal signs would start {start} (range "
-            f"{_span(w.get('latency_h_low'), w.get('latency_h_high'))}; {runs})"
+            f"{_span(w.get('latency_h_low'), w.get('latency_h_high'))})."
         )
         peak_after = w.get("peak_after_h")
+        worst = f" They would be worst at a score of about {_n(peak)} of 64"
+        text += worst + (f" ({band})" if band else "")
         if peak_after is not None:
             text += (
-                f", be worst about {_duration(float(peak_after))} after it (range "
+                f", about {_duration(float(peak_after))} after it (range "
                 f"{_span(w.get('peak_after_h_low'), w.get('peak_after_h_high'))})"
             )
-        text += f" at a score of about {_n(peak)} of 64{band and ' (' + band + ')'}"
         duration = w.get("duration_h")
         if duration:
             text += (
                 f", and last about {_duration(float(duration))} (range "
                 f"{_span(w.get('duration_h_low'), w.get('duration_h_high'))})"
             )
-        text += "."
+        text += f". {runs[0].upper()}{runs[1:]}."
         how = sureness(peak_lo or 0.0, peak_hi or 0.0)
     text += f" How sure: {how}; {WITHDRAWAL_BASIS}."
     return Sentence("Withdrawal", text, "sows")
@@ -369,7 +370,7 @@ def episode(w: dict[str, float | None]) -> dict[str, str]:
     none = "no signs (typical values)"
     return {
         "share": "" if share is None else _share(float(share)),
-        "onset": none if latency is None else _duration(latency),
+        "onset": none if latency is None else "at once" if latency < 0.5 else _duration(latency),
         "onset_range": _span(w.get("latency_h_low"), w.get("latency_h_high")),
         "peak": _n(peak),
         "peak_range": "" if lo is None or hi is None else _range(lo, hi),
@@ -394,6 +395,13 @@ def withdrawal_rows(res: Outcomes) -> list[dict[str, str]]:
     return [{"what": a, "value": b, "range": c} for a, b, c in rows]
 
 
+def _when(res: Outcomes, time_h: float) -> str:
+    after = _after_a_dose(res, time_h)
+    if abs(after - time_h) < 0.05:
+        return f"{time_h:.1f} h after the first dose"
+    return f"{after:.1f} h after a dose ({time_h:.1f} h after the first)"
+
+
 def falls_rows(res: Outcomes) -> list[dict[str, str]]:
     """Breathing and pupils at their lowest, with the time and the range (as the CLI)."""
     rows = []
@@ -406,8 +414,7 @@ def falls_rows(res: Outcomes) -> list[dict[str, str]]:
                 "what": f"{lowest} ({'air per minute' if unit == '%' else 'in dim light'})",
                 "value": in_words(v["central"], unit, more, fewer, fmt),
                 "range": interval_in_words(v["low"], v["high"], unit, more, fewer, fmt),
-                "when": f"{_after_a_dose(res, v['time_h']):.1f} h after a dose "
-                f"({v['time_h']:.1f} h after the first)",
+                "when": _when(res, v["time_h"]),
             }
         )
     return rows
