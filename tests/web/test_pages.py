@@ -47,6 +47,8 @@ CODE_NAMES = (
     "cyp3a_gut_activity",
     "wd_gain",
     "tol_k_on",
+    "dep_k_h",
+    "wd_threshold",
     "fraction of system maximum",
 )
 
