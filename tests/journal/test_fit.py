@@ -25,6 +25,8 @@ TRUTH = {
     "nrs_day_sd": 0.8,
     "nrs_day_rho": 0.4,
     "wd_gain": 8.0,
+    "dep_k_h": 0.008,  # inside the ensemble's range of the typical value (pd_posterior.toml)
+    "wd_threshold": 0.02,
 }
 FAST = {"draws_per_round": 1000, "target_ess": 400.0}
 
@@ -33,8 +35,9 @@ FAST = {"draws_per_round": 1000, "target_ess": 400.0}
 def rich_fit() -> PersonalFit:
     """Two weeks of 4 g leaf powder three times a day, then eight days without; 3 ratings a day.
 
-    With seven 90 % intervals all seven would hold the truth only about half the time (0.9**7),
-    so "every interval holds the truth" is checked on the 99 % intervals (0.99**7 ≈ 93 %).
+    With nine 90 % intervals all nine would hold the truth only about 40 % of the time (0.9**9),
+    so "every interval holds the truth" is checked on the 99 % intervals (0.99**9 ≈ 91 %).
+    Nine parameters need more draws than the fast default to reach the effective sample size.
     """
     data = simulate_journal(
         TRUTH,
@@ -45,7 +48,7 @@ def rich_fit() -> PersonalFit:
         doses_per_day=3,
         ratings_per_day=3,
     )
-    return fit_person(data, seed=2, **FAST)
+    return fit_person(data, seed=2, **(FAST | {"draws_per_round": 1500}))
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +161,14 @@ def test_stopping_after_regular_use_raises_withdrawal(small_data: FitData) -> No
     cont = fit.forecast("continue", 72.0, n_draws=200)
     stop = fit.forecast("stop", 72.0, n_draws=200)
     assert stop.get("relief_nrs").median[-1] < cont.get("relief_nrs").median[-1]
-    assert stop.get("withdrawal_score").high.max() >= cont.get("withdrawal_score").high.max()
+    # Over the next day: continuing takes the next doses on time, stopping does not. (Later on,
+    # continued use keeps building dependence, so its troughs may come to exceed the withdrawal
+    # of stopping after only four days: that is no contradiction.)
+    day = stop.hours_ahead <= 24.0
+    for part in ("median", "high"):
+        s, c = (getattr(f.get("withdrawal_score"), part)[day].max() for f in (stop, cont))
+        assert s >= c, part
+    assert stop.get("withdrawal_score").high[day].max() > 0.0
 
 
 @pytest.mark.parametrize("horizon", [0, -5, "200 d", "soon"])

@@ -51,6 +51,8 @@ CODE_NAMES = (
     "ventilation_change_pct",
     "pupil_change_mm",
     "share_with_signs",
+    "dep_k_h",
+    "wd_threshold",
     "fraction of system maximum",
 )
 

@@ -203,6 +203,8 @@ PARAMETER_LABELS: dict[str, str] = {
     "nrs_day_sd": "How much your pain varies from day to day",
     "nrs_day_rho": "How much one day's pain carries over to the next",
     "wd_gain": "How strongly withdrawal shows in you",
+    "dep_k_h": "How fast your body gets used to kratom (dependence)",
+    "wd_threshold": "How big a drop you can take before withdrawal shows",
 }
 
 #: Side effects by model name: what a person calls them.

@@ -32,7 +32,11 @@ from numpy.typing import NDArray
 from kratomsim.errors import JournalError, KratomsimError, bad_value
 from kratomsim.evidence import CitedValue
 from kratomsim.journal.fit_data import FitData, check_enough
-from kratomsim.journal.fit_model import PersonModel, pain_mean
+from kratomsim.journal.fit_model import (
+    WITHDRAWAL_PARAMETERS,
+    PersonModel,
+    pain_mean,
+)
 from kratomsim.journal.fit_sampler import (
     WeightedDraws,
     resample,
@@ -122,8 +126,9 @@ class Forecast:
 class PersonalFit:
     """Posterior of the person-level parameters given one journal.
 
-    ``estimates`` lists ``wd_gain`` only when withdrawal scores were logged (otherwise it keeps
-    its prior, which forecasts still carry). ``ess`` is the effective sample size of the weighted
+    ``estimates`` lists the withdrawal parameters (``wd_gain``, ``dep_k_h``, ``wd_threshold``)
+    only when withdrawal scores were logged (otherwise they keep their prior, which forecasts still
+    carry). ``ess`` is the effective sample size of the weighted
     posterior draws; ``counts`` the entries used.
     """
 
@@ -212,6 +217,39 @@ class PersonalFit:
         step_h
             Spacing of the forecast times (h).
         """
+        ahead, label, x, e, w = self.forecast_draws(
+            plan, horizon, n_draws=n_draws, seed=seed, step_h=step_h
+        )
+        pain = pain_mean(x, e)
+        relief = np.asarray(x["baseline_nrs"], float)[:, None] - pain
+        tail = 100 * (1 - self.level) / 2
+
+        def band(name: str, unit: str, v: FloatArray) -> ForecastSeries:
+            lo, med, hi = np.percentile(v, [tail, 50.0, 100 - tail], axis=0)
+            return ForecastSeries(name, unit, med, lo, hi)
+
+        series = (
+            band("relief_nrs", "NRS points below the person's baseline", relief),
+            band("pain_nrs", "expected NRS 0-10 (without day-to-day noise)", pain),
+            band("withdrawal_score", "SOWS points (0-64)", w),
+        )
+        return Forecast(label, self.model.data.end_h, ahead, series, self.level, n_draws)
+
+    def forecast_draws(
+        self,
+        plan: Plan,
+        horizon: float | str,
+        *,
+        n_draws: int = 400,
+        seed: int | None = None,
+        step_h: float = 1.0,
+        values: dict[str, FloatArray] | None = None,
+    ) -> tuple[FloatArray, str, dict[str, FloatArray], FloatArray, FloatArray]:
+        """The simulated draws behind :meth:`forecast`: hours ahead, plan label, the parameter
+        values, effective activation and withdrawal score ``(draws, times)``.
+
+        ``values`` replaces the posterior draws (e.g. a simulated person's true values).
+        """
         horizon_h = _horizon(horizon)
         if not (n_draws >= 1 and 0 < step_h <= horizon_h):
             raise JournalError(
@@ -234,24 +272,11 @@ class PersonalFit:
         ahead = np.arange(n_out + 1, dtype=np.float64) * step_h
         t = m.grid(end + ahead)
         idx = np.searchsorted(t, end + ahead)
-        x = self.posterior_values(n_draws, seed)
+        x = self.posterior_values(n_draws, seed) if values is None else values
         runs = m.simulate(x, t, dose_t=dose_t, mg=mg, oh7=oh)
         e = np.concatenate([r.effective_activation[:, idx] for r in runs])
         w = np.concatenate([r.withdrawal_score[:, idx] for r in runs])
-        pain = pain_mean(x, e)
-        relief = np.asarray(x["baseline_nrs"], float)[:, None] - pain
-        tail = 100 * (1 - self.level) / 2
-
-        def band(name: str, unit: str, v: FloatArray) -> ForecastSeries:
-            lo, med, hi = np.percentile(v, [tail, 50.0, 100 - tail], axis=0)
-            return ForecastSeries(name, unit, med, lo, hi)
-
-        series = (
-            band("relief_nrs", "NRS points below the person's baseline", relief),
-            band("pain_nrs", "expected NRS 0-10 (without day-to-day noise)", pain),
-            band("withdrawal_score", "SOWS points (0-64)", w),
-        )
-        return Forecast(label, m.data.end_h, ahead, series, self.level, n_draws)
+        return ahead, label, x, e, w
 
 
 def fit_person(
@@ -308,7 +333,7 @@ def fit_person(
     q = np.array([tail, 0.5, 1 - tail])
     estimates = []
     for j, prior in enumerate(model.priors):
-        if prior.name == "wd_gain" and not data.withdrawal:
+        if prior.name in WITHDRAWAL_PARAMETERS and not data.withdrawal:
             continue
         x = prior.from_z(draws.z[:, j])
         lo, med, hi = weighted_quantiles(x, draws.weights, q)

@@ -1,9 +1,14 @@
 """Simulation-based calibration of the personal fit: do its 90 % intervals hold the truth 90 % of the time?
 
-For each simulated person: draw true person-level parameters from the prior, simulate a journal
-of ``days`` days from the same model the fit assumes (leaf powder, 2–4 g, 2–3 doses a day at
-jittered times; 1–3 pain ratings a day at random waking times; optionally one SOWS score a
-day), fit it, and record whether each credible interval contains the true value. When the
+For each simulated person: draw true person-level parameters from the prior — for tolerance and
+withdrawal that is the calibrated population posterior widened for the spread between people —
+simulate a journal of ``days`` days from the same model the fit assumes
+(leaf powder, 2–4 g, 2–3 doses a day at jittered times; 1–3 pain ratings a day at random waking
+times; optionally one SOWS score a day), fit it, and record whether each credible interval
+contains the true value. The forecast bands are checked the same way: the person stops at the
+journal's end, and the true withdrawal peak over the next week, the true withdrawal score 48 h
+after the last entry and the true expected pain 24 h after it are compared with the 90 % bands
+of :meth:`~kratomsim.journal.fit.PersonalFit.forecast`. When the
 inference is exact, coverage equals the credible level up to binomial noise (Cook, Gelman &
 Rubin 2006; Talts et al. 2018, "Validating Bayesian inference algorithms with simulation-based
 calibration").
@@ -25,7 +30,7 @@ from numpy.typing import NDArray
 
 from kratomsim.errors import JournalError, bad_value
 from kratomsim.evidence import resolve_product
-from kratomsim.journal.fit import fit_person
+from kratomsim.journal.fit import PersonalFit, fit_person
 from kratomsim.journal.fit_data import NRS_MAX, SOWS_MAX, DoseEvent, FitData, Rating
 from kratomsim.journal.fit_model import (
     PersonModel,
@@ -40,6 +45,15 @@ FloatArray = NDArray[np.float64]
 DOSE_RANGE_G: Final = (2.0, 4.0)
 DOSE_CLOCKS_H: Final = {2: (8.0, 20.0), 3: (8.0, 14.0, 20.0)}
 WAKING_H: Final = (8.0, 22.0)
+#: Forecast checked: "stop" for a week; draws behind each band.
+FORECAST_H: Final = 7 * 24.0
+FORECAST_DRAWS: Final = 400
+#: Names of the forecast quantities in :class:`CoverageResult` (besides the parameters).
+FORECAST_CHECKS: Final = (
+    "forecast: withdrawal peak in the week after stopping",
+    "forecast: withdrawal score 48 h after the last entry",
+    "forecast: expected pain 24 h after the last entry",
+)
 
 
 @dataclass(frozen=True)
@@ -150,7 +164,27 @@ def _one_person(job: _Job) -> tuple[dict[str, bool], float]:
         target_ess=target_ess,
     )
     hits = {e.name: bool(e.low <= truth[e.name] <= e.high) for e in fit.estimates}
+    hits |= forecast_hits(fit, truth, level)
     return hits, fit.ess
+
+
+def forecast_hits(fit: PersonalFit, truth: dict[str, float], level: float) -> dict[str, bool]:
+    """Whether the 90 % forecast bands ("stop" now) hold the true person's course."""
+    true_x = {k: np.array([v]) for k, v in truth.items()}
+    ahead, _, _, e_true, w_true = fit.forecast_draws("stop", FORECAST_H, values=true_x)
+    _, _, x, e, w = fit.forecast_draws("stop", FORECAST_H, n_draws=FORECAST_DRAWS)
+    i48, i24 = int(np.searchsorted(ahead, 48.0)), int(np.searchsorted(ahead, 24.0))
+    pairs = (
+        (w.max(axis=1), float(w_true[0].max())),
+        (w[:, i48], float(w_true[0, i48])),
+        (pain_mean(x, e)[:, i24], float(pain_mean(true_x, e_true)[0, i24])),
+    )
+    tail = 100 * (1 - level) / 2
+    hits = {}
+    for name, (draws, true) in zip(FORECAST_CHECKS, pairs, strict=True):
+        lo, hi = np.percentile(draws, [tail, 100 - tail])
+        hits[name] = bool(lo - 1e-9 <= true <= hi + 1e-9)
+    return hits
 
 
 def coverage_check(

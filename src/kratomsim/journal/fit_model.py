@@ -8,10 +8,15 @@ Person-level parameters (priors from the cited ranges, see :func:`person_priors`
 * ``content_multiplier``: actual / labelled mitragynine (and 7-OH) content of the product logged,
   with the product type's cited content range as its prior;
 * ``nrs_day_sd``, ``nrs_day_rho``: day-to-day pain fluctuation (SD, correlation one day apart);
-* ``wd_gain``: scale of the withdrawal-score map (informed only by logged SOWS scores).
+* ``wd_gain``: scale of the withdrawal-score map;
+* ``dep_k_h``: how fast the body adapts to the drug (physical dependence);
+* ``wd_threshold``: how far the drive may fall below the adapted level before withdrawal shows.
 
-Every other parameter of the full model stays at its cited central value: the fit is conditional
-on the population model, which is what makes it a low-dimensional problem.
+The three withdrawal parameters are informed only by logged SOWS scores (withdrawal logged while
+still dosing, between doses, moves them as much as withdrawal after stopping). Every parameter
+not named here (receptor reserve, tolerance ceiling and recovery, withdrawal steepness, …) stays
+at its cited central value, the central set of the population calibration: the fit is
+conditional on the population model, which is what makes it a low-dimensional problem.
 
 Observation model. Pain ratings: ``NRS(t) = baseline·(1 − relief_max·E_eff(t)) + x(t) + ε``, with
 ``x`` an Ornstein–Uhlenbeck process (stationary SD ``nrs_day_sd``, correlation ``nrs_day_rho``
@@ -52,9 +57,17 @@ PERSON_PARAMETERS: Final = (
     "nrs_day_sd",
     "nrs_day_rho",
     "wd_gain",
+    "dep_k_h",
+    "wd_threshold",
 )
+#: Person-level parameters that only logged withdrawal scores inform.
+WITHDRAWAL_PARAMETERS: Final = ("wd_gain", "dep_k_h", "wd_threshold")
 #: Names in the full model's parameter set that a person-level value replaces.
-_MODEL_NAMES: Final = ("tol_k_on", "wd_gain")
+_MODEL_NAMES: Final = ("tol_k_on", "wd_gain", "dep_k_h", "wd_threshold")
+#: A person's dependence rate and withdrawal threshold: the ensemble's 5-95 % range of the typical
+#: value, widened by this factor on each side for the spread between people (ASSUMPTION: the
+#: population studies do not resolve that spread).
+PERSON_WIDEN: Final = 2.0
 #: Draws simulated per call of the full model (bounds memory: arrays are draws × grid times).
 CHUNK: Final = 1000
 
@@ -107,16 +120,44 @@ def person_wd_gain(typical: CitedValue) -> CitedValue:
     )
 
 
+def person_widened(typical: CitedValue) -> CitedValue:
+    """Prior of one person's value of a parameter the population calibration fitted only as a
+    typical value: the ensemble's 5-95 % range widened by :data:`PERSON_WIDEN` each side."""
+    post = pd_posterior()
+    if typical.name not in post:
+        return typical
+    lo, hi = np.percentile(post[typical.name], [5, 95])
+    lo, hi = min(lo, typical.value) / PERSON_WIDEN, max(hi, typical.value) * PERSON_WIDEN
+    return typical.model_copy(
+        update={
+            "low": float(lo),
+            "high": float(hi),
+            "distribution": "log-uniform",
+            "kind": "assumption",
+            "note": "Prior of one person: the population posterior's 5-95 % range of the typical "
+            f"value (pd_posterior.toml), widened ×/÷ {PERSON_WIDEN:g} for the spread between "
+            "people (ASSUMPTION: the population studies do not resolve that spread).",
+        }
+    )
+
+
 def person_priors(product: Product) -> tuple[Prior, ...]:
     """The priors of :data:`PERSON_PARAMETERS` for a journal of ``product``.
 
-    Where the population calibration fitted a parameter, its posterior sets the prior
-    (``wd_gain`` widened by the between-person spread: the prior is for one person).
+    Where the population calibration fitted a parameter, its posterior sets the prior, widened
+    for the spread between people (``wd_gain`` by the fitted spread, the dependence rate and
+    withdrawal threshold by an assumed factor): the prior is for one person.
     """
     model = {
-        v.name: v for v in cited(product.absorption, ("nrs_relief_max", "tol_k_on", "wd_gain"))
+        v.name: v
+        for v in cited(
+            product.absorption,
+            ("nrs_relief_max", "tol_k_on", "wd_gain", "dep_k_h", "wd_threshold"),
+        )
     }
     model["wd_gain"] = person_wd_gain(model["wd_gain"])
+    for name in ("dep_k_h", "wd_threshold"):
+        model[name] = person_widened(model[name])
     day = load_parameters(("adaptation.toml",))
     shared = {**model, "nrs_day_sd": day["nrs_day_sd"], "nrs_day_rho": day["nrs_day_rho"]}
     shared["baseline_nrs"] = _fit_values()["fit_baseline_nrs"]
@@ -214,7 +255,8 @@ class PersonModel:
             m = sl.stop - sl.start
             values = {k: np.full(m, v) for k, v in base.items()}
             for name in _MODEL_NAMES:
-                values[name] = np.asarray(x[name], float)[sl]
+                if name in x:
+                    values[name] = np.asarray(x[name], float)[sl]
             out.append(
                 simulate_subjects(
                     values, dosing.with_content(np.asarray(x["content_multiplier"], float)[sl])
