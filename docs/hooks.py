@@ -167,8 +167,9 @@ def qualification(mode: str) -> tuple[str, str | None]:
     ]
     for r in summary_rows(q):
         other = "in the full report" if r["other"] == "see below" else _escape(r["other"])
+        rows = "none" if r["n"] == "0" else f"{r['n']} {r['sample']}"
         out.append(
-            f"| {r['category']} | {r['n']} {r['sample']} | {r['gmfe']} | {r['within_1_25']} | "
+            f"| {r['category']} | {rows} | {r['gmfe']} | {r['within_1_25']} | "
             f"{r['within_2']} | {other} |"
         )
     out += [
