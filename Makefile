@@ -1,12 +1,13 @@
 # Two commands on a fresh machine (Python 3.11 + PyPI):
 #   make run   — set up .venv, run the demo scenario, write a report and plots to out/
-#   make test  — set up .venv, run lint, type check and the test suite (what .ci/run calls)
+#   make test  — set up .venv, run lint, type check, a strict docs build and the test suite
+#   make docs  — build the documentation site into site/ (open site/index.html)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test test-all lint bench calibrate clean
+.PHONY: setup run test test-all lint docs docs-check bench calibrate clean
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -21,14 +22,24 @@ run: setup
 	$(BIN)/kratomsim demo --out out
 
 lint: setup
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks docs
+	$(BIN)/ruff check src tests benchmarks docs
 	$(BIN)/pyright
 
-test: lint
+# The site, with the qualification report (validate --fast, about a minute) written beside it.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# The same strict build without the qualification run (seconds): every page, link, generated
+# reference and API docstring is checked on each `make test`.
+docs-check: setup
+	KRATOMSIM_DOCS_QUALIFICATION=skip NO_MKDOCS_2_WARNING=1 \
+		$(BIN)/mkdocs build --strict --quiet --site-dir build/docs-check
+
+test: lint docs-check
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test-all: lint
+test-all: lint docs-check
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -38,4 +49,4 @@ calibrate: setup
 	$(BIN)/kratomsim calibrate --out src/kratomsim/evidence/data/pk_calibrated.toml
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out site build/docs-check .pytest_cache .ruff_cache .hypothesis
