@@ -83,7 +83,7 @@ def test_numbers_carry_units_and_intervals() -> None:
 def test_fold_text_says_what_stands_in_for_a_missing_fold(small: Qualification) -> None:
     cmax, late, zero = small.comparisons
     assert fold_text(cmax) == "0.79×" and fold_text(late) == "1.97×"
-    assert fold_text(zero) == "off by 20.0 points"
+    assert fold_text(zero) == "off by 20.0 percentage points"
 
 
 def test_summary_lists_empty_categories_once_and_ends_with_all_out_of_sample(
@@ -102,7 +102,7 @@ def test_html_has_the_summary_the_comparisons_and_the_plots(small: Qualification
     assert TITLE in html and "does not prescribe" in html
     assert html.count("<table") == 4  # summary, two categories with rows, not compared
     for text in ("What cmax measured", "81.9 nM (50.1–177)", "65.1 nM (33.7–121)", "0.79×",
-                 "not fitted", "off by 20.0 points", "a ratio to zero is undefined",
+                 "not fitted", "off by 20.0 percentage points", "a ratio to zero is undefined",
                  "Share reporting craving", "No human interaction study with a number."):  # fmt: skip
         assert text in html, text
     figures = re.findall(r'src="data:image/png;base64,([^"]+)"', html)

@@ -96,7 +96,7 @@ def fold_text(c: Comparison) -> str:
     if c.fold is not None:
         return f"{c.fold:.2f}×"
     if c.abs_difference is not None:
-        return f"off by {100 * c.abs_difference:.1f} points"
+        return f"off by {100 * c.abs_difference:.1f} percentage points"
     return "–"
 
 
@@ -107,7 +107,7 @@ def summary_row(s: CategorySummary) -> dict[str, str]:
     if s.n_absolute:
         other.append(
             f"{s.n_absolute} without a fold error, off by {100 * (s.mean_abs_difference or 0):.1f} "
-            "points on average"
+            "percentage points on average"
         )
     if s.n_qualitative:
         other.append(f"{s.n_agree} of {s.n_qualitative} statements agree")
