@@ -35,6 +35,20 @@ def author_names(authors: str) -> list[str]:
     return [part.strip() for part in authors.split(",") if part.strip()]
 
 
+def first_author(authors: str) -> tuple[str, bool]:
+    """The first author's surname (or a corporate author's whole name) and whether others follow.
+
+    ``"Tanna RS, Nguyen JT, et al."`` → ``("Tanna", True)``;
+    ``"US Food and Drug Administration (sponsor)"`` → ``("US Food and Drug Administration", False)``.
+    """
+    names = author_names(authors)
+    if not names:
+        return "", False
+    match = _PERSON.match(names[0])
+    first = match["last"] if match else re.sub(r"\s*\([^)]*\)$", "", names[0])
+    return first, len(names) > 1
+
+
 def person(name: str) -> Person:
     """One author as a pybtex person: a Vancouver-style name, a corporate name, or ``others``."""
     if _ET_AL.match(name):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kratomsim.evidence.bibtex import first_author
 from kratomsim.evidence.loader import load_references
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import Spec, default_spec
@@ -96,11 +97,10 @@ def model_reference(spec: Spec | None = None, *, absorption: str = "capsule") ->
 
 
 def _short(ref: Any) -> str:
-    """ "Tanna 2022", "Kruegel et al. 2016": first author's surname and the year."""
-    authors = [a.strip() for a in str(ref.authors).replace(" and ", ", ").split(",") if a.strip()]
-    first = authors[0].split()[0] if authors else str(ref.key)
-    more = " et al." if len(authors) > 1 or "et al" in str(ref.authors) else ""
-    return f"{first}{more} {ref.year}"
+    """ "Tanna 2022", "Kruegel et al. 2016", "US Food and Drug Administration 2020": first author's
+    surname (a corporate author whole) and the year."""
+    first, more = first_author(str(ref.authors))
+    return f"{first or ref.key}{' et al.' if more else ''} {ref.year}"
 
 
 def _md_escape(text: str) -> str:
