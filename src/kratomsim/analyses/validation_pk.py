@@ -34,9 +34,7 @@ from kratomsim.evidence.params import ModelInputs, cited_inputs
 from kratomsim.population.variability import (
     STREAM_WIDTH,
     Covariates,
-    build_omega,
-    covariate_effects,
-    draw_subjects,
+    draw_people,
     subject_normals,
 )
 
@@ -80,14 +78,7 @@ def _people(
     inputs = cited_inputs(resolve_product(product))
     cov = Covariates(sex=sex)
     z = subject_normals(seed, stream, 0, n, STREAM_WIDTH)
-    draws = draw_subjects(
-        dict(inputs.values),
-        inputs.product.absorption,
-        build_omega(),
-        covariate_effects(cov),
-        cov,
-        z,
-    )
+    draws = draw_people(inputs.values, inputs.product.absorption, cov, z)
     return inputs, draws.values
 
 
