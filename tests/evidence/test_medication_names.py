@@ -6,7 +6,7 @@ import pytest
 
 from kratomsim.errors import EvidenceError, MedicationError
 from kratomsim.evidence import load_references, resolve_medication
-from kratomsim.evidence.loader import _read_toml
+from kratomsim.evidence.loader import read_data_toml
 from kratomsim.evidence.medication_names import (
     NAMES_FILE,
     load_classes,
@@ -154,7 +154,7 @@ def test_a_list_mixes_classes_street_names_and_medicines() -> None:
 
 def test_street_names_are_curated_grade_e_with_a_source_or_a_note() -> None:
     refs = load_references()
-    raw = _read_toml(NAMES_FILE)["street_name"]
+    raw = read_data_toml(NAMES_FILE)["street_name"]
     assert len(raw) == len(load_street_names()) >= 20
     for entry in raw:
         assert entry["grade"] == "E"
@@ -185,7 +185,7 @@ def test_a_broken_names_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     def fake(_: str) -> dict:
         return {"street_name": [{"name": "x", "medication": "no-such-drug", "grade": "E"}]}
 
-    monkeypatch.setattr(names, "_read_toml", fake)
+    monkeypatch.setattr(names, "read_data_toml", fake)
     names.load_street_names.cache_clear()
     try:
         with pytest.raises(EvidenceError, match="unknown medicine 'no-such-drug'"):

@@ -17,15 +17,14 @@ Nothing is written here: :func:`render_parameter_file` returns the cited TOML te
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from kratomsim.engine.compiled import compiled_kernel, run_kernel
+from kratomsim.evidence.loader import data_text, read_data_toml
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
 
@@ -43,12 +42,11 @@ OUTPUTS = ("mitragynine_nm", "oh7_nm")
 
 def shipped_parameter_file() -> str:
     """The text of the shipped calibrated parameter file."""
-    return resources.files("kratomsim.evidence").joinpath("data", PARAMETER_FILE).read_text("utf-8")
+    return data_text(PARAMETER_FILE)
 
 
 def calibration_data() -> dict[str, Any]:
-    text = resources.files("kratomsim.evidence").joinpath("data", "calibration.toml").read_text()
-    return tomllib.loads(text)
+    return read_data_toml("calibration.toml")
 
 
 def _spec_name(name: str) -> str:

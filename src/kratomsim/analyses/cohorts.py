@@ -31,9 +31,7 @@ from kratomsim.evidence.params import cited_inputs
 from kratomsim.population.variability import (
     STREAM_WIDTH,
     Covariates,
-    build_omega,
-    covariate_effects,
-    draw_subjects,
+    draw_people,
     subject_normals,
     uniform,
 )
@@ -102,14 +100,7 @@ def make_cohort(name: str, per_group: int = 24, seed: int = 20240) -> Cohort:
     n = k.size * per_group
     z = subject_normals(seed, COHORTS.index(name), 0, n, STREAM_WIDTH + 2)
     cov = Covariates(sex="male") if name == "malaysia_tea" else Covariates()
-    draws = draw_subjects(
-        dict(inputs.values),
-        inputs.product.absorption,
-        build_omega(),
-        covariate_effects(cov),
-        cov,
-        z[:, :STREAM_WIDTH],
-    )
+    draws = draw_people(inputs.values, inputs.product.absorption, cov, z[:, :STREAM_WIDTH])
     u = uniform(z[:, STREAM_WIDTH])
     if name == "malaysia_tea":
         lo, hi = v["tea_mg_per_glass_low"], v["tea_mg_per_glass_high"]

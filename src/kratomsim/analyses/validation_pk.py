@@ -19,7 +19,6 @@ Designs and the assumptions behind them are cited in ``evidence/data/validation.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from typing import Any
 
@@ -30,14 +29,12 @@ from kratomsim.analyses.calibration import calibration_data
 from kratomsim.analyses.nca import auc_inf, half_life, peak, power_exponent, study_interval
 from kratomsim.analyses.validation_scores import Comparison, Estimate
 from kratomsim.engine.subjects import Dosing, simulate_subjects
-from kratomsim.evidence.loader import data_text, resolve_product
+from kratomsim.evidence.loader import read_data_toml, resolve_product
 from kratomsim.evidence.params import ModelInputs, cited_inputs
 from kratomsim.population.variability import (
     STREAM_WIDTH,
     Covariates,
-    build_omega,
-    covariate_effects,
-    draw_subjects,
+    draw_people,
     subject_normals,
 )
 
@@ -68,7 +65,7 @@ def resamples(people: int) -> int:
 
 def validation_data() -> dict[str, Any]:
     """The cited observations and designs of ``validation.toml``."""
-    return tomllib.loads(data_text("validation.toml"))
+    return read_data_toml("validation.toml")
 
 
 # --- virtual people and their drug levels ------------------------------------------------------
@@ -81,14 +78,7 @@ def _people(
     inputs = cited_inputs(resolve_product(product))
     cov = Covariates(sex=sex)
     z = subject_normals(seed, stream, 0, n, STREAM_WIDTH)
-    draws = draw_subjects(
-        dict(inputs.values),
-        inputs.product.absorption,
-        build_omega(),
-        covariate_effects(cov),
-        cov,
-        z,
-    )
+    draws = draw_people(inputs.values, inputs.product.absorption, cov, z)
     return inputs, draws.values
 
 

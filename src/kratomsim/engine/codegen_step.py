@@ -264,29 +264,13 @@ def _collocated(
         raise NotImplementedError(f"collocated state {c}: rate not affine in itself")
     rate = st.sym.rates[c]
     ab = [ctx[i].affine(rate, c) for i in range(s)]
-    mat = [
-        [
-            (f"(1.0 - {gen.co(('hA', i, j))} * {ab[j][1]})" if i == j
-             else f"(-{gen.co(('hA', i, j))} * {ab[j][1]})")
-            for j in range(s)
-        ]
-        for i in range(s)
-    ]  # fmt: skip
     rhs = []
     for i in range(s):
         r = gen.fresh("rc")
         acc = " + ".join(f"{gen.co(('hA', i, j))} * {ab[j][0]}" for j in range(s))
         lines.append(f"{r} = c0_{q} + {acc}")
         rhs.append(r)
-    outs = [gen.fresh("C") for _ in range(s)]
-    solve_lines(lines, mat, rhs, outs, gen.fresh, "")
-    rates = []
-    for i in range(s):
-        ctx[i].set(c, outs[i])
-        g = gen.fresh("G")
-        lines.append(f"{g} = {ab[i][0]} + {ab[i][1]} * {outs[i]}")
-        rates.append(g)
-    rate_at[c] = rates
+    rate_at[c] = _solve_stages(gen, ctx, c, ab, ("hA", ()), rhs, ("C", "G"), lines)
 
 
 def _forced(
@@ -309,20 +293,39 @@ def _forced(
         r = gen.fresh("rx")
         lines.append(f"{r} = " + " + ".join(parts))
         rhs.append(r)
+    forcing_at[e] = _solve_stages(gen, ctx, e, ab, ("abar", (ei, ei)), rhs, ("X", "F"), lines)
+
+
+def _solve_stages(
+    gen: StepGen,
+    ctx: list[NodeCtx],
+    name: str,
+    ab: list[tuple[str, str]],
+    coef: tuple[str, tuple[int, ...]],
+    rhs: list[str],
+    prefixes: tuple[str, str],
+    lines: list[str],
+) -> list[str]:
+    """Solve the stage values X of ``name``, affine in itself (``a_j + b_j·X_j`` at stage j,
+    ``ab``): ``X_i − Σ_j A_ij·b_j·X_j = rhs_i``, ``A_ij`` the coefficient ``(kind, i, j, *tail)``
+    of ``coef = (kind, tail)``. Sets X in ``ctx``; returns the names of ``a_i + b_i·X_i``
+    (``prefixes``: for X and for these)."""
+    s = gen.s
+    kind, tail = coef
     mat = [
         [
-            (f"(1.0 - {gen.co(('abar', i, j, ei, ei))} * {ab[j][1]})" if i == j
-             else f"(-{gen.co(('abar', i, j, ei, ei))} * {ab[j][1]})")
+            (f"(1.0 - {gen.co((kind, i, j, *tail))} * {ab[j][1]})" if i == j
+             else f"(-{gen.co((kind, i, j, *tail))} * {ab[j][1]})")
             for j in range(s)
         ]
         for i in range(s)
     ]  # fmt: skip
-    outs = [gen.fresh("X") for _ in range(s)]
+    outs = [gen.fresh(prefixes[0]) for _ in range(s)]
     solve_lines(lines, mat, rhs, outs, gen.fresh, "")
-    vals = []
+    values = []
     for i in range(s):
-        ctx[i].set(e, outs[i])
-        fv = gen.fresh("F")
-        lines.append(f"{fv} = {ab[i][0]} + {ab[i][1]} * {outs[i]}")
-        vals.append(fv)
-    forcing_at[e] = vals
+        ctx[i].set(name, outs[i])
+        v = gen.fresh(prefixes[1])
+        lines.append(f"{v} = {ab[i][0]} + {ab[i][1]} * {outs[i]}")
+        values.append(v)
+    return values

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from kratomsim.engine.grid import default_times, schedule
 from kratomsim.engine.result import ANALYTES, Simulation
-from kratomsim.engine.subjects import PK_OUTPUTS, Dosing, simulate_subjects
+from kratomsim.engine.subjects import PK_OUTPUTS, product_dosing, simulate_subjects
 from kratomsim.engine.summary import summarise
 from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import Regimen
@@ -62,13 +62,7 @@ def simulate(
     """
     t, events = schedule(regimen, duration_h=duration_h, times_h=times_h)
     doses_g = events.amounts_g
-    dosing = Dosing(
-        inputs.product.absorption,
-        np.asarray(events.times_h, float),
-        np.atleast_2d(doses_g * inputs.mg_per_g),
-        np.atleast_2d(doses_g * inputs.oh7_mg_per_g),
-        t,
-    )
+    dosing = product_dosing(inputs, events.times_h, doses_g, t)
     run = simulate_subjects(inputs.values, dosing, outputs=PK_OUTPUTS)
     nm = np.stack([run.get("mitragynine_nm"), run.get("oh7_nm")], axis=-1)
     nm[nm < 1e-12 * max(float(nm.max()), 1e-300)] = 0.0
@@ -128,13 +122,7 @@ def _steady_state_average(repeat: object, inputs: ModelInputs, mw: FloatArray) -
     n = int(max(_STEADY_DOSES, np.ceil(_STEADY_MIN_DAYS * 24.0 / tau)))
     times = np.arange(n, dtype=np.float64) * tau
     t = np.linspace(times[-1], times[-1] + tau, 97)
-    dosing = Dosing(
-        inputs.product.absorption,
-        times,
-        np.full((1, n), rec.amount_g * inputs.mg_per_g),
-        np.full((1, n), rec.amount_g * inputs.oh7_mg_per_g),
-        t,
-    )
+    dosing = product_dosing(inputs, times, np.full(n, rec.amount_g), t)
     run = simulate_subjects(inputs.values, dosing, outputs=PK_OUTPUTS)
     conc = np.stack([run.get("mitragynine_nm")[0], run.get("oh7_nm")[0]], axis=-1) * mw / 1000.0
     return np.trapezoid(conc, t, axis=0) / tau

@@ -156,13 +156,21 @@ def dosing_for(
         if not (np.isfinite(step_h) and step_h > 0):
             raise RegimenError(bad_value("Output step must be > 0 h", step_h, "Give e.g. 1 (h)."))
         t = np.arange(0.0, t[-1] + step_h / 2, step_h)
-    amounts = events.amounts_g
+    return product_dosing(inputs, events.times_h, events.amounts_g, t)
+
+
+def product_dosing(
+    inputs: ModelInputs, dose_times_h: ArrayLike, amounts_g: ArrayLike, time_h: ArrayLike
+) -> Dosing:
+    """Doses of ``amounts_g`` grams of ``inputs``'s product at ``dose_times_h``, output at
+    ``time_h``: its absorption class, and mg of each alkaloid from its content (mg per g)."""
+    grams = np.atleast_2d(np.asarray(amounts_g, float))
     return Dosing(
         inputs.product.absorption,
-        np.asarray(events.times_h, float),
-        np.atleast_2d(amounts * inputs.mg_per_g).astype(float),
-        np.atleast_2d(amounts * inputs.oh7_mg_per_g).astype(float),
-        t,
+        np.asarray(dose_times_h, float),
+        grams * inputs.mg_per_g,
+        grams * inputs.oh7_mg_per_g,
+        np.asarray(time_h, float),
     )
 
 

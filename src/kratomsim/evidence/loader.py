@@ -26,12 +26,13 @@ def data_text(name: str) -> str:
     return resources.files("kratomsim.evidence").joinpath("data", name).read_text("utf-8")
 
 
-def _read_toml(name: str) -> dict[str, Any]:
+def read_data_toml(name: str) -> dict[str, Any]:
+    """The shipped data file ``name`` parsed; invalid TOML raises :class:`EvidenceError`."""
     text = data_text(name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise EvidenceError(f"Parameter file {name} is not valid TOML: {exc}") from None
+        raise EvidenceError(f"{name} is not valid TOML: {exc}") from None
 
 
 def _cited(name: str, raw: Mapping[str, Any], file: str) -> CitedValue:
@@ -71,7 +72,7 @@ def load_parameters(files: tuple[str, ...] = PARAMETER_FILES) -> ParameterSet:
     seen: set[str] = set()
     refs = load_references()
     for file in files:
-        for name, raw in _read_toml(file).items():
+        for name, raw in read_data_toml(file).items():
             if name in seen:
                 raise EvidenceError(f"Parameter {name!r} is defined twice (again in {file}).")
             entry = _cited(name, raw, file)
@@ -97,7 +98,7 @@ def load_references() -> dict[str, Reference]:
     )
     refs: dict[str, Reference] = {}
     for name in names:
-        for key, raw in _read_toml(name).items():
+        for key, raw in read_data_toml(name).items():
             if key in refs:
                 raise EvidenceError(f"Reference {key!r} is defined twice (again in {name}).")
             refs[key] = Reference(key=key, **raw)
@@ -109,7 +110,7 @@ def load_products() -> tuple[Product, ...]:
     """Return every product type with cited default content."""
     products: list[Product] = []
     refs = load_references()
-    for raw in _read_toml("products.toml")["product"]:
+    for raw in read_data_toml("products.toml")["product"]:
         pid = raw["id"]
         content = {
             field: _cited(f"{pid}.{field}", raw[field], "products.toml")

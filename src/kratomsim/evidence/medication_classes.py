@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from kratomsim.errors import EvidenceError
-from kratomsim.evidence.loader import _read_toml, load_references
+from kratomsim.evidence.loader import load_references, read_data_toml
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.evidence.medications import load_medications, normalise
 
@@ -118,7 +118,7 @@ def load_classes() -> tuple[MedicationClass, ...]:
     refs = load_references()
     meds = load_medications()
     out = []
-    for raw in _read_toml(NAMES_FILE).get("class", []):
+    for raw in read_data_toml(NAMES_FILE).get("class", []):
         cid = str(_required(raw, "id", "a class"))
         members_of = {normalise(x) for x in _required(raw, "members", cid)}
         exclude = tuple(raw.get("exclude", ()))
@@ -153,7 +153,7 @@ def load_street_names() -> tuple[tuple[str, Medication, str], ...]:
     refs = load_references()
     by_id = {m.id: m for m in load_medications()}
     out = []
-    for raw in _read_toml(NAMES_FILE).get("street_name", []):
+    for raw in read_data_toml(NAMES_FILE).get("street_name", []):
         name = str(_required(raw, "name", "a street name"))
         mid = str(_required(raw, "medication", name))
         source = str(raw.get("source", ""))

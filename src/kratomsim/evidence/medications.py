@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kratomsim.errors import EvidenceError, MedicationError, bad_value
-from kratomsim.evidence.loader import _cited, _read_toml, load_references
+from kratomsim.evidence.loader import _cited, load_references, read_data_toml
 from kratomsim.evidence.medication_schema import Medication
 
 MEDICATION_FILE = "medications.toml"
@@ -74,7 +74,7 @@ def load_medications() -> tuple[Medication, ...]:
     """
     refs = load_references()
     meds: list[Medication] = []
-    for index, raw in enumerate(_read_toml(MEDICATION_FILE).get("medication", [])):
+    for index, raw in enumerate(read_data_toml(MEDICATION_FILE).get("medication", [])):
         med = _build(raw, index)
         for key in _cited_keys(med):
             if key not in refs:

@@ -8,7 +8,7 @@ lists every value it rests on; the engine takes the result and never reads a fil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from kratomsim.errors import ProductError, RegimenError, bad_value
@@ -81,6 +81,13 @@ def _content(product: Product, field: str, override: float | None) -> CitedValue
     return _user_value(cited.name, override, "mg/g", f"{field} (label or assay)")
 
 
+def _check_known(what: str, name: str, known: Collection[str]) -> None:
+    if name not in known:
+        raise RegimenError(
+            bad_value(f"Unknown model {what}", name, f"Use one of {', '.join(sorted(known))}.")
+        )
+
+
 def model_inputs(
     product: Product,
     *,
@@ -114,24 +121,12 @@ def model_inputs(
     used = [*used, mg, oh]
     if oh.value == 0.0:
         used = [v for v in used if v.name not in OH7_ABSORPTION]
-    known = set(ev.cited)
     for name, value in (parameters or {}).items():
-        if name not in known:
-            raise RegimenError(
-                bad_value(
-                    "Unknown model parameter", name, f"Use one of {', '.join(sorted(known))}."
-                )
-            )
+        _check_known("parameter", name, ev.cited)
         values[name] = float(value)
         used.append(_user_value(name, float(value), ev.spec.symbols[name].unit, "parameters="))
-    inputs_known = {i.name for i in ev.spec.inputs}
     for name, value in (inputs or {}).items():
-        if name not in inputs_known:
-            raise RegimenError(
-                bad_value(
-                    "Unknown model input", name, f"Use one of {', '.join(sorted(inputs_known))}."
-                )
-            )
+        _check_known("input", name, {i.name for i in ev.spec.inputs})
         values[name] = float(value)
     return ModelInputs(
         product=product, values=values, mg_per_g=mg.value, oh7_mg_per_g=oh.value, used=tuple(used)

@@ -29,7 +29,7 @@ from scipy.special import ndtr
 
 from kratomsim.errors import PopulationError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
-from kratomsim.evidence.cyp_categories import category_activity
+from kratomsim.evidence.cyp_categories import CATEGORIES, category_activity
 
 FloatArray = NDArray[np.float64]
 
@@ -54,15 +54,7 @@ STREAM_WIDTH = len(IIV_PARAMETERS) + 4
 _TAG = 0x504F50
 
 HEPATIC = ("none", "A", "B", "C")
-CYP3A4 = (
-    "none",
-    "weak-inhibitor",
-    "moderate-inhibitor",
-    "strong-inhibitor",
-    "weak-inducer",
-    "moderate-inducer",
-    "strong-inducer",
-)
+CYP3A4 = ("none", *CATEGORIES)
 CYP2D6 = ("pm", "im", "nm", "um")
 SEX = ("female", "male")
 COVARIATE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -395,6 +387,13 @@ def draw_subjects(
     v["cyp3a_activity"] = v.get("cyp3a_activity", np.ones(n)) * effects.cyp3a_activity
     v["cyp2d6_activity"] = v.get("cyp2d6_activity", np.ones(n)) * effects.cyp2d6_activity
     return SubjectDraws(v, eta, weight, female, z)
+
+
+def draw_people(
+    typical: Mapping[str, float], absorption: str, cov: Covariates, z: FloatArray
+) -> SubjectDraws:
+    """:func:`draw_subjects` with the cited Ω and the covariate effects of ``cov``."""
+    return draw_subjects(typical, absorption, build_omega(), covariate_effects(cov), cov, z)
 
 
 def content_factors(

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
 
 from kratomsim.errors import ConditionError, EvidenceError, bad_value
+from kratomsim.evidence.loader import read_data_toml
 
 EXAMPLES = "'fatty liver', 'long QT', 'epilepsy', 'pregnancy', 'COPD', 'on methadone'"
 
@@ -72,19 +70,11 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _read() -> dict[str, Any]:
-    raw = resources.files("kratomsim.evidence").joinpath("data", "conditions.toml")
-    try:
-        return tomllib.loads(raw.read_text("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise EvidenceError(f"conditions.toml is not valid TOML: {exc}") from None
-
-
 @cache
 def load_condition_specs() -> tuple[ConditionSpec, ...]:
     """Every condition of the vocabulary (validated: unique ids, no alias shared by two)."""
     specs: list[ConditionSpec] = []
-    for raw in _read()["condition"]:
+    for raw in read_data_toml("conditions.toml")["condition"]:
         subs = tuple((name, tuple(aliases)) for name, aliases in raw.get("subclasses", {}).items())
         specs.append(
             ConditionSpec(
@@ -105,7 +95,10 @@ def load_condition_specs() -> tuple[ConditionSpec, ...]:
 def load_conflicts() -> tuple[Conflict, ...]:
     """Pairs of conditions that cannot both be true of one person."""
     ids = {s.id for s in load_condition_specs()}
-    conflicts = tuple(Conflict(c["a"], c["b"], c["reason"]) for c in _read().get("conflict", []))
+    conflicts = tuple(
+        Conflict(c["a"], c["b"], c["reason"])
+        for c in read_data_toml("conditions.toml").get("conflict", [])
+    )
     for c in conflicts:
         if c.a not in ids or c.b not in ids:
             raise EvidenceError(f"conditions.toml: conflict {c.a!r}/{c.b!r} names an unknown id.")

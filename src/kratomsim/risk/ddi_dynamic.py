@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kratomsim.engine.grid import schedule
-from kratomsim.engine.subjects import PK_OUTPUTS, Dosing, simulate_subjects
+from kratomsim.engine.subjects import PK_OUTPUTS, product_dosing, simulate_subjects
 from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import Regimen
 
@@ -104,13 +104,7 @@ def simulate_exposure(
         if name in values:
             values[name] = np.asarray(arr, float)
     g = events.amounts_g
-    dosing = Dosing(
-        inputs.product.absorption,
-        np.asarray(events.times_h, float),
-        np.atleast_2d(g * inputs.mg_per_g),
-        np.atleast_2d(g * inputs.oh7_mg_per_g),
-        mids,
-    )
+    dosing = product_dosing(inputs, events.times_h, g, mids)
     if n > 1:
         values = {k: np.broadcast_to(np.asarray(v, float), (n,)) for k, v in values.items()}
     run = simulate_subjects(values, dosing, outputs=PK_OUTPUTS)

@@ -8,6 +8,7 @@ value is drawn with the project's seeded streams, draw 0 being the central value
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -43,6 +44,21 @@ def _renamed(med: Medication, field: str, value: CitedValue) -> CitedValue:
     return value.model_copy(update={"name": f"{med.id}.{field}"})
 
 
+def _entry_or_default(
+    med: Medication, field: Literal["fg", "fh"], assumptions: list[str], effect: str = ""
+) -> CitedValue:
+    """``med``'s own availability ``field``, or the labelled default (stated in ``assumptions``)."""
+    own: CitedValue | None = getattr(med, field)
+    if own is not None:
+        return _renamed(med, field, own)
+    default = ddi_evidence()[f"victim_{field}_default"]
+    label = field.capitalize()
+    assumptions.append(
+        f"{med.name}: no {label} in its entry; ASSUMPTION {label} = {default.value:g}{effect}."
+    )
+    return default
+
+
 def victim_inputs(med: Medication, n_draws: int, *, seed: int = 0) -> VictimInputs:
     """Kinetics of ``med`` over ``n_draws`` draws (draw 0 central); needs a quantitative pathway."""
     ev = ddi_evidence()
@@ -51,23 +67,12 @@ def victim_inputs(med: Medication, n_draws: int, *, seed: int = 0) -> VictimInpu
     cited: dict[str, CitedValue] = {}
     if "cyp3a4" in pathways and med.fm_cyp3a4 is not None:
         cited["fm_cyp3a"] = _renamed(med, "fm_cyp3a4", med.fm_cyp3a4)
-        if med.fg is not None:
-            cited["fg"] = _renamed(med, "fg", med.fg)
-        else:
-            cited["fg"] = ev["victim_fg_default"]
-            assumptions.append(
-                f"{med.name}: no Fg in its entry; ASSUMPTION Fg = {cited['fg'].value:g}."
-            )
+        cited["fg"] = _entry_or_default(med, "fg", assumptions)
     if "cyp2d6" in pathways and med.fm_cyp2d6 is not None:
         cited["fm_cyp2d6"] = _renamed(med, "fm_cyp2d6", med.fm_cyp2d6)
-    if med.fh is not None:
-        cited["fh"] = _renamed(med, "fh", med.fh)
-    else:
-        cited["fh"] = ev["victim_fh_default"]
-        assumptions.append(
-            f"{med.name}: no Fh in its entry; ASSUMPTION Fh = {cited['fh'].value:g} "
-            "(changes the Cmax ratio, barely the AUC ratio)."
-        )
+    cited["fh"] = _entry_or_default(
+        med, "fh", assumptions, " (changes the Cmax ratio, barely the AUC ratio)"
+    )
     for field in ("ka", "t_half"):
         key = f"victim_{field}_{med.id.replace('-', '_')}"
         if key in ev:

@@ -10,15 +10,14 @@ emergency number; nothing here ever names an amount to take.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from kratomsim.errors import EvidenceError
 from kratomsim.evidence import load_references
+from kratomsim.evidence.loader import read_data_toml
 from kratomsim.risk.exposure import risk_constant
 
 Urgency = Literal["emergency", "today"]
@@ -82,14 +81,6 @@ class SafetyPanel:
         return tuple(f.id for f in self.flags)
 
 
-def _read() -> dict[str, Any]:
-    text = resources.files("kratomsim.evidence").joinpath("data", "red_flags.toml")
-    try:
-        return tomllib.loads(text.read_text("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise EvidenceError(f"red_flags.toml is not valid TOML: {exc}") from None
-
-
 def _strings(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
@@ -109,7 +100,7 @@ def load_advice() -> dict[str, Advice]:
     """Every advice line by id, with known sources."""
     refs = load_references()
     out: dict[str, Advice] = {}
-    for raw in _read().get("advice", []):
+    for raw in read_data_toml("red_flags.toml").get("advice", []):
         where = f"advice {raw.get('id')!r}"
         advice = Advice(
             id=_text(raw, "id", where),
@@ -131,7 +122,7 @@ def load_red_flags() -> tuple[RedFlag, ...]:
     refs = load_references()
     advice = load_advice()
     flags: list[RedFlag] = []
-    for raw in _read().get("flag", []):
+    for raw in read_data_toml("red_flags.toml").get("flag", []):
         where = f"flag {raw.get('id')!r}"
         urgency = raw.get("urgency")
         if urgency not in URGENCIES:

@@ -10,15 +10,14 @@ names a drug (tramadol / tapentadol in R2, cocaine in R15, diphenhydramine in R6
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal, get_args
 
 from kratomsim.errors import EvidenceError
 from kratomsim.evidence import load_references
+from kratomsim.evidence.loader import read_data_toml
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.risk.conditions import Condition
 from kratomsim.risk.exposure import ProductFacts, RegimenFacts
@@ -62,11 +61,7 @@ class RuleSpec:
 @cache
 def load_rules() -> dict[str, RuleSpec]:
     """Every rule by id, validated: known severities, categories and citation keys."""
-    text = resources.files("kratomsim.evidence").joinpath("data", "risk_rules.toml")
-    try:
-        raw = tomllib.loads(text.read_text("utf-8"))["rule"]
-    except tomllib.TOMLDecodeError as exc:
-        raise EvidenceError(f"risk_rules.toml is not valid TOML: {exc}") from None
+    raw = read_data_toml("risk_rules.toml")["rule"]
     refs = load_references()
     rules: dict[str, RuleSpec] = {}
     for entry in raw:

@@ -74,28 +74,21 @@ def equations(spec: Spec, sym: Symbolic | None = None) -> tuple[Line, ...]:
                 "flow",
             )
         )
-    for e in spec.intermediates:
-        expr = sym.intermediates[e.name]
-        out.append(
-            Line(
-                e.name,
-                e.unit,
-                e.description,
-                f"{e.name} = {_text(expr)}",
-                f"{_latex_name(e.name)} = {_latex(expr)}",
-                "intermediate",
+    algebraic = (
+        (spec.intermediates, sym.intermediates, "intermediate"),
+        (spec.outputs, sym.outputs, "output"),
+    )
+    for group, exprs, kind in algebraic:
+        for e in group:
+            expr = exprs[e.name]
+            out.append(
+                Line(
+                    e.name,
+                    e.unit,
+                    e.description,
+                    f"{e.name} = {_text(expr)}",
+                    f"{_latex_name(e.name)} = {_latex(expr)}",
+                    kind,
+                )
             )
-        )
-    for o in spec.outputs:
-        expr = sym.outputs[o.name]
-        out.append(
-            Line(
-                o.name,
-                o.unit,
-                o.description,
-                f"{o.name} = {_text(expr)}",
-                f"{_latex_name(o.name)} = {_latex(expr)}",
-                "output",
-            )
-        )
     return tuple(out)
