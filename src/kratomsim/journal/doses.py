@@ -30,7 +30,9 @@ class DoseEntry(EntryModel):
     kind: ClassVar[str] = "dose"
     label: ClassVar[str] = "dose"
 
-    product: Annotated[str, Field(description="a product id (see 'kratomsim products')")]
+    product: Annotated[
+        str, Field(description="a product id (one of the product types kratomsim knows)")
+    ]
     amount: Annotated[
         float, Field(gt=0, allow_inf_nan=False, description="a positive amount of product")
     ]

@@ -96,7 +96,7 @@ class SymptomEntry(EntryModel):
     kind: ClassVar[str] = "symptom"
     label: ClassVar[str] = "symptom"
 
-    name: Annotated[str, Field(description="a symptom name (see 'kratomsim journal symptoms')")]
+    name: Annotated[str, Field(description="a symptom name (one of the journal's symptom names)")]
     severity: Annotated[
         int, score_field("severity", "a whole number from 0 (absent) to 10 (worst)")
     ]

@@ -77,7 +77,7 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
                 bad_value(
                     "No journal file",
                     str(path),
-                    "Add an entry first ('kratomsim journal add …') or give an existing journal.",
+                    "Add an entry first, or give the path of an existing journal.",
                 )
             )
         target, uri = f"{path.resolve().as_uri()}?mode=ro", True
@@ -201,7 +201,7 @@ def describe_dose(data: dict[str, Any]) -> str:
 
 
 def _missing(entry_id: int) -> JournalError:
-    fix = "List the ids with 'kratomsim journal show'."
+    fix = "List the journal's entries to see their ids."
     return JournalError(bad_value("No journal entry with this id", entry_id, fix))
 
 
@@ -313,7 +313,7 @@ class Journal:
             if row is None:
                 raise _missing(entry_id)
             if row[1] is not None:
-                fix = "Restore it first with undo ('kratomsim journal undo ID')."
+                fix = "Restore it first (undo its deletion)."
                 raise JournalError(bad_value("That entry is deleted", entry_id, fix))
             if row[0] != entry.kind:
                 fix = f"An edit keeps the kind ({row[0]}); delete the entry and add a new one."
@@ -334,7 +334,7 @@ class Journal:
             if row is None:
                 raise _missing(entry_id)
             if row[0] is not None:
-                fix = "It can be restored with 'kratomsim journal undo'."
+                fix = "It can be restored (undo its deletion)."
                 raise JournalError(bad_value("That entry is already deleted", entry_id, fix))
             conn.execute("UPDATE entries SET deleted_at = ? WHERE id = ?", (now, entry_id))
             conn.execute(
