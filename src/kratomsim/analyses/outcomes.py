@@ -35,7 +35,7 @@ from kratomsim.evidence.model_parameters import uncertain_parameters
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pain import chronic_nrs
+from kratomsim.models.pain import chronic_nrs_rows
 from kratomsim.models.side_effects import SIDE_EFFECT_PARAMETERS
 from kratomsim.models.withdrawal import WithdrawalSummary, withdrawal_episode
 from kratomsim.population.uncertainty import interval, sample_model_values
@@ -227,17 +227,8 @@ def simulate_outcomes(
         series = (*series, band("relief_nrs_points", unit, relief))
         if pain == "chronic":
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-            nrs = np.stack(
-                [
-                    chronic_nrs(
-                        run.pain_nrs_mean[i],
-                        rng,
-                        float(draws["nrs_day_sd"][i]),
-                        float(draws["nrs_day_rho"][i]),
-                        t,
-                    )
-                    for i in range(n_draws)
-                ]
+            nrs = chronic_nrs_rows(
+                run.pain_nrs_mean, rng, draws["nrs_day_sd"], draws["nrs_day_rho"], t
             )
             series = (*series, band("pain_nrs", "NRS 0-10, with day-to-day variation", nrs))
             during = _last_day_of_use(t, doses)
