@@ -171,3 +171,28 @@ def test_cli_rejects_an_unknown_suffix(scenario_file: Path, tmp_path: Path, caps
     assert run(["report", str(scenario_file), "-o", str(tmp_path / "r.docx")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "r.docx" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("product", ["leaf-powder", "tea", "7oh-tablet"])
+def test_exposure_bands_reuse_the_outcomes_draws_without_changing_them(product: str) -> None:
+    """The bands read off the outcomes' own run equal a fresh simulation of the same draws."""
+    from dataclasses import replace
+
+    from kratomsim.analyses.outcomes import simulate_outcomes
+    from kratomsim.evidence.loader import resolve_product
+    from kratomsim.models.regimen_text import parse_regimen
+    from kratomsim.reports.clinician import exposure_bands
+
+    res = simulate_outcomes(
+        parse_regimen("2 g every 12 h for 3 days"),
+        product=resolve_product(product),
+        n_draws=12,
+        seed=4,
+    )
+    assert res.draw_summaries is not None
+    reused = exposure_bands(res, 12, 4)
+    fresh = exposure_bands(replace(res, draw_summaries=None), 12, 4)
+    assert reused == fresh
+    assert reused["cmax_mg_nm"]["low"] < reused["cmax_mg_nm"]["high"]
+    other = exposure_bands(res, 12, 5)  # other draws: simulated, not copied
+    assert other["cmax_mg_nm"]["high"] != reused["cmax_mg_nm"]["high"]

@@ -28,7 +28,7 @@ from kratomsim.analyses.safety import (
 )
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.engine.subjects import Dosing, simulate_subjects
+from kratomsim.engine.subjects import Dosing, simulate_subjects, subject_summaries
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.evidence.model_parameters import uncertain_parameters
@@ -89,6 +89,9 @@ class Outcomes:
     safety: dict[str, dict[str, float]] | None = None
     #: largest fall of breathing and of pupil size: per-draw minimum, central and interval
     strongest: dict[str, dict[str, float]] | None = None
+    #: per-draw peaks and AUCs of the run (:func:`~kratomsim.engine.subjects.subject_summaries`),
+    #: so the exposure's interval needs no second simulation of the same draws
+    draw_summaries: dict[str, FloatArray] | None = None
 
     def get(self, name: str) -> OutcomeSeries:
         for s in self.series:
@@ -273,6 +276,7 @@ def simulate_outcomes(
         pain_summary,
         safety,
         strongest,
+        subject_summaries(run),
     )
 
 
