@@ -272,6 +272,7 @@ def report_data(
                     "high": float(peak.high[post].max()),
                 },
                 "scale": "SOWS-like 0-64 (model of homeostatic dependence; assumption-graded)",
+                "timeline": _timeline(res),
             },
         },
         "findings": [f.to_dict() for f in result.findings],
@@ -296,3 +297,16 @@ def _at(res: Outcomes, name: str, t: float) -> dict[str, float]:
         "low": float(np.interp(t, res.time_h, s.low)),
         "high": float(np.interp(t, res.time_h, s.high)),
     }
+
+
+#: The withdrawal episode's figures the report shows, each with ``_low`` and ``_high``.
+TIMELINE_KEYS = ("latency_h", "peak_score", "peak_after_h", "duration_h")
+
+
+def _timeline(res: Outcomes) -> dict[str, float | None]:
+    """Withdrawal after the last dose (``Outcomes.withdrawal``): onset, peak, when the peak comes
+    and how long signs last (score ≥ 5), central with interval, and the share of draws with signs.
+    Onset, peak time and duration are ``None`` when the central draw shows no signs."""
+    w = res.withdrawal
+    keys = [f"{k}{end}" for k in TIMELINE_KEYS for end in ("", "_low", "_high")]
+    return {"share_with_signs": w.get("share_with_signs")} | {k: w.get(k) for k in keys}

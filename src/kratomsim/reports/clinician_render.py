@@ -32,7 +32,22 @@ def _num(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _hours(h: float | None) -> str:
+    """Hours for people: '40 h', or days past two days: '3.5 d'."""
+    if h is None:
+        return "–"
+    return f"{h:.0f} h" if h < 48 else f"{h / 24:.1f} d"
+
+
+def _hours_band(w: dict[str, Any], key: str) -> str:
+    """' (low–high)' of a withdrawal figure in hours, or nothing without an interval."""
+    low, high = w.get(f"{key}_low"), w.get(f"{key}_high")
+    return "" if low is None or high is None else f" ({_hours(low)}–{_hours(high)})"
+
+
 _ENV.filters["num"] = _num
+_ENV.filters["hours"] = _hours
+_ENV.filters["hours_band"] = _hours_band
 
 
 def report_figure(data: dict[str, Any]) -> str:
