@@ -9,7 +9,7 @@ An appendix carries the raw series and the bibliography. Nothing here suggests a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from typing import Any
 
@@ -186,6 +186,7 @@ def report_data(
     name: str | None = None,
     n_draws: int = 200,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Everything the clinician report shows, as JSON-ready data.
 
@@ -193,9 +194,12 @@ def report_data(
     content) over ``duration_h`` (default: until washed out); ``medications`` and ``conditions``
     as resolved entries; ``baseline_pain`` the usual pain (NRS 0-10, default 6); ``name`` a label
     for the person or scenario. The regimen may be any :class:`Regimen`, e.g. the doses of a
-    journal (:mod:`kratomsim.reports.journal_report`).
+    journal (:mod:`kratomsim.reports.journal_report`). ``progress`` is told, in a few words,
+    each longer step as it starts.
     """
+    step = progress or (lambda _: None)
     pain = 6.0 if baseline_pain is None else float(baseline_pain)
+    step(f"simulating exposure, receptors, tolerance, withdrawal and relief ({n_draws} draws)")
     res = simulate_outcomes(
         regimen,
         product=product,
@@ -209,6 +213,7 @@ def report_data(
     )
     sim = res.exposure
     meds, conds = tuple(medications), tuple(conditions)
+    step("predicting medication interactions and checking medications and conditions")
     result, predictions = check_use(
         meds,
         conds,
