@@ -241,21 +241,43 @@ def test_calibrate_reports_a_changed_file_and_writes_only_where_told(
     assert code == 2 and "--write" in err  # writing needs a path: the old flag is gone
 
 
-def test_demo_writes_outputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_demo_runs_the_whole_system_and_writes_the_clinician_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out_dir = tmp_path / "out"
-    code, out, _ = run(capsys, "demo", "--out", str(out_dir))
+    code, out, err = run(capsys, "demo", "--out", str(out_dir), "--draws", "20")
     assert code == 0
-    for name in ("exposure.png", "report.html", "report.md", "series.csv"):
+    files = ("report.pdf", "report.html", "report.json", "timecourse.png", "series.csv")
+    for name in files:
         assert (out_dir / name).stat().st_size > 0
-        assert str(out_dir / name) in out
-    assert "Cmax (ng/mL)" in out and "does not prescribe" in out
-    assert (out_dir / "exposure.png").read_bytes()[:8] == PNG_MAGIC
+        assert str(out_dir / name) in out  # where to look, each file with what it holds
+    assert (out_dir / "report.pdf").read_bytes()[:4] == b"%PDF"
+    assert (out_dir / "timecourse.png").read_bytes()[:8] == PNG_MAGIC
+    # the whole system, in plain words: exposure, relief, breathing, tolerance, withdrawal after
+    # stopping, interactions and findings (the demo's medications and condition)
+    for needle in (
+        "mitragynine peak in plasma",
+        "relief of the usual pain",
+        "breathing, largest change",
+        "tolerance at the last dose",
+        "withdrawal onset",
+        "withdrawal peak",
+        "Alprazolam: ×",
+        "Findings:",
+        "Liver disease",
+        "does not prescribe",
+    ):
+        assert needle in out, needle
+    assert err.count("demo: ") >= 3  # progress, one line per longer step, on stderr
+    data = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    assert {"R3", "R17"} <= {f["rule_id"] for f in data["findings"]}
+    assert data["outlook"]["withdrawal_after_stopping"]["timeline"]["peak_score"] is not None
     html = (out_dir / "report.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in html and "tanna2022" in html and "clinician" in html
-    md = (out_dir / "report.md").read_text(encoding="utf-8")
-    assert "](exposure.png)" in md and DEMO in md
+    assert "data:image/png;base64," in html and "Findings, most serious first" in html
     rows = csv_rows((out_dir / "series.csv").read_text(encoding="utf-8"))
-    assert rows[0] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
+    assert rows[0][:3] == ["time_h", "mitragynine", "7-hydroxymitragynine"]
+    assert "withdrawal_score" in rows[0] and len(rows) > 20
+    assert not any(str(x) in out for x in ("take 3 g", "reduce to"))
 
 
 def test_help_and_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ from kratomsim.models.pain import (
     MEANINGFUL_FRACTION,
     MEANINGFUL_POINTS,
     chronic_nrs,
+    chronic_nrs_rows,
     relief_summary,
 )
 
@@ -116,3 +117,28 @@ def test_relief_shares_are_fractions(base: float, nrs: np.ndarray) -> None:
     assert 0.0 <= s.share_2_points <= 1.0
     assert 0.0 <= s.share_30_percent <= 1.0
     assert s.mean_change == pytest.approx(nrs.mean() - base)
+
+
+def test_rows_at_once_equal_one_row_after_another() -> None:
+    """The batched series are the very numbers of the row-by-row calls with one generator."""
+    t = np.concatenate([np.arange(0.0, 48.0, 0.5), np.arange(48.0, 24.0 * 20, 6.0)])
+    means = np.linspace(2.0, 8.0, 5)[:, None] + np.sin(t / 30.0)[None, :]
+    sd = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    rho = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
+    one_by_one = np.random.default_rng(11)
+    expected = np.stack(
+        [chronic_nrs(means[i], one_by_one, sd[i], rho[i], t) for i in range(sd.size)]
+    )
+    got = chronic_nrs_rows(means, np.random.default_rng(11), sd, rho, t)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got[0], means[0])  # sd 0: the mean itself
+
+
+def test_rows_at_once_check_their_inputs() -> None:
+    m = np.full((2, daily.size), 5.0)
+    with pytest.raises(ModelSpecError, match="SD"):
+        chronic_nrs_rows(m, np.random.default_rng(1), [1.0, -0.5], 0.3, daily)
+    with pytest.raises(ModelSpecError, match="rho"):
+        chronic_nrs_rows(m, np.random.default_rng(1), 1.0, [0.3, 1.2], daily)
+    with pytest.raises(ModelSpecError, match="one row per person"):
+        chronic_nrs_rows(m[0], np.random.default_rng(1), 1.0, 0.3, daily)

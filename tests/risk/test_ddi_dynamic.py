@@ -207,3 +207,59 @@ def test_interval_comes_from_the_draws_and_central_is_draw_zero() -> None:
     assert pred.cmax_ratio is not None and pred.cmax_ratio > 1.0
     again = _midazolam("2 g once", draws=40)
     assert again.auc_ratio == pred.auc_ratio and again.auc_ratio_interval == pred.auc_ratio_interval
+
+
+def _victim_by_numpy_steps(course, victim: VictimKinetics, doses: np.ndarray):
+    """Reference: the victim carried step by step with whole-array NumPy operations."""
+    h = np.diff(course.time_h)[None, :]
+    c = [
+        np.asarray(getattr(victim, f), float).reshape(-1, 1) for f in VictimKinetics.__annotations__
+    ]
+    fm3, fm2, fg, fh, ka, t_half = c
+    hep = fm3 * course.hep_cyp3a_step + fm2 * course.hep_cyp2d6_step + (1.0 - fm3 - fm2)
+    x = (1.0 - fh) / fh
+    avail = fg / (fg + (1.0 - fg) * course.gut_cyp3a_step) / (1.0 + hep * x)
+    k = np.log(2.0) / t_half * hep * (1.0 + x) / (1.0 + hep * x)
+    r = ka * avail
+    ka = np.broadcast_to(ka, k.shape)
+    eka, ek = np.exp(-ka * h), np.exp(-k * h)
+    near = np.abs(k - ka) < 1e-9 * ka
+    diff = np.where(near, 1.0, k - ka)
+    g_to_c = np.where(near, r * h * ek, r * (eka - ek) / diff)
+    auc_c = -np.expm1(-k * h) / k
+    auc_g = np.where(
+        near, r * (1.0 - ek * (1.0 + k * h)) / k**2, r / diff * (-np.expm1(-ka * h) / ka - auc_c)
+    )
+    gut = np.zeros((k.shape[0], doses.shape[0]))
+    cen, auc, cmax = gut.copy(), gut.copy(), gut.copy()
+    for i in range(h.shape[1]):
+        gut = gut + doses[:, i]
+        auc += cen * auc_c[:, i : i + 1] + gut * auc_g[:, i : i + 1]
+        cen = cen * ek[:, i : i + 1] + gut * g_to_c[:, i : i + 1]
+        gut = gut * eka[:, i : i + 1]
+        cmax = np.maximum(cmax, cen)
+    gut = gut + doses[:, -1]
+    auc += cen / k[:, -1:] + r[:, -1:] * gut / (ka[:, -1:] * k[:, -1:])
+    return auc, cmax
+
+
+@pytest.mark.parametrize("baseline", [False, True])
+def test_the_compiled_march_gives_the_numbers_of_numpy_steps(baseline: bool) -> None:
+    _, course = _constant_course(3.0, 0.2, draws=3)
+    if baseline:
+        course = course.baseline()
+    grid = course.time_h
+    doses = np.zeros((2, grid.size))
+    doses[0, np.searchsorted(grid, 1000.0)] = 1.0
+    doses[1, [0, np.searchsorted(grid, 1000.0), grid.size - 1]] = (0.5, 2.0, 1.0)
+    slow = VictimKinetics(
+        np.array([0.9, 0.5, 0.2]), 0.05, 0.6, np.array([0.3, 0.6, 0.9]), 0.8, 20.0
+    )
+    # ka equal to the uninhibited elimination rate: the coincident-rate formulas
+    same_rate = VictimKinetics(0.0, 0.0, 1.0, 0.5, np.log(2.0) / 3.0, 3.0)
+    for victim in (slow, same_rate, *VICTIMS.values()):
+        auc, cmax = victim_exposure(course, victim, doses)
+        ref_auc, ref_cmax = _victim_by_numpy_steps(course, victim, doses)
+        np.testing.assert_allclose(auc, ref_auc, rtol=1e-12)
+        np.testing.assert_allclose(cmax, ref_cmax, rtol=1e-12)
+        assert np.all(auc > 0) and np.all(cmax > 0)

@@ -28,14 +28,14 @@ from kratomsim.analyses.safety import (
 )
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.engine.subjects import Dosing, simulate_subjects
+from kratomsim.engine.subjects import Dosing, simulate_subjects, subject_summaries
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.evidence.model_parameters import uncertain_parameters
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
-from kratomsim.models.pain import chronic_nrs
+from kratomsim.models.pain import chronic_nrs_rows
 from kratomsim.models.side_effects import SIDE_EFFECT_PARAMETERS
 from kratomsim.models.withdrawal import WithdrawalSummary, withdrawal_episode
 from kratomsim.population.uncertainty import interval, sample_model_values
@@ -92,6 +92,9 @@ class Outcomes:
     safety: dict[str, dict[str, float]] | None = None
     #: largest fall of breathing and of pupil size: per-draw minimum, central and interval
     strongest: dict[str, dict[str, float]] | None = None
+    #: per-draw peaks and AUCs of the run (:func:`~kratomsim.engine.subjects.subject_summaries`),
+    #: so the exposure's interval needs no second simulation of the same draws
+    draw_summaries: dict[str, FloatArray] | None = None
 
     def get(self, name: str) -> OutcomeSeries:
         for s in self.series:
@@ -234,17 +237,8 @@ def simulate_outcomes(
         series = (*series, band("relief_nrs_points", unit, relief))
         if pain == "chronic":
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-            nrs = np.stack(
-                [
-                    chronic_nrs(
-                        run.pain_nrs_mean[i],
-                        rng,
-                        float(draws["nrs_day_sd"][i]),
-                        float(draws["nrs_day_rho"][i]),
-                        t,
-                    )
-                    for i in range(n_draws)
-                ]
+            nrs = chronic_nrs_rows(
+                run.pain_nrs_mean, rng, draws["nrs_day_sd"], draws["nrs_day_rho"], t
             )
             series = (*series, band("pain_nrs", "NRS 0-10, with day-to-day variation", nrs))
             during = _last_day_of_use(t, doses)
@@ -290,6 +284,7 @@ def simulate_outcomes(
         pain_summary,
         safety,
         strongest,
+        subject_summaries(run),
     )
 
 

@@ -60,8 +60,6 @@ from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcome
 from kratomsim.reports.summary import (
     DISCLAIMER,
     content_used,
-    render_html,
-    render_markdown,
     series_dict,
     summary_dict,
 )
@@ -81,8 +79,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-DEMO_REGIMEN = "2 g every 8 h for 14 days"
-DEMO_PRODUCT = "leaf-powder"
 
 
 def _run(
@@ -363,38 +359,6 @@ def taper_cmd(
     out.print(Text(TAPER_NOTE + " " + DISCLAIMER, style="dim"))
 
 
-@app.command("demo")
-def demo_cmd(
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the plot, reports and series.")
-    ] = Path("out"),
-) -> None:
-    """Simulate the demo scenario (2 g every 8 h for 14 days of leaf powder); write a report."""
-    sim = simulate(DEMO_REGIMEN, product=DEMO_PRODUCT)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "plot": out_dir / "exposure.png",
-        "report (HTML)": out_dir / "report.html",
-        "report (Markdown)": out_dir / "report.md",
-        "series (CSV)": out_dir / "series.csv",
-    }
-    plot_exposure(sim, paths["plot"])
-    paths["report (HTML)"].write_text(render_html(sim), encoding="utf-8")
-    md = render_markdown(sim, image=paths["plot"].name)
-    paths["report (Markdown)"].write_text(md, encoding="utf-8")
-    sim.to_frame().to_csv(paths["series (CSV)"], index=False, float_format="%.6g")
-    if is_brief():
-        low, high = _content_bounds(sim, None)
-        brief(simulate_lines(sim, low, high, DEMO_REGIMEN)[:-1], out)
-        brief([f"{what}: {path}" for what, path in paths.items()], out)
-        return
-    out.print(summary_table(sim))
-    out.print(content_table(sim))
-    for what, path in paths.items():
-        print(f"{what}: {path}")
-    out.print(Text(DISCLAIMER, style="dim"))
-
-
 def _one_line(message: str) -> str:
     return "; ".join(part.strip() for part in message.splitlines() if part.strip())
 
@@ -434,6 +398,7 @@ def _register_command_modules() -> None:
     """Add the commands that live in their own modules (evidence, risk, population, journal, web)."""
     from kratomsim.interfaces import (
         cmd_calibrate_pain,
+        cmd_demo,
         cmd_evidence,
         cmd_interactions,
         cmd_interop,
@@ -460,6 +425,7 @@ def _register_command_modules() -> None:
         cmd_model,
         cmd_calibrate_pain,
         cmd_validate,
+        cmd_demo,
     )
     for module in modules:
         module.register(app)

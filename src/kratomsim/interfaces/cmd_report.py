@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,10 +30,12 @@ def report_from(
     baseline_pain: float | None = None,
     n_draws: int = 200,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """The report's data from what a person types or keeps in a scenario file, parsed once here.
 
-    A scenario's name, medications, conditions and baseline pain are used unless given here.
+    A scenario's name, medications, conditions and baseline pain are used unless given here;
+    ``progress`` is told each longer step (:func:`~kratomsim.reports.clinician.report_data`).
     """
     use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
     scenario = use.scenario
@@ -52,6 +55,7 @@ def report_from(
         name=scenario.name if scenario is not None else None,
         n_draws=n_draws,
         seed=seed,
+        progress=progress,
     )
 
 

@@ -47,6 +47,35 @@ def _fraction(name: str, x: ArrayLike, *, upper_open: bool = True) -> FloatArray
     return arr
 
 
+def _checked(
+    mean_nrs: ArrayLike, rng: object, sd: ArrayLike, rho: ArrayLike, t_h: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """The time grid and mean course as arrays, after checking every argument."""
+    if not isinstance(rng, np.random.Generator):
+        raise ModelSpecError(
+            bad_value("rng must be a numpy Generator", type(rng).__name__, "Use default_rng(seed).")
+        )
+    t = np.asarray(t_h, dtype=np.float64)
+    m = np.asarray(mean_nrs, dtype=np.float64)
+    if t.ndim != 1 or m.ndim not in (1, 2) or m.shape[-1] != t.size or np.any(np.diff(t) <= 0):
+        raise ModelSpecError(
+            bad_value(
+                "t_h must be strictly increasing and match the last axis of mean_nrs",
+                (t.shape, m.shape),
+                "Pass the grid the mean was computed on.",
+            )
+        )
+    if np.any(~np.isfinite(m) | (m < 0) | (m > NRS_MAX)):
+        raise ModelSpecError(
+            bad_value("Mean NRS must lie in [0, 10]", float(np.nanmax(m)), "Use the 0-10 scale.")
+        )
+    sds = np.asarray(sd, dtype=np.float64)
+    if not np.all(np.isfinite(sds) & (sds >= 0)):
+        raise ModelSpecError(bad_value("The NRS SD must be ≥ 0", float(np.min(sds)), "E.g. 1.0."))
+    _fraction("rho", rho)
+    return t, m
+
+
 def chronic_nrs(
     mean_nrs: ArrayLike,
     rng: np.random.Generator,
@@ -79,27 +108,7 @@ def chronic_nrs(
     ndarray
         NRS values in [0, 10], the shape of ``mean_nrs``.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ModelSpecError(
-            bad_value("rng must be a numpy Generator", type(rng).__name__, "Use default_rng(seed).")
-        )
-    t = np.asarray(t_h, dtype=np.float64)
-    m = np.asarray(mean_nrs, dtype=np.float64)
-    if t.ndim != 1 or m.ndim not in (1, 2) or m.shape[-1] != t.size or np.any(np.diff(t) <= 0):
-        raise ModelSpecError(
-            bad_value(
-                "t_h must be strictly increasing and match the last axis of mean_nrs",
-                (t.shape, m.shape),
-                "Pass the grid the mean was computed on.",
-            )
-        )
-    if np.any(~np.isfinite(m) | (m < 0) | (m > NRS_MAX)):
-        raise ModelSpecError(
-            bad_value("Mean NRS must lie in [0, 10]", float(np.nanmax(m)), "Use the 0-10 scale.")
-        )
-    if not (np.isfinite(sd) and sd >= 0):
-        raise ModelSpecError(bad_value("The NRS SD must be ≥ 0", sd, "E.g. 1.0."))
-    _fraction("rho", rho)
+    t, m = _checked(mean_nrs, rng, sd, rho, t_h)
     one_d = m.ndim == 1
     m2 = np.atleast_2d(m)
     n = m2.shape[0]
@@ -176,3 +185,36 @@ def relief_summary(
     if y.ndim == 1:
         return ReliefSummary(float(change[0]), float(share_pts[0]), float(share_pct[0]))
     return ReliefSummary(change, share_pts, share_pct)
+
+
+def chronic_nrs_rows(
+    mean_nrs: ArrayLike,
+    rng: np.random.Generator,
+    sd: ArrayLike,
+    rho: ArrayLike,
+    t_h: ArrayLike,
+) -> FloatArray:
+    """:func:`chronic_nrs` for many people at once, each with their own ``sd`` and ``rho``.
+
+    Row ``i`` of ``mean_nrs`` (shape ``(rows, times)``) gets the series that
+    ``chronic_nrs(mean_nrs[i], rng, sd[i], rho[i], t_h)`` would give when called for the rows in
+    order with the same ``rng``: the same numbers, drawn in one batch. ``sd`` and ``rho`` are
+    scalars or one value per row.
+    """
+    t, m = _checked(mean_nrs, rng, sd, rho, t_h)
+    if m.ndim != 2:
+        raise ModelSpecError(
+            bad_value("mean_nrs must have one row per person", m.shape, "Pass (rows, times).")
+        )
+    n, size = m.shape
+    sds = np.broadcast_to(np.asarray(sd, dtype=np.float64), (n,))[:, None]
+    rhos = np.broadcast_to(np.asarray(rho, dtype=np.float64), (n,))[:, None]
+    # row by row, each row's normals in time order: the order of ``chronic_nrs`` row after row
+    z = rng.standard_normal((n, size))
+    phi = np.power(rhos, (np.diff(t) / 24.0)[None, :])
+    innov = sds * np.sqrt(1.0 - phi**2)
+    noise = np.empty_like(m)
+    noise[:, 0] = sds[:, 0] * z[:, 0]
+    for i in range(size - 1):
+        noise[:, i + 1] = phi[:, i] * noise[:, i] + innov[:, i] * z[:, i + 1]
+    return np.clip(m + noise, 0.0, NRS_MAX)

@@ -9,7 +9,7 @@ An appendix carries the raw series and the bibliography. Nothing here suggests a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from typing import Any
 
@@ -54,12 +54,17 @@ def exposure_bands(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str
     Keys: ``cmax_mg_nm``, ``auc_mg_nm_h``, ``cmax_7oh_nm``, ``auc_7oh_nm_h``; each a mapping of
     ``central`` (cited values), ``low`` and ``high`` (the report's interval).
     """
-    sim = res.exposure
-    inputs = cited_inputs(sim.product, mg_per_g=sim.mg_per_g, oh7_mg_per_g=sim.oh7_mg_per_g)
-    dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
-    values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
-    values.update(sample_model_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed))
-    sums = subject_summaries(simulate_subjects(values, dosing))
+    sums = res.draw_summaries
+    if sums is None or (res.n_draws, res.seed, res.hypothesis) != (n_draws, seed, None):
+        # other draws than the outcomes' own: simulate them (the same draws give the same numbers)
+        sim = res.exposure
+        inputs = cited_inputs(sim.product, mg_per_g=sim.mg_per_g, oh7_mg_per_g=sim.oh7_mg_per_g)
+        dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
+        values = {k: np.full(n_draws, v) for k, v in central_values(dosing.absorption).items()}
+        values.update(
+            sample_model_values(uncertain_parameters(dosing.absorption), n_draws, seed=seed)
+        )
+        sums = subject_summaries(simulate_subjects(values, dosing))
     keys = ("cmax_mg_nm", "auc_mg_nm_h", "cmax_7oh_nm", "auc_7oh_nm_h")
     return {key: _band(sums[key], float(sums[key][0])) for key in keys}
 
@@ -181,6 +186,7 @@ def report_data(
     name: str | None = None,
     n_draws: int = 200,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Everything the clinician report shows, as JSON-ready data.
 
@@ -188,9 +194,12 @@ def report_data(
     content) over ``duration_h`` (default: until washed out); ``medications`` and ``conditions``
     as resolved entries; ``baseline_pain`` the usual pain (NRS 0-10, default 6); ``name`` a label
     for the person or scenario. The regimen may be any :class:`Regimen`, e.g. the doses of a
-    journal (:mod:`kratomsim.reports.journal_report`).
+    journal (:mod:`kratomsim.reports.journal_report`). ``progress`` is told, in a few words,
+    each longer step as it starts.
     """
+    step = progress or (lambda _: None)
     pain = 6.0 if baseline_pain is None else float(baseline_pain)
+    step(f"simulating exposure, receptors, tolerance, withdrawal and relief ({n_draws} draws)")
     res = simulate_outcomes(
         regimen,
         product=product,
@@ -204,6 +213,7 @@ def report_data(
     )
     sim = res.exposure
     meds, conds = tuple(medications), tuple(conditions)
+    step("predicting medication interactions and checking medications and conditions")
     result, predictions = check_use(
         meds,
         conds,
@@ -267,6 +277,7 @@ def report_data(
                     "high": float(peak.high[post].max()),
                 },
                 "scale": "SOWS-like 0-64 (model of homeostatic dependence; assumption-graded)",
+                "timeline": _timeline(res),
             },
         },
         "findings": [f.to_dict() for f in result.findings],
@@ -291,3 +302,16 @@ def _at(res: Outcomes, name: str, t: float) -> dict[str, float]:
         "low": float(np.interp(t, res.time_h, s.low)),
         "high": float(np.interp(t, res.time_h, s.high)),
     }
+
+
+#: The withdrawal episode's figures the report shows, each with ``_low`` and ``_high``.
+TIMELINE_KEYS = ("latency_h", "peak_score", "peak_after_h", "duration_h")
+
+
+def _timeline(res: Outcomes) -> dict[str, float | None]:
+    """Withdrawal after the last dose (``Outcomes.withdrawal``): onset, peak, when the peak comes
+    and how long signs last (score ≥ 5), central with interval, and the share of draws with signs.
+    Onset, peak time and duration are ``None`` when the central draw shows no signs."""
+    w = res.withdrawal
+    keys = [f"{k}{end}" for k in TIMELINE_KEYS for end in ("", "_low", "_high")]
+    return {"share_with_signs": w.get("share_with_signs")} | {k: w.get(k) for k in keys}

@@ -32,7 +32,22 @@ def _num(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _hours(h: float | None) -> str:
+    """Hours for people: '40 h', or days past two days: '3.5 d'."""
+    if h is None:
+        return "–"
+    return f"{h:.0f} h" if h < 48 else f"{h / 24:.1f} d"
+
+
+def _hours_band(w: dict[str, Any], key: str) -> str:
+    """' (low–high)' of a withdrawal figure in hours, or nothing without an interval."""
+    low, high = w.get(f"{key}_low"), w.get(f"{key}_high")
+    return "" if low is None or high is None else f" ({_hours(low)}–{_hours(high)})"
+
+
 _ENV.filters["num"] = _num
+_ENV.filters["hours"] = _hours
+_ENV.filters["hours_band"] = _hours_band
 
 
 def report_figure(data: dict[str, Any]) -> str:
@@ -72,11 +87,14 @@ def report_figure(data: dict[str, Any]) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def render_report_html(data: dict[str, Any], *, figure: bool = True) -> str:
-    """The report as one self-contained HTML page (no external resources)."""
-    return _ENV.get_template("clinician.html.j2").render(
-        d=data, figure=report_figure(data) if figure else None
-    )
+def render_report_html(data: dict[str, Any], *, figure: bool | str = True) -> str:
+    """The report as one self-contained HTML page (no external resources).
+
+    ``figure``: draw the time-course figure (True), leave it out (False), or a base64 PNG from
+    :func:`report_figure` already drawn (for several files of one report).
+    """
+    drawn = figure if isinstance(figure, str) else report_figure(data) if figure else None
+    return _ENV.get_template("clinician.html.j2").render(d=data, figure=drawn)
 
 
 #: The PDF flavour written: PDF/UA-1, a tagged PDF (structure tree, marked content, language,
@@ -84,23 +102,28 @@ def render_report_html(data: dict[str, Any], *, figure: bool = True) -> str:
 PDF_VARIANT = "pdf/ua-1"
 
 
-def render_report_pdf(data: dict[str, Any]) -> bytes:
-    """The report as tagged PDF bytes (WeasyPrint, PDF/UA-1)."""
+def render_report_pdf(data: dict[str, Any], *, figure: bool | str = True) -> bytes:
+    """The report as tagged PDF bytes (WeasyPrint, PDF/UA-1); ``figure`` as for the HTML."""
     from weasyprint import HTML
 
-    pdf = HTML(string=render_report_html(data)).write_pdf(pdf_variant=PDF_VARIANT)
+    html = render_report_html(data, figure=figure)
+    pdf = HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
     if pdf is None:  # pragma: no cover - write_pdf returns bytes when no target is given
         raise RuntimeError("WeasyPrint returned no PDF")
     return pdf
 
 
-def write_report(data: dict[str, Any], path: str | Path) -> list[Path]:
-    """Write the report to ``path`` (.html or .pdf) and its JSON beside it; return the files."""
+def write_report(
+    data: dict[str, Any], path: str | Path, *, figure: bool | str = True
+) -> list[Path]:
+    """Write the report to ``path`` (.html or .pdf) and its JSON beside it; return the files.
+
+    ``figure`` as for :func:`render_report_html`."""
     out = Path(path)
     if out.suffix.lower() == ".pdf":
-        out.write_bytes(render_report_pdf(data))
+        out.write_bytes(render_report_pdf(data, figure=figure))
     else:
-        out.write_text(render_report_html(data), encoding="utf-8")
+        out.write_text(render_report_html(data, figure=figure), encoding="utf-8")
     data_file = out.with_suffix(".json")
     data_file.write_text(json.dumps(data, indent=2, allow_nan=False), encoding="utf-8")
     return [out, data_file]

@@ -37,8 +37,11 @@ CAVEATS = (
     "and in vitro data.",
     "The alkaloid content of real products varies widely and labels can be wrong; the content "
     "used is shown with its source.",
-    "Plasma concentration is not effect or safety: tolerance, other medicines and substances, "
-    "liver or kidney disease and pregnancy are not modelled.",
+    "Plasma concentration is not effect or safety. Tolerance, dependence and withdrawal are "
+    "modelled as slow body states from few human data (see their grades). Other medicines do not "
+    "change the simulated kratom levels or effects: kratom's effect on their levels (CYP3A, "
+    "CYP2D6) is predicted, and combined effects such as added sedation are flagged by graded "
+    "rules, as are liver or kidney disease and pregnancy, which do not change the simulation.",
     DISCLAIMER,
 )
 

@@ -32,6 +32,7 @@ from kratomsim.engine.grid import schedule
 from kratomsim.engine.subjects import PK_OUTPUTS, product_dosing, simulate_subjects
 from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import Regimen
+from kratomsim.risk.victim_steps import march
 
 FloatArray = NDArray[np.float64]
 FINE_STEP_H = 0.05
@@ -224,36 +225,36 @@ def victim_exposure(
     k0 = np.log(2.0) / _c(victim.t_half_h)
     hep = fm3 * course.hep_cyp3a_step + fm2 * course.hep_cyp2d6_step + (1.0 - fm3 - fm2)
     x = (1.0 - fh) / fh  # fu·CLint/Q at baseline (well-stirred)
-    avail = fg / (fg + (1.0 - fg) * course.gut_cyp3a_step) / (1.0 + hep * x)
     k = k0 * hep * (1.0 + x) / (1.0 + hep * x)
-    r = ka * avail
     ka_b = np.broadcast_to(ka, k.shape)
     eka, ek = np.exp(-ka_b * h), np.exp(-k * h)
-    diff = k - ka_b
-    near = np.abs(diff) < 1e-9 * ka_b
-    safe = np.where(near, 1.0, diff)
-    g_to_c = np.where(near, r * h * ek, r * (eka - ek) / safe)
-    auc_c = -np.expm1(-k * h) / k
-    auc_g = np.where(
-        near,
-        r * (1.0 - ek * (1.0 + k * h)) / k**2,
-        r / safe * (-np.expm1(-ka_b * h) / ka_b - auc_c),
+    em_ka, em_k = np.expm1(-ka_b * h), np.expm1(-k * h)
+    # availability, the step's transfer and AUC factors and the march itself: compiled, the same
+    # arithmetic as ``r = ka·avail``, ``(eka − ek)·r/(k − ka)``, ``−expm1(−kh)/k`` … (module doc)
+    d = k.shape[0]
+
+    def rows(a: FloatArray) -> FloatArray:
+        return np.ascontiguousarray(np.broadcast_to(a, k.shape))
+
+    def per_draw(a: FloatArray) -> FloatArray:
+        return np.ascontiguousarray(np.broadcast_to(a[:, 0], (d,)))
+
+    gut, cen, auc, cmax, r_end = march(
+        rows(hep),
+        k,
+        ek,
+        eka,
+        em_k,
+        em_ka,
+        np.ascontiguousarray(h[0]),
+        rows(course.gut_cyp3a_step),
+        per_draw(fg),
+        per_draw(x),
+        per_draw(ka),
+        np.ascontiguousarray(np.atleast_2d(doses), dtype=np.float64),
     )
-    steps = [np.ascontiguousarray(a.T) for a in (ek, eka, g_to_c, auc_c, auc_g)]
-    ek_t, eka_t, gc_t, ac_t, ag_t = steps
-    dose_t = np.ascontiguousarray(np.atleast_2d(doses).T)  # (nodes, scenarios)
-    d, m = k.shape[0], dose_t.shape[1]
-    gut, cen = np.zeros((d, m)), np.zeros((d, m))
-    auc, cmax = np.zeros((d, m)), np.zeros((d, m))
-    for i in range(ek_t.shape[0]):
-        gut += dose_t[i]
-        auc += cen * ac_t[i][:, None] + gut * ag_t[i][:, None]
-        cen = cen * ek_t[i][:, None] + gut * gc_t[i][:, None]
-        gut *= eka_t[i][:, None]
-        np.maximum(cmax, cen, out=cmax)
-    gut += dose_t[-1]
-    k_end, r_end = k[:, -1:], r[:, -1:]
-    auc += cen / k_end + r_end * gut / (ka * k_end)
+    k_end = k[:, -1:]
+    auc += cen / k_end + r_end[:, None] * gut / (ka * k_end)
     return auc, cmax
 
 
