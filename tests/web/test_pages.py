@@ -444,6 +444,20 @@ def test_taper_page_compares_plans(client: TestClient) -> None:
     assert none.status_code == 400 and "at least one plan" in alert(none.text)
 
 
+def test_cyp3a_activity_shows_its_lowest_point_not_100_percent(client: TestClient) -> None:
+    r = client.get("/simulate" + query(regimen="2 g every 8 h for 14 days", product="leaf-powder"))
+    assert r.status_code == 200, alert(r.text)
+    table = re.search(r'<table id="outcomes">(.*?)</table>', r.text, re.S)
+    assert table
+    for label in ("Liver enzyme CYP3A still working", "Gut-wall enzyme CYP3A still working"):
+        row = next(x for x in table.group(1).split("<tr>") if label in x)
+        cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+        lowest = float(re.match(r"[\d.]+", cells[0]).group(0))  # type: ignore[union-attr]
+        assert lowest < 95.0, row  # % of normal: the enzyme is partly switched off
+        assert "lowest" in cells[0] and "after" in cells[0], row
+    assert r.text.count("does not prescribe") == 1
+
+
 def test_report_download_is_an_html_attachment_with_its_own_policy(client: TestClient) -> None:
     r = client.get(
         "/report/download" + query(regimen="2 g once", product="leaf-powder", format="html")

@@ -51,14 +51,16 @@ def simulate_lines(
 
 
 def outcomes_lines(res: Outcomes, regimen: str) -> list[str]:
-    """Peak of each outcome with its interval, and the withdrawal episode."""
+    """Peak (or, of a falling outcome, lowest point) of each outcome with its interval, and the
+    withdrawal episode."""
     pct = f"{res.level:.0%}"
     lines = [f"Outcomes of {regimen} ({pct} interval over {res.n_draws} parameter draws):"]
     for s in res.series:
         unit = "" if s.unit in ("1", "") else f" {s.unit}"
+        central, low, high, when = res.largest_effect(s.name)
+        word = "peak" if when is None else f"lowest (at {when:.0f} h)"
         lines.append(
-            f"  {s.name.replace('_', ' ')}: peak {s.central.max():.3g}{unit} "
-            f"({s.low.max():.3g}–{s.high.max():.3g})"
+            f"  {s.name.replace('_', ' ')}: {word} {central:.3g}{unit} ({low:.3g}–{high:.3g})"
         )
     w = res.withdrawal
     last = w["after_last_dose_h"] or 0.0

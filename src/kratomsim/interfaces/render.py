@@ -175,7 +175,8 @@ def outcomes_table(res: Outcomes) -> Table:
     """Largest effect of each outcome (central and interval) and the withdrawal episode.
 
     The largest effect is the peak, or the lowest point of an outcome whose effect is a fall
-    (breathing, pupil size).
+    (breathing, pupil size, CYP3A activity), with when it comes and the interval of each draw's
+    own lowest point (``res.strongest``).
     """
     pct = f"{res.level:.0%}"
     table = Table(
@@ -186,8 +187,9 @@ def outcomes_table(res: Outcomes) -> Table:
     for col in ("outcome", "unit", "largest effect (central)", f"{pct} interval"):
         table.add_column(col, overflow="fold")
     for s in res.series:
-        central, low, high = s.strongest()
-        table.add_row(s.name, s.unit, f"{central:.3g}", f"{low:.3g} to {high:.3g}")
+        central, low, high, when = res.largest_effect(s.name)
+        cell = f"{central:.3g}" if when is None else f"{central:.3g} (lowest, at {when:.0f} h)"
+        table.add_row(s.name, s.unit, cell, f"{low:.3g} to {high:.3g}")
     w = res.withdrawal
     for label, unit, cell, band in withdrawal_rows(w, pct):
         table.add_row(label, unit, cell, band)

@@ -48,12 +48,23 @@ def _band(values: np.ndarray, central: float) -> dict[str, float]:
     return {"central": float(central), "low": float(lo), "high": float(hi)}
 
 
-def exposure_bands(res: Outcomes, n_draws: int, seed: int) -> dict[str, dict[str, float]]:
+def exposure_bands(
+    res: Outcomes, n_draws: int | None = None, seed: int | None = None
+) -> dict[str, dict[str, float]]:
     """Peak and total exposure of both alkaloids (nM), central and over the parameter draws.
 
     Keys: ``cmax_mg_nm``, ``auc_mg_nm_h``, ``cmax_7oh_nm``, ``auc_7oh_nm_h``; each a mapping of
     ``central`` (cited values), ``low`` and ``high`` (the report's interval).
+
+    By default (or when ``n_draws`` and ``seed`` are those of ``res``) the interval is read from
+    the exposure of the draws ``res`` already ran: the same cited PK ranges and posterior, drawn
+    the same way, so the model does not run twice. Other draws run the exposure model again.
     """
+    n_draws = res.n_draws if n_draws is None else n_draws
+    seed = res.seed if seed is None else seed
+    if res.exposure_draws is not None and (n_draws, seed) == (res.n_draws, res.seed):
+        sums = res.exposure_draws
+        return {key: _band(sums[key], float(sums[key][0])) for key in sums}
     sim = res.exposure
     inputs = cited_inputs(sim.product, mg_per_g=sim.mg_per_g, oh7_mg_per_g=sim.oh7_mg_per_g)
     dosing = dosing_for(sim.regimen, inputs, duration_h=float(sim.time_h[-1]))
