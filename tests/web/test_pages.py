@@ -13,6 +13,7 @@ import pytest
 from webhelpers import HTML, TestClient, alert
 
 from kratomsim import simulate
+from kratomsim.analyses.taper import TAPER_DRAWS
 from kratomsim.evidence import load_claims, unsupported_claims
 from kratomsim.interfaces.cli import main
 from kratomsim.interfaces.labels import OUTCOME_LABELS, label_for
@@ -440,6 +441,11 @@ def test_taper_page_compares_plans(client: TestClient) -> None:
         assert re.match(r"\d+ % ", words), words
         assert words.count("range ") == 3, words
         assert "days" in words or "hours" in words
+    # the disclaimer once (the footer's), the draws those of ``kratomsim taper``
+    assert r.text.count("does not prescribe") == 1
+    assert f"over {TAPER_DRAWS} runs" in " ".join(visible(r.text).split())
+    # an axis title short enough for a phone's chart (~40 characters at most)
+    assert len(chart["xLabel"]) <= 40, chart["xLabel"]
     none = client.get("/taper?current=4+g+daily&other=")
     assert none.status_code == 400 and "at least one plan" in alert(none.text)
 

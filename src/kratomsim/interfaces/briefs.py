@@ -14,6 +14,7 @@ from kratomsim.analyses.outcomes import Outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
 from kratomsim.evidence.claims import Claim
+from kratomsim.interfaces.render import withdrawal_rows
 from kratomsim.reports.summary import content_used, fmt_value
 
 NOT_ADVICE = "Not advice: a simulation to discuss with a clinician."
@@ -120,14 +121,21 @@ def claims_lines(claims: Sequence[Claim]) -> list[str]:
     ]
 
 
-def taper_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    lines = ["Taper plans (withdrawal on the SOWS 0–64 scale; central and upper interval):"]
+def taper_lines(rows: Sequence[Mapping[str, Any]], pct: str) -> list[str]:
+    """Each plan's length, lost relief and withdrawal episode (the rows of
+    :func:`kratomsim.interfaces.render.taper_row`, read through the same ``withdrawal_rows``
+    as the table)."""
+    lines = [f"Taper plans (withdrawal on the SOWS 0–64 scale; central and {pct} interval):"]
     for r in rows:
         lines.append(
-            f"  {r['plan']}: peak {r['peak_withdrawal_score']:.3g} (upper "
-            f"{r['peak_withdrawal_score_high']:.3g}); {r['taper_days']:g} taper days; "
+            f"  {r['plan']}: {r['taper_days']:g} taper days; "
             f"{r['days_with_signs']:g} days with signs; {r['lost_relief_fraction']:.0%} less relief"
         )
+        for label, unit, cell, band in withdrawal_rows(
+            r["withdrawal"], pct, r["withdrawal_counted_from"]
+        ):
+            shown = cell if unit in cell else f"{cell} {unit}"
+            lines.append(f"    {label}: {shown}" + (f" ({band})" if band else ""))
     lines.append(f"More: drop --brief for the table and the plot. {NOT_ADVICE}")
     return lines
 

@@ -27,7 +27,7 @@ from kratomsim.analyses.outcomes import (
     OutcomeSeries,
     simulate_outcomes,
 )
-from kratomsim.analyses.taper import TaperResult, compare_tapers
+from kratomsim.analyses.taper import TAPER_DRAWS, TaperResult, compare_tapers
 from kratomsim.errors import JournalError, RegimenError, bad_value
 from kratomsim.evidence import Product, load_products, load_references, resolve_product
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
@@ -241,9 +241,6 @@ def cite(key: str) -> Citation:
 
 # --- tapers ---------------------------------------------------------------------------------------
 
-#: Parameter draws per taper plan on the page.
-TAPER_DRAWS = 40
-
 
 @lru_cache(maxsize=16)
 def compare(
@@ -255,7 +252,7 @@ def compare(
         [parse_plan(p) for p in plans],
         product=read_product(product),
         mg_per_g=mg_per_g,
-        n_draws=TAPER_DRAWS,
+        n_draws=TAPER_DRAWS,  # the library's (and ``kratomsim taper``'s) default
         seed=0,
     )
 
