@@ -196,3 +196,53 @@ def test_a_7oh_tablet_has_side_effects_counted_from_its_7oh(tablet, leaf) -> Non
 def test_a_7oh_tablet_depresses_breathing_and_narrows_pupils_more_than_leaf(tablet, leaf) -> None:
     for name in ("ventilation_change_pct", "pupil_change_mm"):
         assert tablet.strongest[name]["central"] < leaf.strongest[name]["central"] < 0.0, name
+
+
+def test_cyp3a_activity_falls_and_is_reported_at_its_lowest(heavy) -> None:
+    """Mitragynine switches CYP3A off: its largest effect is the lowest activity, not 100 %."""
+    for name in ("cyp3a_liver_activity", "cyp3a_gut_activity"):
+        s = heavy.get(name)
+        assert s.falls
+        central, low, high, when = heavy.largest_effect(name)
+        # the lowest point of the central line, at a time inside the window
+        assert central == pytest.approx(float(s.central.min()))
+        assert central < 0.95 and low <= central <= high <= 1.0
+        assert when is not None and heavy.time_h[0] <= when <= heavy.time_h[-1]
+        assert float(np.interp(when, heavy.time_h, s.central)) == pytest.approx(central)
+    # the gut wall sees the swallowed dose: it falls further than the liver
+    assert (
+        heavy.largest_effect("cyp3a_gut_activity")[0]
+        < heavy.largest_effect("cyp3a_liver_activity")[0]
+    )
+    # a rising outcome still reports its peak, with no time
+    tol = heavy.get("tolerance")
+    assert heavy.largest_effect("tolerance") == (*tol.strongest(), None)
+    assert heavy.largest_effect("tolerance")[0] == pytest.approx(float(tol.central.max()))
+
+
+def test_exposure_intervals_reuse_the_runs_draws(heavy) -> None:
+    """The exposure bands read from the outcome run equal a separate run of the same draws."""
+    from dataclasses import replace
+
+    from kratomsim.reports.clinician import exposure_bands
+
+    reused = exposure_bands(heavy)
+    separate = exposure_bands(replace(heavy, exposure_draws=None))
+    assert (
+        reused.keys()
+        == separate.keys()
+        == {
+            "cmax_mg_nm",
+            "auc_mg_nm_h",
+            "cmax_7oh_nm",
+            "auc_7oh_nm_h",
+        }
+    )
+    for key, band in separate.items():
+        for part in ("central", "low", "high"):
+            assert reused[key][part] == pytest.approx(band[part], rel=1e-9), (key, part)
+        assert band["low"] < band["central"] < band["high"]
+    # other draws than the run's run the model again, and give another interval
+    other = exposure_bands(heavy, heavy.n_draws, heavy.seed + 1)
+    assert other["cmax_mg_nm"]["central"] == pytest.approx(reused["cmax_mg_nm"]["central"])
+    assert other["cmax_mg_nm"]["high"] != pytest.approx(reused["cmax_mg_nm"]["high"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -464,10 +465,67 @@ def test_taper_compares_plans(capsys, tmp_path: Path) -> None:
         str(png),
     )
     assert code == 0
-    plans = json.loads(out)["plans"]
+    payload = json.loads(out)
+    plans = payload["plans"]
     assert [p["plan"] for p in plans] == ["-25% per week", "stop"]
     assert plans[1]["peak_withdrawal_score"] > plans[0]["peak_withdrawal_score"]
     assert png.read_bytes()[:4] == b"\x89PNG"
+    assert payload["draws"] == 5 and payload["interval_level"] == 0.9
+    # each plan's withdrawal episode: onset, peak and when, duration, with intervals
+    taper, stop = (p["withdrawal"] for p in plans)
+    assert plans[0]["withdrawal_counted_from"] == "the plan's start"
+    assert plans[1]["withdrawal_counted_from"] == "the last dose"
+    assert taper["from_h"] < taper["after_last_dose_h"]  # a taper counts from its start
+    assert stop["from_h"] == stop["after_last_dose_h"]
+    for p, w in zip(plans, (taper, stop), strict=True):
+        # the episode's peak is the plan's peak score, found from the series separately
+        assert w["peak_score"] == pytest.approx(p["peak_withdrawal_score"], abs=0.006)
+        # (5 draws: the central set need not lie inside the others' interval)
+        assert 0.0 <= w["peak_score_low"] <= w["peak_score_high"] <= 64.0
+        for key in ("latency_h", "peak_after_h", "duration_h"):
+            assert f"{key}_low" in w and f"{key}_high" in w
+        assert 0.0 <= w["share_with_signs"] <= 1.0
+    # stopping at once after four weeks of three doses a day: signs within days
+    assert stop["latency_h"] is not None and 0.0 <= stop["latency_h"] < 72.0
+    assert stop["peak_after_h"] is not None and stop["peak_after_h"] > 0.0
+
+
+def test_taper_csv_and_brief_give_each_plans_withdrawal(capsys, tmp_path: Path) -> None:
+    args = ["taper", "4 g three times daily", "--plan", "-25% per week", "--plan", "stop"]
+    args += ["--draws", "5", "--plot", str(tmp_path / "t.png")]
+    code, out, _ = run(capsys, *args, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["plan"] for r in rows] == ["-25% per week", "stop"]
+    for r in rows:
+        low, high = (float(r[f"withdrawal_peak_score{k}"]) for k in ("_low", "_high"))
+        assert 0.0 <= low <= high <= 64.0
+        assert float(r["withdrawal_peak_score"]) == pytest.approx(
+            float(r["peak_withdrawal_score"]), abs=0.006
+        )
+        assert r["withdrawal_latency_h_low"] != "" or r["withdrawal_latency_h"] == ""
+        assert "withdrawal" not in r  # flattened, no nested dict in a cell
+    code, out, _ = run(capsys, *args, "--brief")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert flat.count("withdrawal onset (score ≥ 5):") == 2
+    assert "h after the plan's start" in flat and "h after the last dose" in flat
+    assert flat.count("withdrawal peak:") == 2 and "SOWS points 0–64" in flat
+    assert "withdrawal lasts (score ≥ 5):" in flat
+
+
+def test_simulate_outcomes_reports_cyp3a_at_its_lowest(capsys) -> None:
+    """CYP3A activity falls: the brief gives its lowest point and when, not a peak of 1."""
+    code, out, _ = run(
+        capsys, "simulate", "2 g every 8 h for 3 days", "--outcomes", "--draws", "10", "--brief"
+    )
+    assert code == 0
+    flat = " ".join(out.split())
+    for name in ("cyp3a liver activity", "cyp3a gut activity", "ventilation change pct"):
+        found = re.search(name + r": lowest \(at ([\d.]+) h\) ([-\d.e]+)", flat)
+        assert found, (name, flat)
+        assert float(found.group(2)) < (0.95 if name.startswith("cyp3a") else 0.0)
+    assert "tolerance: peak" in flat
 
 
 def test_taper_bad_plan(capsys) -> None:
@@ -514,4 +572,10 @@ def test_taper_table_and_default_plot(capsys, tmp_path: Path, monkeypatch) -> No
     )
     assert code == 0
     assert "Taper plans compared" in out and "stop" in out
+    # the withdrawal table: onset, peak, when and how long, each plan counted from its start
+    flat = " ".join(out.split())
+    assert "Withdrawal under each plan" in flat
+    assert flat.count("withdrawal onset") == 2 and flat.count("withdrawal peak") == 2
+    assert "plan's start" in flat and "last dose" in flat
+    assert "90% interval" in flat
     assert (tmp_path / "taper.png").read_bytes()[:4] == b"\x89PNG"

@@ -186,9 +186,9 @@ def test_exposure_bands_reuse_the_outcomes_draws_without_changing_them(product: 
         n_draws=12,
         seed=4,
     )
-    assert res.draw_summaries is not None
+    assert res.exposure_draws is not None
     reused = exposure_bands(res, 12, 4)
-    fresh = exposure_bands(replace(res, draw_summaries=None), 12, 4)
+    fresh = exposure_bands(replace(res, exposure_draws=None), 12, 4)
     assert reused == fresh
     assert reused["cmax_mg_nm"]["low"] < reused["cmax_mg_nm"]["high"]
     other = exposure_bands(res, 12, 5)  # other draws: simulated, not copied

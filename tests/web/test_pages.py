@@ -13,6 +13,7 @@ import pytest
 from webhelpers import HTML, TestClient, alert
 
 from kratomsim import simulate
+from kratomsim.analyses.taper import TAPER_DRAWS
 from kratomsim.evidence import load_claims, unsupported_claims
 from kratomsim.interfaces.cli import main
 from kratomsim.interfaces.labels import OUTCOME_LABELS, label_for
@@ -442,8 +443,27 @@ def test_taper_page_compares_plans(client: TestClient) -> None:
         assert re.match(r"\d+ % ", words), words
         assert words.count("range ") == 3, words
         assert "days" in words or "hours" in words
+    # the disclaimer once (the footer's), the draws those of ``kratomsim taper``
+    assert r.text.count("does not prescribe") == 1
+    assert f"over {TAPER_DRAWS} runs" in " ".join(visible(r.text).split())
+    # an axis title short enough for a phone's chart (~40 characters at most)
+    assert len(chart["xLabel"]) <= 40, chart["xLabel"]
     none = client.get("/taper?current=4+g+daily&other=")
     assert none.status_code == 400 and "at least one plan" in alert(none.text)
+
+
+def test_cyp3a_activity_shows_its_lowest_point_not_100_percent(client: TestClient) -> None:
+    r = client.get("/simulate" + query(regimen="2 g every 8 h for 14 days", product="leaf-powder"))
+    assert r.status_code == 200, alert(r.text)
+    table = re.search(r'<table id="outcomes">(.*?)</table>', r.text, re.S)
+    assert table
+    for label in ("Liver enzyme CYP3A still working", "Gut-wall enzyme CYP3A still working"):
+        row = next(x for x in table.group(1).split("<tr>") if label in x)
+        cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+        lowest = float(re.match(r"[\d.]+", cells[0]).group(0))  # type: ignore[union-attr]
+        assert lowest < 95.0, row  # % of normal: the enzyme is partly switched off
+        assert "lowest" in cells[0] and "after" in cells[0], row
+    assert r.text.count("does not prescribe") == 1
 
 
 def test_report_download_is_an_html_attachment_with_its_own_policy(client: TestClient) -> None:

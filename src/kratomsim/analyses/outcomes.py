@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from kratomsim.analyses.safety import (
+    FALLING_OUTPUTS,
     draw_summary,
     oh7_potency,
     safety_signals,
@@ -58,8 +59,8 @@ DEFAULT_DRAWS = 200
 class OutcomeSeries:
     """One outcome over time: central line (draw 0) and an interval over the draws.
 
-    ``falls``: the outcome's effect is a fall (breathing, pupil size), so its strongest value is
-    its minimum.
+    ``falls``: the outcome's effect is a fall (breathing, pupil size, CYP3A activity: see
+    :data:`kratomsim.analyses.safety.FALLING_OUTPUTS`), so its strongest value is its minimum.
     """
 
     name: str
@@ -90,17 +91,29 @@ class Outcomes:
     used: tuple[CitedValue, ...]
     pain: dict[str, float | str] | None = None
     safety: dict[str, dict[str, float]] | None = None
-    #: largest fall of breathing and of pupil size: per-draw minimum, central and interval
+    #: largest fall of each falling outcome (breathing, pupil size, CYP3A activity): per-draw
+    #: minimum, central, interval and the time of the central lowest point (h)
     strongest: dict[str, dict[str, float]] | None = None
-    #: per-draw peaks and AUCs of the run (:func:`~kratomsim.engine.subjects.subject_summaries`),
-    #: so the exposure's interval needs no second simulation of the same draws
-    draw_summaries: dict[str, FloatArray] | None = None
+    #: per-draw exposure of this run (``cmax_mg_nm``, ``auc_mg_nm_h``, ``cmax_7oh_nm``,
+    #: ``auc_7oh_nm_h``; nM, nM·h), one value per parameter draw, draw 0 the cited set
+    exposure_draws: dict[str, FloatArray] | None = None
 
     def get(self, name: str) -> OutcomeSeries:
         for s in self.series:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def largest_effect(self, name: str) -> tuple[float, float, float, float | None]:
+        """Central, low, high of an outcome's largest effect, and when it comes (h, or None).
+
+        The peak of a rising outcome (the highest central line and band), or the lowest point of
+        a falling one with its time and the interval of each draw's own lowest point.
+        """
+        lowest = (self.strongest or {}).get(name)
+        if lowest is None or not self.get(name).falls:
+            return (*self.get(name).strongest(), None)
+        return lowest["central"], lowest["low"], lowest["high"], lowest["time_h"]
 
     def to_frame(self) -> pd.DataFrame:
         """Exposure columns plus one column per outcome (central) and its interval bounds."""
@@ -194,9 +207,9 @@ def simulate_outcomes(
     since = after if withdrawal_from_h is None else float(withdrawal_from_h)
     episode = withdrawal_episode(t, run.withdrawal_score, since)
 
-    def band(name: str, unit: str, values: FloatArray, falls: bool = False) -> OutcomeSeries:
+    def band(name: str, unit: str, values: FloatArray) -> OutcomeSeries:
         lo, hi = interval(values, level)
-        return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi, falls)
+        return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi, name in FALLING_OUTPUTS)
 
     series = (
         band("mu_occupancy", "fraction", run.mu_occupancy),
@@ -206,8 +219,8 @@ def simulate_outcomes(
         band("effective_activation", "fraction of system maximum", run.effective_activation),
         band("dependence", "adapted drive (fraction of system maximum)", run.dependence),
         band("withdrawal_score", "SOWS points (0-64)", run.withdrawal_score),
-        band("ventilation_change_pct", VENTILATION_UNIT, run.ventilation_change_pct, True),
-        band("pupil_change_mm", PUPIL_UNIT, run.pupil_change_mm, True),
+        band("ventilation_change_pct", VENTILATION_UNIT, run.ventilation_change_pct),
+        band("pupil_change_mm", PUPIL_UNIT, run.pupil_change_mm),
         band("cyp3a_liver_activity", "fraction of normal", run.cyp3a_liver_activity),
         band("cyp3a_gut_activity", "fraction of normal", run.cyp3a_gut_activity),
     )
@@ -255,13 +268,14 @@ def simulate_outcomes(
     potency = oh7_potency(draws, absorption)
     safety = safety_signals(exposure, draws, level, potency)
     strongest = strongest_changes(
-        {
-            "ventilation_change_pct": run.ventilation_change_pct,
-            "pupil_change_mm": run.pupil_change_mm,
-        },
+        {s.name: run.get(s.name) for s in series if s.falls},
         t,
         level,
     )
+    sums = subject_summaries(run)
+    exposure_draws = {
+        k: sums[k] for k in ("cmax_mg_nm", "auc_mg_nm_h", "cmax_7oh_nm", "auc_7oh_nm_h")
+    }
     summary: dict[str, float | None] = {
         "after_last_dose_h": after,
         "from_h": since,
@@ -284,7 +298,7 @@ def simulate_outcomes(
         pain_summary,
         safety,
         strongest,
-        subject_summaries(run),
+        exposure_draws,
     )
 
 

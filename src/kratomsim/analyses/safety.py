@@ -1,5 +1,5 @@
-"""Side effects of a regimen, counting 7-OH as well as mitragynine, and the largest changes of
-breathing and pupils, each with an interval over the parameter draws.
+"""Side effects of a regimen, counting 7-OH as well as mitragynine, and the largest falls of
+breathing, pupil size and CYP3A activity, each with an interval over the parameter draws.
 
 The side-effect curves (:mod:`kratomsim.models.side_effects`) are anchored on leaf doses, that is on
 mitragynine. Swallowed 7-hydroxymitragynine joins them through its potency: the milligrams of
@@ -33,8 +33,14 @@ REFERENCE_MG_MG = 10.0
 REFERENCE_7OH_MG = 1.0
 #: Output grid of the reference doses (h): the activation peak comes within a few hours.
 REFERENCE_GRID_H = np.linspace(0.0, 24.0, 241)
-#: Outputs whose strongest effect is a fall (most negative value over time).
-FALLING_OUTPUTS = ("ventilation_change_pct", "pupil_change_mm")
+#: Outputs whose strongest effect is a fall (their lowest value over time): breathing and pupil
+#: size, and the CYP3A activity that mitragynine switches off in the gut wall and the liver.
+FALLING_OUTPUTS = (
+    "ventilation_change_pct",
+    "pupil_change_mm",
+    "cyp3a_liver_activity",
+    "cyp3a_gut_activity",
+)
 
 
 def oh7_potency(draws: Mapping[str, FloatArray], absorption: str) -> FloatArray:
@@ -97,13 +103,15 @@ def safety_signals(
 def strongest_changes(
     outputs: Mapping[str, FloatArray], time_h: FloatArray, level: float
 ) -> dict[str, dict[str, float]]:
-    """Largest fall of each of :data:`FALLING_OUTPUTS` over the window, per draw.
+    """Largest fall (lowest point) of each of :data:`FALLING_OUTPUTS` in ``outputs``, per draw.
 
-    ``outputs``: name → values of shape ``(draws, times)``. Central = draw 0 (the cited values) and
+    ``outputs``: name → values of shape ``(draws, times)``; names it lacks are left out. Central = draw 0 (the cited values) and
     the time it comes (h after the first dose); the interval is over the draws' own largest falls.
     """
     out: dict[str, dict[str, float]] = {}
     for name in FALLING_OUTPUTS:
+        if name not in outputs:
+            continue
         values = np.asarray(outputs[name], dtype=np.float64)
         lowest = values.min(axis=1)
         out[name] = draw_summary(lowest, level) | {"time_h": float(time_h[int(values[0].argmin())])}

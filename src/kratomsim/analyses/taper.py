@@ -17,6 +17,9 @@ from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 LEAD_IN_H = 28 * 24.0
 #: Observation after the last dose of a plan (h).
 FOLLOW_UP_H = 21 * 24.0
+#: Parameter draws per plan unless asked otherwise (``kratomsim taper`` and the web's Taper page
+#: use it, so that both give the same numbers for the same plans).
+TAPER_DRAWS = 100
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def compare_tapers(
     *,
     product: Product | None = None,
     mg_per_g: float | None = None,
-    n_draws: int = 100,
+    n_draws: int = TAPER_DRAWS,
     seed: int = 0,
 ) -> tuple[TaperResult, ...]:
     """Simulate each plan after a lead-in of the ``current`` regimen and summarise it.

@@ -14,6 +14,7 @@ from kratomsim.analyses.outcomes import Outcomes
 from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
 from kratomsim.evidence.claims import Claim
+from kratomsim.interfaces.render import withdrawal_rows
 from kratomsim.reports.summary import content_used, fmt_value
 
 NOT_ADVICE = "Not advice: a simulation to discuss with a clinician."
@@ -51,14 +52,16 @@ def simulate_lines(
 
 
 def outcomes_lines(res: Outcomes, regimen: str) -> list[str]:
-    """Peak of each outcome with its interval, and the withdrawal episode."""
+    """Peak (or, of a falling outcome, lowest point) of each outcome with its interval, and the
+    withdrawal episode."""
     pct = f"{res.level:.0%}"
     lines = [f"Outcomes of {regimen} ({pct} interval over {res.n_draws} parameter draws):"]
     for s in res.series:
         unit = "" if s.unit in ("1", "") else f" {s.unit}"
+        central, low, high, when = res.largest_effect(s.name)
+        word = "peak" if when is None else f"lowest (at {when:.0f} h)"
         lines.append(
-            f"  {s.name.replace('_', ' ')}: peak {s.central.max():.3g}{unit} "
-            f"({s.low.max():.3g}–{s.high.max():.3g})"
+            f"  {s.name.replace('_', ' ')}: {word} {central:.3g}{unit} ({low:.3g}–{high:.3g})"
         )
     w = res.withdrawal
     last = w["after_last_dose_h"] or 0.0
@@ -118,14 +121,21 @@ def claims_lines(claims: Sequence[Claim]) -> list[str]:
     ]
 
 
-def taper_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    lines = ["Taper plans (withdrawal on the SOWS 0–64 scale; central and upper interval):"]
+def taper_lines(rows: Sequence[Mapping[str, Any]], pct: str) -> list[str]:
+    """Each plan's length, lost relief and withdrawal episode (the rows of
+    :func:`kratomsim.interfaces.render.taper_row`, read through the same ``withdrawal_rows``
+    as the table)."""
+    lines = [f"Taper plans (withdrawal on the SOWS 0–64 scale; central and {pct} interval):"]
     for r in rows:
         lines.append(
-            f"  {r['plan']}: peak {r['peak_withdrawal_score']:.3g} (upper "
-            f"{r['peak_withdrawal_score_high']:.3g}); {r['taper_days']:g} taper days; "
+            f"  {r['plan']}: {r['taper_days']:g} taper days; "
             f"{r['days_with_signs']:g} days with signs; {r['lost_relief_fraction']:.0%} less relief"
         )
+        for label, unit, cell, band in withdrawal_rows(
+            r["withdrawal"], pct, r["withdrawal_counted_from"]
+        ):
+            shown = cell if unit in cell else f"{cell} {unit}"
+            lines.append(f"    {label}: {shown}" + (f" ({band})" if band else ""))
     lines.append(f"More: drop --brief for the table and the plot. {NOT_ADVICE}")
     return lines
 

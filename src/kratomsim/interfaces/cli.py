@@ -18,7 +18,7 @@ import typer
 from rich.text import Text
 
 from kratomsim.analyses.outcomes import DEFAULT_DRAWS, Outcomes, simulate_outcomes
-from kratomsim.analyses.taper import compare_tapers
+from kratomsim.analyses.taper import TAPER_DRAWS, compare_tapers
 from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
 from kratomsim.interfaces.api import read_use, simulate
@@ -46,6 +46,7 @@ from kratomsim.interfaces.render import (
     TAPER_NOTE,
     content_table,
     evidence_table,
+    flat_taper_row,
     outcomes_dict,
     outcomes_table,
     pain_table,
@@ -53,6 +54,7 @@ from kratomsim.interfaces.render import (
     summary_table,
     taper_row,
     taper_table,
+    taper_withdrawal_table,
 )
 from kratomsim.interfaces.wording import for_cli
 from kratomsim.models.taper import parse_plan
@@ -311,7 +313,9 @@ def taper_cmd(
     ],
     product: ProductOpt = None,
     mg_per_g: MgOpt = None,
-    draws: Annotated[int, typer.Option("--draws", min=1, max=2000, help="Parameter draws.")] = 100,
+    draws: Annotated[
+        int, typer.Option("--draws", min=1, max=2000, help="Parameter draws per plan.")
+    ] = TAPER_DRAWS,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
     plot: Annotated[
         Path | None,
@@ -338,22 +342,28 @@ def taper_cmd(
     if plot is not None:
         plot_taper(results, plot)
     rows = [taper_row(r) for r in results]
+    level = results[0].outcomes.level
+    pct = f"{level:.0%}"
     if is_brief():
-        brief([*taper_lines(rows), *([f"plot: {plot}"] if plot is not None else [])], out)
+        brief([*taper_lines(rows, pct), *([f"plot: {plot}"] if plot is not None else [])], out)
         return
     if fmt is Format.json:
-        sys.stdout.write(json.dumps({"plans": rows, "disclaimer": DISCLAIMER}) + "\n")
+        payload = {"plans": rows, "interval_level": level, "draws": draws, "seed": seed}
+        payload["disclaimer"] = DISCLAIMER
+        sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
         if plot is not None:
             sys.stderr.write(f"plot: {plot}\n")
         return
     if fmt is Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        flat = [flat_taper_row(r) for r in rows]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(flat[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(flat)
         if plot is not None:
             sys.stderr.write(f"plot: {plot}\n")
         return
-    out.print(taper_table(rows))
+    out.print(taper_table(rows, pct))
+    out.print(taper_withdrawal_table(rows, pct))
     if plot is not None:
         print(f"plot: {plot}")
     out.print(Text(TAPER_NOTE + " " + DISCLAIMER, style="dim"))

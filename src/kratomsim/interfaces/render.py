@@ -175,7 +175,8 @@ def outcomes_table(res: Outcomes) -> Table:
     """Largest effect of each outcome (central and interval) and the withdrawal episode.
 
     The largest effect is the peak, or the lowest point of an outcome whose effect is a fall
-    (breathing, pupil size).
+    (breathing, pupil size, CYP3A activity), with when it comes and the interval of each draw's
+    own lowest point (``res.strongest``).
     """
     pct = f"{res.level:.0%}"
     table = Table(
@@ -186,8 +187,9 @@ def outcomes_table(res: Outcomes) -> Table:
     for col in ("outcome", "unit", "largest effect (central)", f"{pct} interval"):
         table.add_column(col, overflow="fold")
     for s in res.series:
-        central, low, high = s.strongest()
-        table.add_row(s.name, s.unit, f"{central:.3g}", f"{low:.3g} to {high:.3g}")
+        central, low, high, when = res.largest_effect(s.name)
+        cell = f"{central:.3g}" if when is None else f"{central:.3g} (lowest, at {when:.0f} h)"
+        table.add_row(s.name, s.unit, cell, f"{low:.3g} to {high:.3g}")
     w = res.withdrawal
     for label, unit, cell, band in withdrawal_rows(w, pct):
         table.add_row(label, unit, cell, band)
@@ -199,17 +201,21 @@ def _band(w: Mapping[str, Any], key: str, fmt: str) -> str:
     return "" if lo is None or hi is None else f"{lo:{fmt}}–{hi:{fmt}}"
 
 
-def withdrawal_rows(w: Mapping[str, Any], pct: str) -> list[tuple[str, str, str, str]]:
-    """After stopping: onset, peak and duration in words, each with its interval."""
+def withdrawal_rows(
+    w: Mapping[str, Any], pct: str, since: str = "the last dose"
+) -> list[tuple[str, str, str, str]]:
+    """A withdrawal episode (``Outcomes.withdrawal``): onset, peak and duration in words, each with
+    its interval; times are counted from ``since`` (the episode's start: the last dose, or the
+    start of a taper plan)."""
     share = w.get("share_with_signs")
     signs = "" if share is None else f"signs in {share:.0%} of draws"
     latency = w.get("latency_h")
-    onset = "no signs (central)" if latency is None else f"{latency:.0f} h after the last dose"
+    onset = "no signs (central)" if latency is None else f"{latency:.0f} h after {since}"
     onset_band = _band(w, "latency_h", ".0f")
     rows = [
         (
             "withdrawal onset (score ≥ 5)",
-            "h after the last dose",
+            f"h after {since}",
             onset,
             ", ".join(x for x in (onset_band and f"{onset_band} h", signs) if x),
         ),
@@ -225,7 +231,7 @@ def withdrawal_rows(w: Mapping[str, Any], pct: str) -> list[tuple[str, str, str,
         rows.append(
             (
                 "peak comes",
-                "h after the last dose",
+                f"h after {since}",
                 f"{peak_after:.0f}",
                 _band(w, "peak_after_h", ".0f"),
             )
@@ -284,7 +290,14 @@ TAPER_NOTE = (
 )
 
 
+def counted_from(r: TaperResult) -> str:
+    """Where a plan's withdrawal episode is counted from, in words (see ``TaperResult``)."""
+    w = r.outcomes.withdrawal
+    return "the last dose" if w["from_h"] == w["after_last_dose_h"] else "the plan's start"
+
+
 def taper_row(r: TaperResult) -> dict[str, Any]:
+    """One plan's comparison, with its withdrawal episode (``outcomes.withdrawal``) as it is."""
     return {
         "plan": r.plan.text,
         "peak_withdrawal_score": round(r.peak_score, 2),
@@ -294,16 +307,27 @@ def taper_row(r: TaperResult) -> dict[str, Any]:
         "days_with_signs": round(r.days_with_signs, 1),
         "days_until_free_of_signs": round(r.until_free_days, 1),
         "lost_relief_fraction": round(r.lost_relief, 3),
+        "withdrawal_counted_from": counted_from(r),
+        "withdrawal": dict(r.outcomes.withdrawal),
     }
 
 
-def taper_table(rows: Sequence[Mapping[str, Any]]) -> Table:
+def flat_taper_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A :func:`taper_row` for CSV: the withdrawal episode as ``withdrawal_*`` columns."""
+    flat = {k: v for k, v in row.items() if k != "withdrawal"}
+    flat |= {f"withdrawal_{k}": v for k, v in row["withdrawal"].items()}
+    return flat
+
+
+def taper_table(rows: Sequence[Mapping[str, Any]], pct: str) -> Table:
+    """Plans side by side: worst withdrawal score with its interval, length, lost relief."""
     table = Table(
-        title="Taper plans compared (withdrawal on the SOWS 0–64 scale)", title_justify="left"
+        title=f"Taper plans compared (withdrawal on the SOWS 0–64 scale; {pct} interval)",
+        title_justify="left",
     )
     heads = (
         "plan",
-        "peak score (central; upper)",
+        f"worst score ({pct} interval)",
         "score·h",
         "taper days",
         "days with signs",
@@ -314,12 +338,34 @@ def taper_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     for r in rows:
         table.add_row(
             str(r["plan"]),
-            f"{r['peak_withdrawal_score']:.3g}; {r['peak_withdrawal_score_high']:.3g}",
+            f"{r['withdrawal']['peak_score']:.3g} ({_band(r['withdrawal'], 'peak_score', '.3g')})",
             f"{r['cumulative_withdrawal_score_h']:.0f}",
             f"{r['taper_days']:g}",
             f"{r['days_with_signs']:g}",
             f"{r['lost_relief_fraction']:.0%}",
         )
+    return table
+
+
+def taper_withdrawal_table(rows: Sequence[Mapping[str, Any]], pct: str) -> Table:
+    """Each plan's withdrawal episode: onset, peak and when, duration, with intervals."""
+    table = Table(
+        title=f"Withdrawal under each plan (central, {pct} interval over the draws)",
+        title_justify="left",
+    )
+    for col in ("plan", "measure", "unit", "central", f"{pct} interval"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        found = withdrawal_rows(r["withdrawal"], pct, r["withdrawal_counted_from"])
+        for i, (label, unit, cell, band) in enumerate(found):
+            table.add_row(
+                str(r["plan"]) if i == 0 else "",
+                label,
+                unit,
+                cell,
+                band,
+                end_section=i == len(found) - 1,
+            )
     return table
 
 

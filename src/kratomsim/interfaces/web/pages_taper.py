@@ -108,9 +108,11 @@ def view(results: tuple[TaperResult, ...], query: str) -> dict[str, Any]:
         )
     chart = Chart(
         "taper",
-        "Withdrawal score if each plan is followed (central line and range)",
+        "Withdrawal score if each plan is followed (central line and range; before day 0: "
+        "steady use)",
         x,
-        "days since the plan starts (before 0: steady use)",
+        # short enough for the axis of a 390 px phone screen
+        "days from the plan's start",
         series,
         y_label=wd.unit,
         marks=[0.0],

@@ -545,16 +545,19 @@ def exposure_rows(r: SimResult) -> list[dict[str, str]]:
 
 
 def outcome_rows(res: Outcomes) -> list[dict[str, str]]:
-    """Every outcome series: its label, unit, peak and range (read generically)."""
+    """Every outcome series: its label, unit, largest effect and range (read generically); a
+    falling outcome (breathing, pupils, CYP3A activity) at its lowest point, with when."""
     rows = []
     for reading in readings(res):
-        c, lo, hi = reading.peak()
+        c, lo, hi, when = res.largest_effect(reading.name)
+        f = reading.label.scale
         rows.append(
             {
                 "label": reading.label.label,
                 "unit": reading.label.unit,
-                "peak": _n(c),
-                "range": _range(lo, hi),
+                "peak": _n(c * f),
+                "when": "" if when is None else f"lowest, {_when(res, when)}",
+                "range": _range(lo * f, hi * f),
                 "term": reading.label.term,
                 "explain": reading.label.explain,
             }

@@ -27,7 +27,7 @@ from kratomsim.analyses.outcomes import (
     OutcomeSeries,
     simulate_outcomes,
 )
-from kratomsim.analyses.taper import TaperResult, compare_tapers
+from kratomsim.analyses.taper import TAPER_DRAWS, TaperResult, compare_tapers
 from kratomsim.errors import JournalError, RegimenError, bad_value
 from kratomsim.evidence import Product, load_products, load_references, resolve_product
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
@@ -56,8 +56,6 @@ from kratomsim.risk.exposure import risk_constant
 #: Parameter draws per web simulation: the library's (and ``kratomsim simulate``'s) default, so
 #: the page shows the same numbers and intervals as the command line for the same regimen.
 SIM_DRAWS = DEFAULT_DRAWS
-#: Parameter draws behind the exposure intervals of a page.
-EXPOSURE_DRAWS = 100
 PainModel = Literal["", "acute", "chronic"]
 #: Withdrawal score (SOWS points) from which the model counts signs of withdrawal.
 SIGNS_SOWS: float = SIGNS_THRESHOLD
@@ -81,7 +79,8 @@ class SimResult:
 
     input: SimInput
     outcomes: Outcomes
-    #: ``cmax_mg_nm`` … as :func:`kratomsim.reports.clinician.exposure_bands` gives them (nM).
+    #: ``cmax_mg_nm`` … as :func:`kratomsim.reports.clinician.exposure_bands` gives them (nM),
+    #: over the same parameter draws as ``outcomes``.
     exposure: dict[str, dict[str, float]]
 
 
@@ -122,7 +121,8 @@ def simulate(inp: SimInput) -> SimResult:
         n_draws=SIM_DRAWS,
         seed=0,
     )
-    return SimResult(inp, res, exposure_bands(res, EXPOSURE_DRAWS, 0))
+    # the exposure intervals come from the same draws as the outcomes: the model runs once
+    return SimResult(inp, res, exposure_bands(res))
 
 
 def outcome_frame(res: Outcomes) -> pd.DataFrame:
@@ -241,9 +241,6 @@ def cite(key: str) -> Citation:
 
 # --- tapers ---------------------------------------------------------------------------------------
 
-#: Parameter draws per taper plan on the page.
-TAPER_DRAWS = 40
-
 
 @lru_cache(maxsize=16)
 def compare(
@@ -255,7 +252,7 @@ def compare(
         [parse_plan(p) for p in plans],
         product=read_product(product),
         mg_per_g=mg_per_g,
-        n_draws=TAPER_DRAWS,
+        n_draws=TAPER_DRAWS,  # the library's (and ``kratomsim taper``'s) default
         seed=0,
     )
 
