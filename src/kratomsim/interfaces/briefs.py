@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kratomsim.analyses.outcomes import Outcomes
-from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
-from kratomsim.evidence.claims import Claim
-from kratomsim.reports.summary import content_used, fmt_value
+
+if TYPE_CHECKING:
+    from kratomsim.analyses.outcomes import Outcomes
+    from kratomsim.engine.result import Simulation
+    from kratomsim.evidence.claims import Claim
+
 
 NOT_ADVICE = "Not advice: a simulation to discuss with a clinician."
 
@@ -28,6 +30,7 @@ def simulate_lines(
 ) -> list[str]:
     """Peak and exposure per analyte; the interval spans the product's content range."""
     from kratomsim.models.regimen_text import format_regimen
+    from kratomsim.reports.summary import fmt_value
 
     s = sim.summary()
     lines = [f"{format_regimen(sim.regimen)} of {sim.product.id}, one typical adult:"]
@@ -176,6 +179,8 @@ def interactions_lines(preds: Sequence[Any]) -> list[str]:
 
 
 def trial_lines(res: Any) -> list[str]:
+    from kratomsim.reports.summary import fmt_value
+
     n = next((s.n for s in res.scalars.values()), 0)
     lines = [f"Virtual population: {n:,} subjects (percentiles over subjects):"]
     for name, s in list(res.scalars.items())[:4]:
@@ -214,5 +219,7 @@ def model_lines(ref: Mapping[str, Any]) -> list[str]:
 
 
 def content_line(sim: Simulation) -> str:
+    from kratomsim.reports.summary import content_used
+
     used = content_used(sim)
     return "; ".join(f"{a} {v.value:g} mg/g (grade {v.grade})" for a, v in used.items())
