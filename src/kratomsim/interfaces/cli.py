@@ -12,12 +12,13 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
 
 from kratomsim.errors import KratomsimError, bad_value
+from kratomsim.interfaces.cmd_warm import show_compile_notice
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -423,6 +424,15 @@ def run(argv: list[str] | None = None) -> int:
     out.follow_environment()
     command = typer.main.get_command(app)
     add_output_options(command)
+    stop_notice = show_compile_notice()  # "Preparing the model…" before a first compile
+    try:
+        return _main(command, args)
+    finally:
+        stop_notice()
+
+
+def _main(command: Any, args: list[str]) -> int:
+    """Run the click ``command`` on ``args``; every project or usage error becomes one line."""
     try:
         result = command.main(args=args or ["--help"], prog_name="kratomsim", standalone_mode=False)
     except KratomsimError as exc:
@@ -457,6 +467,7 @@ def _register_command_modules() -> None:
         cmd_risk,
         cmd_serve,
         cmd_validate,
+        cmd_warm,
     )
 
     modules = (
@@ -472,6 +483,7 @@ def _register_command_modules() -> None:
         cmd_model,
         cmd_calibrate_pain,
         cmd_validate,
+        cmd_warm,
     )
     for module in modules:
         module.register(app)
