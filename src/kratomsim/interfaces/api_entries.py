@@ -408,9 +408,11 @@ def report(
 
     Examples
     --------
-    >>> files = report("2 g once", output=tmp / "r.html", draws=20)  # doctest: +SKIP
-    >>> files.paths[0].suffix  # doctest: +SKIP
-    '.html'
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> files = report("2 g once", output=folder / "report.html", draws=20)
+    >>> [p.name for p in files.paths]
+    ['report.html', 'report.json']
     """
     from kratomsim.interfaces.cmd_report import SUFFIXES, report_from
     from kratomsim.reports.clinician_render import write_report
@@ -467,8 +469,9 @@ def validate(*, fast: bool = False, seed: int = 0) -> Validation:
 
     Examples
     --------
-    >>> v = validate(fast=True)  # doctest: +SKIP
-    >>> v.to_frame()[["what", "observed", "predicted"]].head()  # doctest: +SKIP
+    >>> v = validate(fast=True)
+    >>> {"what", "observed", "predicted"} <= set(v.to_frame().columns)
+    True
     """
     from kratomsim.analyses.validation import qualify
 
