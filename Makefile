@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/kratomsim warm-up --brief
 	touch $(STAMP)
 
 setup: $(STAMP)

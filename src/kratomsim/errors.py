@@ -66,6 +66,10 @@ class JournalError(KratomsimError, ValueError):
     """A journal entry or journal file that cannot be accepted; the journal is left unchanged."""
 
 
+class ArgumentError(KratomsimError, ValueError):
+    """A keyword argument of the Python API with a value it cannot take (named in the message)."""
+
+
 def bad_value(what: str, value: object, fix: str) -> str:
     """Format the project's one error-message template."""
     return f"{what}: got {value!r}. {fix}"

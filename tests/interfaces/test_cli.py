@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from kratomsim.analyses import calibration
 from kratomsim.analyses.calibration import shipped_parameter_file
 from kratomsim.evidence import load_parameters
-from kratomsim.interfaces import cmd_evidence
 from kratomsim.interfaces.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -225,7 +225,8 @@ def test_calibrate_fast_reproduces_the_shipped_file(capsys: pytest.CaptureFixtur
 def test_calibrate_reports_a_changed_file_and_writes_only_where_told(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cmd_evidence, "shipped_parameter_file", lambda: "# stale\n")
+    # the command loads the calibration when it runs, so the module it reads from is patched
+    monkeypatch.setattr(calibration, "shipped_parameter_file", lambda: "# stale\n")
     code, out, _ = run(capsys, "calibrate", "--fast")
     assert code == 1 and "NOT reproduced" in out and "--out FILE" in out
     assert not list(tmp_path.iterdir())

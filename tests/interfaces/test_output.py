@@ -84,6 +84,7 @@ COMMANDS: dict[str, tuple[list[str], tuple[str, ...], bool]] = {
         True,
     ),
     "validate": (["validate", "--fast"], TJ, True),
+    "warm-up": (["warm-up"], T, True),
 }
 FAST = [name for name, (_, _, slow) in COMMANDS.items() if not slow]
 

@@ -24,13 +24,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kratomsim.engine.compiled import compiled_kernel, run_kernel
+from kratomsim.evidence.data_files import CALIBRATED_PK_FILE
 from kratomsim.evidence.loader import data_text, read_data_toml
 from kratomsim.evidence.model_values import model_evidence
 from kratomsim.spec import default_spec
 
 FloatArray = NDArray[np.float64]
 #: The data file this calibration produces (its shipped copy lives in evidence/data).
-PARAMETER_FILE = "pk_calibrated.toml"
+PARAMETER_FILE = CALIBRATED_PK_FILE
 #: Fitted parameters, in declared units, in this order.
 FITTED = ("ka_tea", "clu_h", "v1", "q", "v2", "kme", "f7oh_cyp3a", "fa_mg")
 #: Output grid of a single-dose simulation: fine while the peaks form, then coarse to 30 days.

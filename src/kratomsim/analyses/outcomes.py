@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from kratomsim.analyses.draws import DEFAULT_DRAWS as DEFAULT_DRAWS
 from kratomsim.analyses.safety import (
     FALLING_OUTPUTS,
     draw_summary,
@@ -35,6 +36,7 @@ from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.evidence.model_parameters import uncertain_parameters
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
+from kratomsim.models import display
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.pain import chronic_nrs_rows
 from kratomsim.models.side_effects import SIDE_EFFECT_PARAMETERS
@@ -50,9 +52,6 @@ EXTRA_PARAMETERS = ("nrs_day_sd", "nrs_day_rho", *SIDE_EFFECT_PARAMETERS)
 #: Units of the breathing and pupil outcomes, with their sign in words.
 VENTILATION_UNIT = "% change of breathing (minute ventilation) from baseline; negative = depressed"
 PUPIL_UNIT = "mm change of pupil diameter in dim light; negative = smaller pupils"
-#: Parameter draws behind the intervals unless asked otherwise (the CLI and the web app use it, so
-#: that both give the same numbers for the same regimen).
-DEFAULT_DRAWS = 200
 
 
 @dataclass(frozen=True)
@@ -130,6 +129,38 @@ class Outcomes:
             frame[f"{name}_probability_low"] = v["low"]
             frame[f"{name}_probability_high"] = v["high"]
         return frame
+
+    def __repr__(self) -> str:
+        return display.short_repr(
+            "Outcomes",
+            [
+                ("", repr(self.exposure.regimen.text or "regimen")),
+                ("product", repr(self.exposure.product.id)),
+                ("draws", self.n_draws),
+                ("interval", f"{self.level:.0%}"),
+                ("series", len(self.series)),
+                ("hours", display.number(float(self.time_h[-1]))),
+            ],
+        )
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for s in self.series:
+            central, low, high = s.strongest()
+            rows.append(
+                (
+                    s.name,
+                    "lowest" if s.falls else "peak",
+                    display.interval(central, low, high, s.unit),
+                )
+            )
+        return display.html_table(
+            f"Outcomes: {self.exposure.regimen.text or 'regimen'} ({self.exposure.product.id}), "
+            f"{self.level:.0%} interval over {self.n_draws} draws",
+            ("outcome", "strongest", "central (interval) unit"),
+            rows,
+            "to_frame() gives every series with its interval. Not a recommendation of any amount.",
+        )
 
 
 def _draws(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kratomsim.analyses.draws import TAPER_DRAWS as TAPER_DRAWS
 from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
@@ -17,9 +18,6 @@ from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 LEAD_IN_H = 28 * 24.0
 #: Observation after the last dose of a plan (h).
 FOLLOW_UP_H = 21 * 24.0
-#: Parameter draws per plan unless asked otherwise (``kratomsim taper`` and the web's Taper page
-#: use it, so that both give the same numbers for the same plans).
-TAPER_DRAWS = 100
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@
 generated text is written to the kernel cache (``$KRATOMSIM_CACHE`` or the user cache directory)
 under the SHA-256 of the text itself, so a changed specification or generator can never meet an old
 compiled kernel; an index keyed on the specification's digest and the generator's own source lets a
-later process find the module without running SymPy again. :func:`run_kernel` prepares the event
-schedule and each subject's sub-steps (merging interval classes that every subject sub-steps alike,
-so that their coefficients are set up and read once) and runs the kernel.
+later process find the module without running SymPy again. Before generating or compiling a kernel
+this machine has not compiled yet, it gives the :data:`~kratomsim.engine.notices.COMPILING` notice
+(:mod:`kratomsim.engine.notices`), so an interface can say why it pauses. :func:`run_kernel`
+prepares the event schedule and each subject's sub-steps (merging interval classes that every
+subject sub-steps alike, so that their coefficients are set up and read once) and runs the kernel.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from kratomsim.engine.notices import COMPILING, notify
 from kratomsim.errors import ModelSpecError, bad_value
 from kratomsim.spec import Spec
 
@@ -163,6 +166,7 @@ def _load(
         path = folder / meta["file"]
         if path.exists():
             return _kernel(path, meta)
+    notify(COMPILING)
     from kratomsim.engine.codegen import kernel_source
     from kratomsim.spec.structure import analyse
     from kratomsim.spec.symbolic import build
@@ -195,7 +199,18 @@ def _load(
     return _kernel(path, meta)
 
 
+def is_compiled(path: Path) -> bool:
+    """Whether Numba's cache holds machine code of the generated kernel module at ``path``.
+
+    Numba caches each function of the module beside it (``__pycache__/<module>.<function>-<line>
+    .pyXY.nbi``); a module without any is compiled on first use.
+    """
+    return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
+
+
 def _kernel(path: Path, meta: dict) -> Kernel:
+    if not is_compiled(path):
+        notify(COMPILING)
     return Kernel(
         module=_import(path),
         params=tuple(meta["params"]),

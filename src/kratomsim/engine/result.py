@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from kratomsim.evidence import CitedValue, Product, bibliography
+from kratomsim.models import display
 from kratomsim.models.dosing import Regimen
 
 FloatArray = NDArray[np.float64]
@@ -85,3 +86,39 @@ class Simulation:
 
     def assumptions(self) -> tuple[CitedValue, ...]:
         return tuple(v for v in self.used if v.is_assumption)
+
+    def __repr__(self) -> str:
+        peaks = (
+            (
+                s.analyte,
+                f"peak {display.number(s.cmax_ng_ml)} ng/mL at {display.number(s.tmax_h)} h",
+            )
+            for s in self.summaries[0]
+        )
+        return display.short_repr(
+            "Simulation",
+            [
+                ("", repr(self.regimen.text or "regimen")),
+                ("product", repr(self.product.id)),
+                ("subjects", self.n_subjects),
+                ("hours", f"{display.number(self.time_h[0])}–{display.number(self.time_h[-1])}"),
+                *peaks,
+            ],
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            (
+                s.analyte,
+                display.number(s.cmax_ng_ml),
+                display.number(s.tmax_h),
+                display.number(s.auc_ng_h_ml),
+            )
+            for s in self.summaries[0]
+        ]
+        return display.html_table(
+            f"Plasma exposure: {self.regimen.text or 'regimen'} ({self.product.id})",
+            ("analyte", "peak (ng/mL)", "time of peak (h)", "AUC (ng·h/mL)"),
+            rows,
+            "One typical adult; to_frame() gives the series. Not a recommendation of any amount.",
+        )

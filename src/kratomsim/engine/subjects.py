@@ -33,6 +33,7 @@ from kratomsim.engine.compiled import (
     run_kernel,
 )
 from kratomsim.engine.grid import schedule
+from kratomsim.engine.output_names import SCALAR_OUTPUTS as SCALAR_OUTPUTS
 from kratomsim.errors import ModelSpecError, RegimenError, bad_value
 from kratomsim.evidence.params import ModelInputs
 from kratomsim.models.dosing import Regimen
@@ -60,18 +61,6 @@ POPULATION_OUTPUTS = (
 )
 #: Short names kept for the two plasma concentrations.
 ALIASES = {"mg_nm": "mitragynine_nm"}
-#: Per-subject scalar outputs of :func:`subject_summaries` (``ventilation_nadir_pct``: the largest
-#: fall of ventilation, the most negative change from baseline, %).
-SCALAR_OUTPUTS = (
-    "cmax_mg_nm",
-    "auc_mg_nm_h",
-    "cmax_7oh_nm",
-    "auc_7oh_nm_h",
-    "mu_activation_peak",
-    "tolerance_peak",
-    "withdrawal_peak",
-    "ventilation_nadir_pct",
-)
 
 
 def all_outputs(spec: Spec | None = None) -> tuple[str, ...]:

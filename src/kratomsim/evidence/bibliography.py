@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kratomsim.evidence.bibtex import format_bibtex
-from kratomsim.evidence.loader import load_references
-from kratomsim.evidence.schema import CitedValue, Reference
+
+if TYPE_CHECKING:
+    from kratomsim.evidence.schema import CitedValue, Reference
 
 
 def references_for(values: Iterable[CitedValue]) -> list[Reference]:
     """Distinct references cited by ``values``, in order of first use."""
+    # Loaded here: ``kratomsim.evidence`` binds this module's function when it is imported.
+    from kratomsim.evidence.loader import load_references
+
     refs = load_references()
     keys = list(dict.fromkeys(v.source for v in values if v.source in refs))
     return [refs[k] for k in keys]

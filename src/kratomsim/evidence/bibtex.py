@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pybtex.database import BibliographyData, Entry, Person
-
 if TYPE_CHECKING:
+    from pybtex.database import Entry, Person
+
     from kratomsim.evidence.schema import Reference
 
 #: "Surname words" + initials (1-4 capitals) + an optional generational suffix.
@@ -51,6 +51,8 @@ def first_author(authors: str) -> tuple[str, bool]:
 
 def person(name: str) -> Person:
     """One author as a pybtex person: a Vancouver-style name, a corporate name, or ``others``."""
+    from pybtex.database import Person  # loads in a fifth of a second: only when BibTeX is made
+
     if _ET_AL.match(name):
         return Person("others")
     match = _PERSON.match(name)
@@ -62,6 +64,8 @@ def person(name: str) -> Person:
 
 def entry(ref: Reference) -> Entry:
     """The pybtex entry of one reference (empty fields left out)."""
+    from pybtex.database import Entry
+
     kind, venue_field = _KIND[ref.type]
     volume, _, number = ref.volume.partition("(")
     fields = {
@@ -82,5 +86,7 @@ def entry(ref: Reference) -> Entry:
 
 def format_bibtex(refs: Iterable[Reference]) -> str:
     """``refs`` as one BibTeX document, in the given order."""
+    from pybtex.database import BibliographyData
+
     data = BibliographyData(entries={ref.key: entry(ref) for ref in refs})
     return data.to_string("bibtex").rstrip("\n")

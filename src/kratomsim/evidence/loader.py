@@ -13,10 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from kratomsim.errors import EvidenceError, ProductError, bad_value
+from kratomsim.evidence.data_files import CALIBRATED_PK_FILE
 from kratomsim.evidence.schema import CitedValue, Product, Reference
 
 #: Parameter files merged into the default parameter set, in order.
-PARAMETER_FILES = ("pk_calibrated.toml", "constants.toml")
+PARAMETER_FILES = (CALIBRATED_PK_FILE, "constants.toml")
 #: The product assumed when none is named.
 DEFAULT_PRODUCT = "leaf-powder"
 

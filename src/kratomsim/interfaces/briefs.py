@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kratomsim.analyses.outcomes import Outcomes
-from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
-from kratomsim.evidence.claims import Claim
-from kratomsim.interfaces.render import withdrawal_rows
-from kratomsim.reports.summary import content_used, fmt_value
+
+if TYPE_CHECKING:
+    from kratomsim.analyses.outcomes import Outcomes
+    from kratomsim.engine.result import Simulation
+    from kratomsim.evidence.claims import Claim
+
 
 NOT_ADVICE = "Not advice: a simulation to discuss with a clinician."
 
@@ -29,6 +30,7 @@ def simulate_lines(
 ) -> list[str]:
     """Peak and exposure per analyte; the interval spans the product's content range."""
     from kratomsim.models.regimen_text import format_regimen
+    from kratomsim.reports.summary import fmt_value
 
     s = sim.summary()
     lines = [f"{format_regimen(sim.regimen)} of {sim.product.id}, one typical adult:"]
@@ -125,6 +127,8 @@ def taper_lines(rows: Sequence[Mapping[str, Any]], pct: str) -> list[str]:
     """Each plan's length, lost relief and withdrawal episode (the rows of
     :func:`kratomsim.interfaces.render.taper_row`, read through the same ``withdrawal_rows``
     as the table)."""
+    from kratomsim.interfaces.render import withdrawal_rows
+
     lines = [f"Taper plans (withdrawal on the SOWS 0–64 scale; central and {pct} interval):"]
     for r in rows:
         lines.append(
@@ -186,6 +190,8 @@ def interactions_lines(preds: Sequence[Any]) -> list[str]:
 
 
 def trial_lines(res: Any) -> list[str]:
+    from kratomsim.reports.summary import fmt_value
+
     n = next((s.n for s in res.scalars.values()), 0)
     lines = [f"Virtual population: {n:,} subjects (percentiles over subjects):"]
     for name, s in list(res.scalars.items())[:4]:
@@ -224,5 +230,7 @@ def model_lines(ref: Mapping[str, Any]) -> list[str]:
 
 
 def content_line(sim: Simulation) -> str:
+    from kratomsim.reports.summary import content_used
+
     used = content_used(sim)
     return "; ".join(f"{a} {v.value:g} mg/g (grade {v.grade})" for a, v in used.items())

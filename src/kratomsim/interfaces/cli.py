@@ -12,19 +12,14 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
 
-from kratomsim.analyses.outcomes import DEFAULT_DRAWS, Outcomes, simulate_outcomes
-from kratomsim.analyses.taper import TAPER_DRAWS, compare_tapers
-from kratomsim.engine.result import Simulation
+from kratomsim.analyses.draws import DEFAULT_DRAWS, TAPER_DRAWS
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.interfaces.api import read_use, simulate
-from kratomsim.interfaces.briefs import outcomes_lines, simulate_lines, taper_lines
-from kratomsim.interfaces.cli_safety import warn_free_text
-from kratomsim.interfaces.cmd_interop import simulate_events
+from kratomsim.interfaces.cmd_warm import show_compile_notice
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -41,30 +36,11 @@ from kratomsim.interfaces.output import (
     is_brief,
     refuse_brief,
 )
-from kratomsim.interfaces.render import (
-    HYPOTHESIS_NOTE,
-    TAPER_NOTE,
-    content_table,
-    evidence_table,
-    flat_taper_row,
-    outcomes_dict,
-    outcomes_table,
-    pain_table,
-    safety_table,
-    summary_table,
-    taper_row,
-    taper_table,
-    taper_withdrawal_table,
-)
 from kratomsim.interfaces.wording import for_cli
-from kratomsim.models.taper import parse_plan
-from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcomes, plot_taper
-from kratomsim.reports.summary import (
-    DISCLAIMER,
-    content_used,
-    series_dict,
-    summary_dict,
-)
+
+if TYPE_CHECKING:
+    from kratomsim.analyses.outcomes import Outcomes
+    from kratomsim.engine.result import Simulation
 
 try:  # typer ≥ 0.22 vendors click as typer._click
     from typer._click.exceptions import ClickException, UsageError
@@ -86,6 +62,8 @@ app = typer.Typer(
 def _run(
     regimen: str, product: str | None, mg: float | None, oh: float | None, duration: str | None
 ) -> Simulation:
+    from kratomsim.interfaces.api import simulate
+
     return simulate(regimen, product=product, mg_per_g=mg, oh7_mg_per_g=oh, duration=duration)
 
 
@@ -136,6 +114,13 @@ def simulate_cmd(
     ] = None,
 ) -> None:
     """Simulate plasma mitragynine and 7-OH-mitragynine for a regimen of a product."""
+    from kratomsim.interfaces.briefs import simulate_lines
+    from kratomsim.interfaces.cli_safety import warn_free_text
+    from kratomsim.interfaces.cmd_interop import simulate_events
+    from kratomsim.interfaces.render import content_table, evidence_table, summary_table
+    from kratomsim.reports.plots import check_plot_path, plot_exposure, plot_outcomes
+    from kratomsim.reports.summary import DISCLAIMER, series_dict, summary_dict
+
     if is_brief() and fmt is not Format.table:
         raise refuse_brief("simulate", fmt.value)
     if plot is not None:
@@ -220,6 +205,9 @@ def _content_bounds(
     its own CYP3A clearance), so the two ends bound it; none when the content was given by the
     user or stated by the regimen (a 7-OH tablet's label).
     """
+    from kratomsim.interfaces.api import simulate
+    from kratomsim.reports.summary import content_used
+
     content = content_used(sim)
     if sim.regimen.product is not None or any(v.kind == "user" for v in content.values()):
         return None, None
@@ -262,6 +250,20 @@ def _outcomes_cmd(
     pain: PainKind | None = None,
     baseline_pain: float = 6.0,
 ) -> Outcomes:
+    from kratomsim.analyses.outcomes import simulate_outcomes
+    from kratomsim.interfaces.api import read_use
+    from kratomsim.interfaces.briefs import outcomes_lines
+    from kratomsim.interfaces.render import (
+        HYPOTHESIS_NOTE,
+        evidence_table,
+        outcomes_dict,
+        outcomes_table,
+        pain_table,
+        safety_table,
+        summary_table,
+    )
+    from kratomsim.reports.disclaimer import DISCLAIMER
+
     use = read_use(regimen, product=product, mg_per_g=mg, oh7_mg_per_g=oh, duration=duration)
     res = simulate_outcomes(
         use.regimen,
@@ -326,6 +328,20 @@ def taper_cmd(
     ] = Format.table,
 ) -> None:
     """Compare taper plans after four weeks of the current use. For discussion with a clinician."""
+    from kratomsim.analyses.taper import compare_tapers
+    from kratomsim.interfaces.api import read_use
+    from kratomsim.interfaces.briefs import taper_lines
+    from kratomsim.interfaces.render import (
+        TAPER_NOTE,
+        flat_taper_row,
+        taper_row,
+        taper_table,
+        taper_withdrawal_table,
+    )
+    from kratomsim.models.taper import parse_plan
+    from kratomsim.reports.disclaimer import DISCLAIMER
+    from kratomsim.reports.plots import check_plot_path, plot_taper
+
     if is_brief() and fmt is not Format.table:
         raise refuse_brief("taper", fmt.value)
     if plot is not None:
@@ -385,6 +401,15 @@ def run(argv: list[str] | None = None) -> int:
     out.follow_environment()
     command = typer.main.get_command(app)
     add_output_options(command)
+    stop_notice = show_compile_notice()  # "Preparing the model…" before a first compile
+    try:
+        return _main(command, args)
+    finally:
+        stop_notice()
+
+
+def _main(command: Any, args: list[str]) -> int:
+    """Run the click ``command`` on ``args``; every project or usage error becomes one line."""
     try:
         result = command.main(args=args or ["--help"], prog_name="kratomsim", standalone_mode=False)
     except KratomsimError as exc:
@@ -420,6 +445,7 @@ def _register_command_modules() -> None:
         cmd_risk,
         cmd_serve,
         cmd_validate,
+        cmd_warm,
     )
 
     modules = (
@@ -436,6 +462,7 @@ def _register_command_modules() -> None:
         cmd_calibrate_pain,
         cmd_validate,
         cmd_demo,
+        cmd_warm,
     )
     for module in modules:
         module.register(app)

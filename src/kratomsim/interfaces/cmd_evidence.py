@@ -16,22 +16,7 @@ from typing import Annotated
 
 import typer
 
-from kratomsim.analyses.calibration import (
-    PARAMETER_FILE,
-    calibrate,
-    calibration_data,
-    render_parameter_file,
-    shipped_parameter_file,
-)
-from kratomsim.evidence import (
-    load_claims,
-    load_parameters,
-    load_products,
-    load_references,
-    unsupported_claims,
-)
-from kratomsim.interfaces.api import simulate
-from kratomsim.interfaces.briefs import calibrate_lines, cite_lines, claims_lines, products_lines
+from kratomsim.evidence.data_files import CALIBRATED_PK_FILE
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     Format,
@@ -43,12 +28,6 @@ from kratomsim.interfaces.options import (
     out,
 )
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief, refuse_format
-from kratomsim.interfaces.render import (
-    calibration_table,
-    calibration_values_table,
-    claims_table,
-    products_table,
-)
 
 
 def register(app: typer.Typer) -> None:
@@ -70,6 +49,10 @@ def cite_cmd(
     ] = Format.table,
 ) -> None:
     """List the parameters a run of this regimen uses, and the bibliography of exactly those."""
+    from kratomsim.evidence import load_references
+    from kratomsim.interfaces.api import simulate
+    from kratomsim.interfaces.briefs import cite_lines
+
     if is_brief() and fmt is not Format.table:
         raise refuse_brief("cite", fmt.value)
     sim = simulate(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
@@ -137,6 +120,10 @@ def products_cmd(
     ] = Format.table,
 ) -> None:
     """List product types with default alkaloid content, range, evidence grade and source."""
+    from kratomsim.evidence import load_products
+    from kratomsim.interfaces.briefs import products_lines
+    from kratomsim.interfaces.render import products_table
+
     if is_brief() and fmt is not Format.table:
         raise refuse_brief("products", fmt.value)
     products = load_products()
@@ -168,7 +155,7 @@ def calibrate_cmd(
         Path | None,
         typer.Option(
             "--out",
-            help=f"Write the calibrated parameter file here (e.g. the repository's {PARAMETER_FILE}).",
+            help=f"Write the calibrated parameter file here (e.g. the repository's {CALIBRATED_PK_FILE}).",
         ),
     ] = None,
     fast: Annotated[
@@ -182,6 +169,17 @@ def calibrate_cmd(
 
     Prints the fitted values and how they reproduce the data; writes a file only with --out.
     """
+    from kratomsim.analyses.calibration import (
+        PARAMETER_FILE,
+        calibrate,
+        calibration_data,
+        render_parameter_file,
+        shipped_parameter_file,
+    )
+    from kratomsim.evidence import load_parameters
+    from kratomsim.interfaces.briefs import calibrate_lines
+    from kratomsim.interfaces.render import calibration_table, calibration_values_table
+
     if fmt is Format.csv:
         raise refuse_format("kratomsim calibrate", fmt.value, ("table", "json"))
     if is_brief() and fmt is not Format.table:
@@ -257,6 +255,10 @@ def claims_cmd(
     ] = Format.table,
 ) -> None:
     """Every claim of the article, graded by the evidence, with its sources."""
+    from kratomsim.evidence import load_claims, unsupported_claims
+    from kratomsim.interfaces.briefs import claims_lines
+    from kratomsim.interfaces.render import claims_table
+
     if is_brief() and fmt is not Format.table:
         raise refuse_brief("claims", fmt.value)
     claims = load_claims()

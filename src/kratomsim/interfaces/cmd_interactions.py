@@ -13,28 +13,22 @@ import json
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import MedicationError, bad_value
-from kratomsim.evidence import load_medications, resolve_medication
-from kratomsim.evidence.medication_schema import Medication
-from kratomsim.interfaces.api import read_use
-from kratomsim.interfaces.briefs import interactions_lines
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
-from kratomsim.models.regimen_text import parse_time_h
-from kratomsim.reports.summary import DISCLAIMER
-from kratomsim.risk.ddi import (
-    OPEN_ENDED_HORIZON_H,
-    InteractionPrediction,
-    kratom_as_victim,
-    predict_interactions,
-)
-from kratomsim.risk.victim import VictimEffect
+from kratomsim.reports.disclaimer import DISCLAIMER
+
+if TYPE_CHECKING:
+    from kratomsim.evidence.medication_schema import Medication
+    from kratomsim.risk.ddi import InteractionPrediction
+    from kratomsim.risk.victim import VictimEffect
+
 
 NOTE = (
     "Ratios compare the other drug's exposure with and without kratom (grade D: in vitro "
@@ -120,6 +114,8 @@ def victim_table(effects: Sequence[VictimEffect]) -> Table:
 
 
 def _medications(names: Sequence[str]) -> list[Medication]:
+    from kratomsim.evidence import resolve_medication
+
     if not names:
         raise MedicationError(
             bad_value("No drug given", "--drug", "Name one, e.g. --drug midazolam (see --list).")
@@ -128,6 +124,8 @@ def _medications(names: Sequence[str]) -> list[Medication]:
 
 
 def _list_drugs() -> None:
+    from kratomsim.evidence import load_medications
+
     table = Table(title="Known medications", title_justify="left")
     for col in ("id", "name", "CYP3A4", "CYP2D6", "P-gp"):
         table.add_column(col, overflow="fold")
@@ -176,6 +174,12 @@ def interactions_cmd(
     list_drugs: Annotated[bool, typer.Option("--list", help="List the known drugs.")] = False,
 ) -> None:
     """Predict how kratom changes other drugs' exposure (CYP3A, CYP2D6) and how they change kratom's."""
+    from kratomsim.interfaces.api import read_use
+    from kratomsim.interfaces.briefs import interactions_lines
+    from kratomsim.models.regimen_text import parse_time_h
+    from kratomsim.risk.ddi import OPEN_ENDED_HORIZON_H, predict_interactions
+    from kratomsim.risk.victim import kratom_as_victim
+
     if is_brief() and fmt is not InteractionFormat.table:
         raise refuse_brief("interactions", fmt.value)
     if list_drugs:

@@ -7,21 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from kratomsim.engine.result import Simulation
-from kratomsim.engine.simulate import simulate as simulate_engine
-from kratomsim.engine.subjects import SCALAR_OUTPUTS, dosing_for
+from kratomsim.engine.output_names import SCALAR_OUTPUTS
 from kratomsim.errors import InteropError, bad_value
-from kratomsim.evidence import resolve_product
-from kratomsim.evidence.loader import DEFAULT_PRODUCT
-from kratomsim.evidence.params import cited_inputs
-from kratomsim.interfaces.api import read_use
-from kratomsim.interfaces.briefs import sensitivity_lines
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -34,16 +25,14 @@ from kratomsim.interfaces.options import (
     out,
 )
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
-from kratomsim.interfaces.render import summary_table
-from kratomsim.interop.nonmem import EventDataset, format_dataset, parse_dataset
-from kratomsim.interop.nonmem_regimens import from_regimens, observations, to_regimens
-from kratomsim.interop.scenario import parse_duration_h
-from kratomsim.models.regimen_text import parse_time_h
-from kratomsim.reports.plots import check_plot_path
-from kratomsim.reports.summary import DISCLAIMER, series_dict, summary_dict
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from kratomsim.analyses.sensitivity import SobolResult
+    from kratomsim.engine.result import Simulation
+    from kratomsim.interop.nonmem import EventDataset
 
 # libsbml and SALib load slowly (about a second each), so they are imported by the commands that
 # use them, not when the command line starts.
@@ -70,7 +59,11 @@ def export_sbml_cmd(
 ) -> None:
     """Write the whole model (generated from its specification) as SBML Level 3 Version 2, with the
     cited central parameter values in base units (nmol, L, h, ng)."""
+    import numpy as np
+
+    from kratomsim.engine.subjects import dosing_for
     from kratomsim.evidence.model_values import model_evidence
+    from kratomsim.interfaces.api import read_use
     from kratomsim.interop.sbml import to_sbml
     from kratomsim.spec import default_spec
 
@@ -112,6 +105,14 @@ def export_nonmem_cmd(
     ] = None,
 ) -> None:
     """Write a regimen (text or scenario file) as a NONMEM-style event dataset (CSV)."""
+    import numpy as np
+
+    from kratomsim.engine.simulate import simulate as simulate_engine
+    from kratomsim.interfaces.api import read_use
+    from kratomsim.interop.nonmem import format_dataset
+    from kratomsim.interop.nonmem_regimens import from_regimens
+    from kratomsim.models.regimen_text import parse_time_h
+
     use = read_use(
         regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
     )
@@ -166,6 +167,19 @@ def simulate_events(
     One ID gives exactly the output of ``simulate REGIMEN``; several add an ``ID`` column (csv) or
     a list of subjects (json). Observed concentrations (DV rows) are written alongside.
     """
+    import numpy as np
+    import pandas as pd
+
+    from kratomsim.engine.simulate import simulate as simulate_engine
+    from kratomsim.evidence import resolve_product
+    from kratomsim.evidence.loader import DEFAULT_PRODUCT
+    from kratomsim.evidence.params import cited_inputs
+    from kratomsim.interfaces.render import summary_table
+    from kratomsim.interop.nonmem import parse_dataset
+    from kratomsim.interop.nonmem_regimens import observations, to_regimens
+    from kratomsim.interop.scenario import parse_duration_h
+    from kratomsim.reports.summary import DISCLAIMER, series_dict, summary_dict
+
     ds = parse_dataset(path.read_text(encoding="utf-8"))
     regimens = to_regimens(ds)
     obs = observations(ds)
@@ -219,6 +233,8 @@ def simulate_events(
 
 def _observed(obs: pd.DataFrame, subject: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Times (h), analytes and DV (ng/mL) observed in one ID."""
+    import numpy as np
+
     mine = np.asarray(obs["ID"]) == subject
     return (
         np.asarray(obs["time_h"], dtype=float)[mine],
@@ -231,6 +247,8 @@ def _with_observations(
     frame: pd.DataFrame, obs: pd.DataFrame, subject: int, sim: Simulation, unit: Unit
 ) -> pd.DataFrame:
     """Add ``observed_<analyte>`` columns (DV, in the output unit) at the observation times."""
+    import numpy as np
+
     t_obs, analytes, dv_all = _observed(obs, subject)
     if not t_obs.size:
         return frame
@@ -267,7 +285,11 @@ def sensitivity_cmd(
 ) -> None:
     """Sobol sensitivity (first-order and total) of a per-subject output to the uncertain parameters."""
     from kratomsim.analyses.sensitivity import check_output, model_sensitivity
+    from kratomsim.interfaces.api import read_use
+    from kratomsim.interfaces.briefs import sensitivity_lines
+    from kratomsim.reports.plots import check_plot_path
     from kratomsim.reports.sensitivity_plot import plot_sobol
+    from kratomsim.reports.summary import DISCLAIMER
 
     check_output(output)  # fail before the work
     if is_brief() and fmt is not Format.table:

@@ -18,30 +18,21 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import JournalError, bad_value
-from kratomsim.interfaces.cli_safety import print_co_use, print_panel
 from kratomsim.interfaces.options import out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
-from kratomsim.interfaces.safety import panel_for_entry
-from kratomsim.journal import (
-    SYMPTOMS,
-    Entry,
-    Journal,
-    StoredEntry,
-    journal_path,
-    make_entry,
-    open_journal,
-)
 from kratomsim.journal.bounds import BOUNDS
-from kratomsim.journal.entries import SUBSTANCE_UNITS, now_utc, parse_sows_items
-from kratomsim.journal.store import describe_dose
-from kratomsim.journal.transfer import export_entries, guess_format, import_text
+from kratomsim.journal.vocabulary import SUBSTANCE_UNITS
+
+if TYPE_CHECKING:
+    from kratomsim.journal import Entry, Journal, StoredEntry
+
 
 journal_app = typer.Typer(
     name="journal",
@@ -75,6 +66,8 @@ _SPAN_HOURS = {"h": 1.0, "d": 24.0, "w": 168.0}
 @contextmanager
 def _journal(*, readonly: bool = False) -> Iterator[Journal | None]:
     """The user's journal; read-only commands get None when there is no journal yet."""
+    from kratomsim.journal import journal_path, open_journal
+
     path = journal_path()
     if readonly and not path.exists():
         yield None
@@ -89,6 +82,8 @@ def _local(stored_at: datetime) -> str:
 
 def describe(e: StoredEntry) -> str:
     """One line for an entry's measurement."""
+    from kratomsim.journal.store import describe_dose
+
     d = e.data
     match e.kind:
         case "dose":
@@ -113,6 +108,9 @@ def describe(e: StoredEntry) -> str:
 
 
 def _added(journal: Journal, entry: Entry) -> None:
+    from kratomsim.interfaces.cli_safety import print_co_use, print_panel
+    from kratomsim.interfaces.safety import panel_for_entry
+
     entry_id = journal.add(entry)
     stored = journal.get(entry_id)
     print(f"added #{entry_id} {stored.kind} at {_local(stored.at)}: {describe(stored)}")
@@ -131,6 +129,8 @@ def _added(journal: Journal, entry: Entry) -> None:
 
 
 def _add(kind: str, at: str | None, **fields: object) -> None:
+    from kratomsim.journal import make_entry
+
     entry = make_entry(kind, at, {k: v for k, v in fields.items() if v is not None})
     with _journal() as journal:
         assert journal is not None
@@ -245,6 +245,8 @@ def add_withdrawal(
     at: AtOpt = None,
 ) -> None:
     """Record withdrawal severity on the Subjective Opiate Withdrawal Scale (SOWS)."""
+    from kratomsim.journal.entries import parse_sows_items
+
     if sows is None and items is None:
         raise JournalError(
             bad_value("A withdrawal entry needs a score", "nothing", "Give --sows or --items.")
@@ -285,6 +287,8 @@ def add_note(
 
 
 def _since(last: str | None) -> str | None:
+    from kratomsim.journal.entries import now_utc
+
     if last is None:
         return None
     match = _SPAN.match(last)
@@ -360,6 +364,8 @@ def edit_cmd(
     at: AtOpt = None,
 ) -> None:
     """Change an entry's fields or time; the result is validated like a new entry."""
+    from kratomsim.journal import make_entry
+
     changes = _assignments(assign or [])
     if not changes and at is None:
         raise JournalError(
@@ -417,6 +423,8 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Export the journal (deleted entries excluded) as CSV, JSON or a NONMEM-style table."""
+    from kratomsim.journal.transfer import export_entries
+
     with _journal(readonly=True) as journal:
         rows = [] if journal is None else journal.entries()
     text = export_entries(rows, fmt.value)
@@ -436,6 +444,8 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Import entries; any bad row or duplicate rejects the whole file (nothing is imported)."""
+    from kratomsim.journal.transfer import guess_format, import_text
+
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -463,12 +473,16 @@ def backup_cmd(
 @journal_app.command("path")
 def path_cmd() -> None:
     """Print where the journal file lives ($KRATOMSIM_HOME overrides it)."""
+    from kratomsim.journal import journal_path
+
     print(journal_path())
 
 
 @journal_app.command("symptoms")
 def symptoms_cmd() -> None:
     """List the symptom names the journal accepts."""
+    from kratomsim.journal import SYMPTOMS
+
     print(", ".join(SYMPTOMS) if is_brief() else "\n".join(SYMPTOMS))
 
 

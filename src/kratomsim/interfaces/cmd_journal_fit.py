@@ -12,15 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import JournalError, bad_value
-from kratomsim.interfaces.api import read_plan
-from kratomsim.interfaces.cmd_journal import ShowFormat, _journal, _since, journal_app
+from kratomsim.interfaces.cmd_journal import ShowFormat, journal_app
 from kratomsim.interfaces.options import out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
-from kratomsim.journal.fit import fit_person
-from kratomsim.journal.fit_data import FitData
-from kratomsim.reports.forecast_plot import plot_forecast
-from kratomsim.reports.plots import check_plot_path
-from kratomsim.reports.summary import DISCLAIMER
+from kratomsim.reports.disclaimer import DISCLAIMER
 
 
 @journal_app.command("fit")
@@ -50,6 +45,13 @@ def fit_cmd(
     which ones the journal could not narrow. A forecast under a plan you choose is a simulation,
     not a recommendation.
     """
+    from kratomsim.interfaces.api import read_plan
+    from kratomsim.interfaces.cmd_journal import _journal, _since
+    from kratomsim.journal.fit import fit_person
+    from kratomsim.journal.fit_data import FitData
+    from kratomsim.reports.forecast_plot import plot_forecast
+    from kratomsim.reports.plots import check_plot_path
+
     if is_brief() and fmt is not ShowFormat.table:
         raise refuse_brief("journal fit", fmt.value)
     if plot is not None:

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.interfaces.briefs import model_lines
 from kratomsim.interfaces.options import out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 
@@ -42,6 +41,7 @@ def model_cmd(
 ) -> None:
     """List every state with its equation, every output and every parameter with value, unit,
     grade and source — generated from the model specification."""
+    from kratomsim.interfaces.briefs import model_lines
     from kratomsim.reports.model_reference import model_reference, to_latex, to_markdown
     from kratomsim.spec import default_spec, load_spec
 

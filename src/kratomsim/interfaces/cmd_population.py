@@ -7,9 +7,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -17,8 +16,6 @@ from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import PopulationError, bad_value
-from kratomsim.interfaces.api import read_use
-from kratomsim.interfaces.briefs import trial_lines
 from kratomsim.interfaces.options import (
     ARGS_AS_TEXT,
     DurationOpt,
@@ -30,11 +27,14 @@ from kratomsim.interfaces.options import (
     out,
 )
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief, refuse_format
-from kratomsim.interfaces.render import evidence_table
-from kratomsim.population import EXECUTORS, PopulationResult, PopulationSpec, run_population
-from kratomsim.reports.plots import check_plot_path
-from kratomsim.reports.population_plots import plot_scalar_histogram, plot_vpc
-from kratomsim.reports.summary import DISCLAIMER
+from kratomsim.population.executor_names import EXECUTORS
+from kratomsim.reports.disclaimer import DISCLAIMER
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kratomsim.population import PopulationResult
+
 
 #: Runs with at least this many subjects in all show a progress bar on stderr.
 PROGRESS_FROM = 5000
@@ -218,6 +218,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Simulate a virtual population (variability, covariates) for a regimen. Never advice."""
+        from kratomsim.interfaces.api import read_use
+        from kratomsim.interfaces.briefs import trial_lines
+        from kratomsim.interfaces.render import evidence_table
+        from kratomsim.population import PopulationSpec, run_population
+        from kratomsim.reports.plots import check_plot_path
+        from kratomsim.reports.population_plots import plot_scalar_histogram, plot_vpc
+
         if fmt is Format.csv:
             raise refuse_format(
                 "kratomsim trial (one row per subject: --per-subject FILE.csv)",

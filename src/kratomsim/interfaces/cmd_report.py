@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kratomsim.errors import ScenarioError, bad_value
-from kratomsim.evidence.medication_names import parse_medication_list
-from kratomsim.interfaces.api import RegimenSource, read_use
 from kratomsim.interfaces.options import ARGS_AS_TEXT, MgOpt, OhOpt, ProductOpt, RegimenArg, out
-from kratomsim.reports.clinician import report_data
-from kratomsim.reports.clinician_render import write_report
-from kratomsim.risk.conditions import parse_conditions
+
+if TYPE_CHECKING:
+    from kratomsim.interfaces.api import RegimenSource
+
 
 SUFFIXES = (".pdf", ".html", ".htm")
 
@@ -37,6 +36,11 @@ def report_from(
     A scenario's name, medications, conditions and baseline pain are used unless given here;
     ``progress`` is told each longer step (:func:`~kratomsim.reports.clinician.report_data`).
     """
+    from kratomsim.evidence.medication_names import parse_medication_list
+    from kratomsim.interfaces.api import read_use
+    from kratomsim.reports.clinician import report_data
+    from kratomsim.risk.conditions import parse_conditions
+
     use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
     scenario = use.scenario
     if scenario is not None:
@@ -83,6 +87,8 @@ def report_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the parameter draws.")] = 0,
 ) -> None:
     """Write a clinician report: exposure, relief, outlook, findings, interactions, claims."""
+    from kratomsim.reports.clinician_render import write_report
+
     if output.suffix.lower() not in SUFFIXES:
         raise ScenarioError(
             bad_value("The report must be .pdf or .html", str(output), "Use -o report.pdf.")

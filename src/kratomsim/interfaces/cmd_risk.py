@@ -6,24 +6,22 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.evidence import resolve_product
-from kratomsim.evidence.medication_names import NameMatch, resolve_names
-from kratomsim.interfaces.api import read_use
-from kratomsim.interfaces.briefs import check_lines
-from kratomsim.interfaces.cli_safety import warn_free_text
 from kratomsim.interfaces.options import Format, MgOpt, OhOpt, ProductOpt, out
 from kratomsim.interfaces.output import brief, is_brief, refuse_brief
-from kratomsim.reports.summary import DISCLAIMER
-from kratomsim.risk.check import CheckResult
-from kratomsim.risk.conditions import parse_conditions
-from kratomsim.risk.ddi import InteractionPrediction, check_use
+from kratomsim.reports.disclaimer import DISCLAIMER
+
+if TYPE_CHECKING:
+    from kratomsim.evidence.medication_names import NameMatch
+    from kratomsim.risk.check import CheckResult
+    from kratomsim.risk.ddi import InteractionPrediction
+
 
 SEVERITY_STYLE = {
     "avoid": "bold white on red",
@@ -179,6 +177,13 @@ def register(app: typer.Typer) -> None:
 
         Findings are evidence-graded statements to discuss with a clinician, never a dose.
         """
+        from kratomsim.evidence import resolve_product
+        from kratomsim.evidence.medication_names import resolve_names
+        from kratomsim.interfaces.briefs import check_lines
+        from kratomsim.interfaces.cli_safety import warn_free_text
+        from kratomsim.risk.conditions import parse_conditions
+        from kratomsim.risk.ddi import check_use
+
         if meds is None and conditions is None and regimen is None:
             raise KratomsimError(
                 bad_value(
@@ -195,6 +200,8 @@ def register(app: typer.Typer) -> None:
         medications = tuple(m.entry for m in matches)
         conds = parse_conditions(conditions) if conditions is not None else ()
         if regimen is not None:
+            from kratomsim.interfaces.api import read_use  # the regimen parser and the engine
+
             use = read_use(regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g)
             reg, prod, mg, oh = use.regimen, use.product, use.mg_per_g, use.oh7_mg_per_g
         else:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from kratomsim.interfaces.options import out
-from kratomsim.interfaces.safety import EMERGENCY_ENV, check_emergency_number
+from kratomsim.interfaces.safety import EMERGENCY_ENV
 
 PLAIN_HTTP = (
     "This is plain HTTP: the connection is not encrypted. Anyone on the network between a "
@@ -64,6 +64,7 @@ def serve_cmd(
     # Imported here so that other commands do not pay for the web stack.
     import uvicorn
 
+    from kratomsim.interfaces.safety import check_emergency_number
     from kratomsim.interfaces.web import WebSettings, create_app
     from kratomsim.interfaces.web.security import check_bind
 

@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,20 +14,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from kratomsim.analyses.validation import CATEGORIES, Qualification, qualify
 from kratomsim.interfaces.options import out
-from kratomsim.reports.summary import DISCLAIMER
-from kratomsim.reports.validation import (
-    INTRO,
-    TITLE,
-    comparisons_by_category,
-    estimate_text,
-    fold_text,
-    predicted_text,
-    summary_rows,
-    validation_document,
-    write_validation,
-)
+from kratomsim.reports.disclaimer import DISCLAIMER
+
+if TYPE_CHECKING:
+    from kratomsim.analyses.validation import Qualification
+
 
 JSON_HELP = (
     "The JSON document (--format json) has these keys, stable for scripts: schema "
@@ -67,6 +59,8 @@ def _writable(path: Path | None, suffixes: tuple[str, ...], flag: str) -> None:
 
 
 def _run(fast: bool, seed: int) -> Qualification:
+    from kratomsim.analyses.validation import qualify
+
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=Console(stderr=True), transient=True,
@@ -82,6 +76,17 @@ def _run(fast: bool, seed: int) -> Qualification:
 
 def print_tables(q: Qualification) -> None:
     """The summary and every comparison as terminal tables."""
+    from kratomsim.analyses.validation import CATEGORIES
+    from kratomsim.reports.validation import (
+        INTRO,
+        TITLE,
+        comparisons_by_category,
+        estimate_text,
+        fold_text,
+        predicted_text,
+        summary_rows,
+    )
+
     out.print(Text(TITLE, style="bold"))
     out.print(Text(INTRO, style="dim"))
     summary = Table(title="Summary by category (GMFE: geometric mean fold error, 1 is perfect)")
@@ -150,6 +155,8 @@ def validate_cmd(
     (GMFE) and the shares within 1.25× and 2×, separately for fitted and not fitted rows. The full
     run takes a minute or two; --fast takes seconds.
     """
+    from kratomsim.reports.validation import validation_document, write_validation
+
     if seed < 0:
         raise typer.BadParameter(
             f"got {seed}. Give a whole number ≥ 0, e.g. 7.", param_hint="--seed"

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
-from kratomsim.analyses.outcomes import Outcomes
-from kratomsim.analyses.taper import TaperResult
-from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue, Product
-from kratomsim.evidence.claims import Claim
-from kratomsim.reports.summary import (
-    DISCLAIMER,
-    SUMMARY_ROWS,
-    content_used,
-    fmt_value,
-    in_words,
-    interval_in_words,
-)
+
+if TYPE_CHECKING:
+    from kratomsim.analyses.outcomes import Outcomes
+    from kratomsim.analyses.taper import TaperResult
+    from kratomsim.engine.result import Simulation
+    from kratomsim.evidence.claims import Claim
 
 
 def _name(v: CitedValue) -> Text:
@@ -32,6 +26,8 @@ def _name(v: CitedValue) -> Text:
 
 def summary_table(sim: Simulation) -> Table:
     """Exposure summary per analyte (subject 0)."""
+    from kratomsim.reports.summary import SUMMARY_ROWS, fmt_value
+
     s = sim.summary()
     title = Text(f"{sim.regimen.text or 'regimen'} — {sim.product.name}")
     table = Table(title=title, title_justify="left")
@@ -45,6 +41,8 @@ def summary_table(sim: Simulation) -> Table:
 
 def content_table(sim: Simulation) -> Table:
     """The alkaloid content this run used, with grade and source."""
+    from kratomsim.reports.summary import content_used
+
     table = Table(title="Alkaloid content used (mg per g of product)", title_justify="left")
     for col in ("analyte", "mg/g", "range", "grade", "source"):
         table.add_column(col, overflow="fold")
@@ -246,6 +244,8 @@ def withdrawal_rows(
 
 def outcomes_dict(res: Outcomes) -> dict[str, Any]:
     """JSON-ready outcomes: the series with intervals, and the withdrawal episode."""
+    from kratomsim.reports.summary import DISCLAIMER
+
     series: dict[str, Any] = {"time_h": res.time_h.tolist()}
     for k, name in enumerate(res.exposure.analytes):
         series[name] = res.exposure.conc_ng_ml[0, :, k].tolist()
@@ -371,6 +371,8 @@ def taper_withdrawal_table(rows: Sequence[Mapping[str, Any]], pct: str) -> Table
 
 def pain_table(res: Outcomes) -> Table:
     """Pain relief: one figure for the question asked, its sign in words, with its interval."""
+    from kratomsim.reports.summary import in_words, interval_in_words
+
     p = res.pain or {}
     table = Table(
         title=f"Pain relief ({p.get('kind', '')}; central and {res.level:.0%} interval)",
@@ -405,6 +407,8 @@ def pain_table(res: Outcomes) -> Table:
 def safety_table(res: Outcomes) -> Table:
     """Side effects at the regimen's largest dose (7-OH counted), and the largest changes of
     breathing and pupil size over the window."""
+    from kratomsim.reports.summary import in_words, interval_in_words
+
     safety = dict(res.safety or {})
     dose = safety.pop("_dose", {})
     counted = f"{dose.get('mitragynine_mg', 0):.0f} mg mitragynine"

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from kratomsim.errors import KratomsimError, bad_value
-from kratomsim.evidence import load_references
-from kratomsim.risk.red_flags import (
-    Advice,
-    RedFlag,
-    SafetyPanel,
-    advice_for_co_use,
-    flags_for_symptom,
-    flags_in_text,
-    safety_panel,
-)
+
+if TYPE_CHECKING:
+    from kratomsim.risk.red_flags import Advice, RedFlag, SafetyPanel
+
 
 EMERGENCY_ENV = "KRATOMSIM_EMERGENCY_NUMBER"
 DEFAULT_EMERGENCY = "your local emergency number, e.g. 911 (US) / 112 (EU)"
@@ -56,11 +51,15 @@ def emergency_number(override: str | None = None) -> str:
 
 def panel_for_texts(*texts: str | None) -> SafetyPanel | None:
     """The panel for red flags described in any of these free texts (None: none found)."""
+    from kratomsim.risk.red_flags import flags_in_text, safety_panel
+
     return safety_panel(f for t in texts if t for f in flags_in_text(t))
 
 
 def panel_for_entry(kind: str, data: dict[str, object]) -> SafetyPanel | None:
     """The panel a new journal entry calls for: a red-flag symptom, or a note describing one."""
+    from kratomsim.risk.red_flags import flags_for_symptom, flags_in_text, safety_panel
+
     flags: list[RedFlag] = []
     if kind == "symptom":
         severity = data.get("severity", 0)
@@ -72,16 +71,22 @@ def panel_for_entry(kind: str, data: dict[str, object]) -> SafetyPanel | None:
 
 def merge(panels: Iterable[SafetyPanel | None]) -> SafetyPanel | None:
     """One panel for several (several entries logged at once)."""
+    from kratomsim.risk.red_flags import safety_panel
+
     return safety_panel(f for p in panels if p is not None for f in p.flags)
 
 
 def co_use_advice(opioid: bool) -> tuple[Advice, ...]:
     """What to show when another depressant is logged with kratom."""
+    from kratomsim.risk.red_flags import advice_for_co_use
+
     return advice_for_co_use(opioid)
 
 
 def citation(key: str) -> str:
     """One bibliography line for a citation key (the key itself if it is unknown)."""
+    from kratomsim.evidence import load_references
+
     ref = load_references().get(key)
     return ref.plain() if ref is not None else key
 

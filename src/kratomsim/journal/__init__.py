@@ -14,23 +14,51 @@ The stable API (used by the CLI and the web app)::
 Invalid input raises :class:`kratomsim.errors.JournalError` and leaves the journal unchanged.
 """
 
-from kratomsim.journal.entries import DOSE_UNITS as DOSE_UNITS
-from kratomsim.journal.entries import KINDS as KINDS
-from kratomsim.journal.entries import NOTE_MAX_CHARS as NOTE_MAX_CHARS
-from kratomsim.journal.entries import SYMPTOMS as SYMPTOMS
-from kratomsim.journal.entries import DoseEntry as DoseEntry
-from kratomsim.journal.entries import Entry as Entry
-from kratomsim.journal.entries import NoteEntry as NoteEntry
-from kratomsim.journal.entries import PainEntry as PainEntry
-from kratomsim.journal.entries import PegEntry as PegEntry
-from kratomsim.journal.entries import StoredEntry as StoredEntry
-from kratomsim.journal.entries import SubstanceEntry as SubstanceEntry
-from kratomsim.journal.entries import SymptomEntry as SymptomEntry
-from kratomsim.journal.entries import WithdrawalEntry as WithdrawalEntry
-from kratomsim.journal.entries import make_entry as make_entry
-from kratomsim.journal.store import Journal as Journal
-from kratomsim.journal.store import journal_path as journal_path
-from kratomsim.journal.store import open_journal as open_journal
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kratomsim.journal.entries import DOSE_UNITS as DOSE_UNITS
+    from kratomsim.journal.entries import KINDS as KINDS
+    from kratomsim.journal.entries import NOTE_MAX_CHARS as NOTE_MAX_CHARS
+    from kratomsim.journal.entries import SYMPTOMS as SYMPTOMS
+    from kratomsim.journal.entries import DoseEntry as DoseEntry
+    from kratomsim.journal.entries import Entry as Entry
+    from kratomsim.journal.entries import NoteEntry as NoteEntry
+    from kratomsim.journal.entries import PainEntry as PainEntry
+    from kratomsim.journal.entries import PegEntry as PegEntry
+    from kratomsim.journal.entries import StoredEntry as StoredEntry
+    from kratomsim.journal.entries import SubstanceEntry as SubstanceEntry
+    from kratomsim.journal.entries import SymptomEntry as SymptomEntry
+    from kratomsim.journal.entries import WithdrawalEntry as WithdrawalEntry
+    from kratomsim.journal.entries import make_entry as make_entry
+    from kratomsim.journal.store import Journal as Journal
+    from kratomsim.journal.store import journal_path as journal_path
+    from kratomsim.journal.store import open_journal as open_journal
+
+#: Public name → the module that defines it; each loads on first use (PEP 562), so importing
+#: one module of this package does not load the others.
+_EXPORTS = {
+    "DOSE_UNITS": "kratomsim.journal.entries",
+    "DoseEntry": "kratomsim.journal.entries",
+    "Entry": "kratomsim.journal.entries",
+    "Journal": "kratomsim.journal.store",
+    "KINDS": "kratomsim.journal.entries",
+    "NOTE_MAX_CHARS": "kratomsim.journal.entries",
+    "NoteEntry": "kratomsim.journal.entries",
+    "PainEntry": "kratomsim.journal.entries",
+    "PegEntry": "kratomsim.journal.entries",
+    "SYMPTOMS": "kratomsim.journal.entries",
+    "StoredEntry": "kratomsim.journal.entries",
+    "SubstanceEntry": "kratomsim.journal.entries",
+    "SymptomEntry": "kratomsim.journal.entries",
+    "WithdrawalEntry": "kratomsim.journal.entries",
+    "journal_path": "kratomsim.journal.store",
+    "make_entry": "kratomsim.journal.entries",
+    "open_journal": "kratomsim.journal.store",
+}
 
 __all__ = [
     "DOSE_UNITS",
@@ -51,3 +79,11 @@ __all__ = [
     "make_entry",
     "open_journal",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'kratomsim.journal' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import platformdirs
 
@@ -39,6 +39,9 @@ from kratomsim.journal.entries import (
     to_utc,
 )
 from kratomsim.journal.migrations import SCHEMA_VERSION, migrate, user_version
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 JOURNAL_FILE = "journal.sqlite3"
 HOME_ENV = "KRATOMSIM_HOME"
@@ -213,7 +216,8 @@ class Journal:
     manager or call :meth:`close` (idempotent).
     """
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        path = Path(path)
         self.path = path
         self.readonly = readonly
         self._lock = threading.RLock()
@@ -372,6 +376,36 @@ class Journal:
         if not rows or (rows[0][6] is not None and not include_deleted):
             raise _missing(entry_id)
         return _row(rows[0])
+
+    def to_frame(
+        self,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The entries (as :meth:`entries` selects them) as a table: ``id``, ``kind``, ``at``
+        (UTC), ``created_at``, ``updated_at``, ``deleted_at``, then one column per field."""
+        import pandas as pd  # loaded here: adding an entry needs no numerical library
+
+        rows = [e.to_dict() for e in self.entries(since, until, kinds)]
+        frame = pd.DataFrame(rows)
+        for column in ("at", "created_at"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], utc=True)
+        return frame
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("read-only" if self.readonly else "open")
+        return f"Journal({str(self.path)!r}, {state})"
+
+    def _repr_html_(self) -> str:
+        from kratomsim.models.display import html_table
+
+        if self.closed:
+            return html_table(f"Journal {self.path} (closed)", ("kind", "entries"), [])
+        kinds = [e.kind for e in self.entries()]
+        counts = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
+        return html_table(f"Journal {self.path}", ("kind", "entries"), counts.items())
 
     def entries(
         self,

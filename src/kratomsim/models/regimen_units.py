@@ -1,8 +1,9 @@
 """Units and ranges of regimen text: quantities through pint, and the messages that name them.
 
-Amounts convert to grams and times to hours through one pint unit registry (factors cached per
-unit); each conversion checks its range (a dose above 0 and at most 50 g, a time at most ten years)
-and names the value and the fix when it fails. Used by :mod:`kratomsim.models.regimen_steps` and
+Amounts convert to grams and times to hours through one pint unit registry, built on the first
+conversion (pint loads slowly) and kept, with factors cached per unit; each conversion checks its
+range (a dose above 0 and at most 50 g, a time at most ten years) and names the value and the fix
+when it fails. Used by :mod:`kratomsim.models.regimen_steps` and
 :mod:`kratomsim.models.regimen_text`.
 """
 
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import math
 from functools import cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.models.dosing import MAX_DOSE_G
 
-#: One unit registry for the regimen modules; conversion factors are cached per unit.
-UREG = pint.UnitRegistry()
+if TYPE_CHECKING:
+    import pint
+
 #: Longest accepted duration, interval or delay (h): ten years.
 MAX_SPAN_H = 10 * 365.25 * 24
 
@@ -61,8 +62,16 @@ def err(what: str, value: object, fix: str) -> RegimenError:
 
 
 @cache
+def unit_registry() -> pint.UnitRegistry:
+    """The one unit registry of the regimen modules, built on first use."""
+    import pint
+
+    return pint.UnitRegistry()
+
+
+@cache
 def _factor(unit: str, target: str) -> float:
-    return float(UREG.Quantity(1.0, unit).to(target).magnitude)
+    return float(unit_registry().Quantity(1.0, unit).to(target).magnitude)
 
 
 def convert(token: str, unit: str, units: dict[str, str], target: str, what: str) -> float:

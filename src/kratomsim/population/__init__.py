@@ -4,11 +4,27 @@ executors that run chunks of subjects (serial, processes, Dask).
 >>> from kratomsim.population import PopulationSpec, simulate_population  # the main entry
 """
 
-from kratomsim.population.executors import EXECUTORS as EXECUTORS
-from kratomsim.population.executors import run_population as run_population
-from kratomsim.population.executors import simulate_population as simulate_population
-from kratomsim.population.population import PopulationResult as PopulationResult
-from kratomsim.population.population import PopulationSpec as PopulationSpec
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kratomsim.population.executor_names import EXECUTORS as EXECUTORS
+    from kratomsim.population.executors import run_population as run_population
+    from kratomsim.population.executors import simulate_population as simulate_population
+    from kratomsim.population.population import PopulationResult as PopulationResult
+    from kratomsim.population.population import PopulationSpec as PopulationSpec
+
+#: Public name → the module that defines it; each loads on first use (PEP 562), so importing
+#: one module of this package does not load the others.
+_EXPORTS = {
+    "EXECUTORS": "kratomsim.population.executor_names",
+    "PopulationResult": "kratomsim.population.population",
+    "PopulationSpec": "kratomsim.population.population",
+    "run_population": "kratomsim.population.executors",
+    "simulate_population": "kratomsim.population.executors",
+}
 
 __all__ = [
     "EXECUTORS",
@@ -17,3 +33,11 @@ __all__ = [
     "run_population",
     "simulate_population",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'kratomsim.population' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

@@ -26,6 +26,7 @@ import pandas as pd
 
 from kratomsim.engine.subjects import SCALAR_OUTPUTS
 from kratomsim.errors import PopulationError, bad_value
+from kratomsim.population.executor_names import EXECUTORS as EXECUTORS
 from kratomsim.population.population import (
     PERCENTILE_ACCURACY,
     Chunk,
@@ -47,7 +48,6 @@ from kratomsim.population.streaming import (
     merge_band_counts,
 )
 
-EXECUTORS = ("serial", "processes", "dask")
 #: Seconds to wait for a Dask scheduler given by address.
 SCHEDULER_TIMEOUT_S = 10.0
 

@@ -39,6 +39,7 @@ from kratomsim.errors import PopulationError, bad_value
 from kratomsim.evidence.model_parameters import cited, parameter_names, uncertain_parameters
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import CitedValue, Product
+from kratomsim.models import display
 from kratomsim.models.dosing import Regimen
 from kratomsim.population.streaming import (
     BAND_BINS,
@@ -361,6 +362,63 @@ class PopulationResult:
     @property
     def assumptions(self) -> tuple[CitedValue, ...]:
         return tuple(v for v in self.used if v.is_assumption)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per per-subject scalar (e.g. ``cmax_mg_nm``): ``mean``, ``sd``, ``n`` and one
+        column per percentile (``p5``, ``p50``, ``p95``)."""
+        rows = [
+            {
+                "scalar": name,
+                "mean": s.mean,
+                "sd": s.sd,
+                "n": s.n,
+                **{f"p{p:g}": v for p, v in s.percentiles.items()},
+            }
+            for name, s in self.scalars.items()
+        ]
+        return pd.DataFrame(rows)
+
+    def bands_frame(self) -> pd.DataFrame:
+        """The percentile bands over time: ``time_h``, ``output`` and one column per percentile."""
+        frames = [
+            pd.DataFrame(
+                {"time_h": self.time_h, "output": name, **{f"p{p:g}": v for p, v in band.items()}}
+            )
+            for name, band in self.bands.items()
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def __repr__(self) -> str:
+        meta = self.metadata
+        medians = (
+            (name, f"median {display.number(s.percentiles.get(50.0))}")
+            for name, s in list(self.scalars.items())[:2]
+        )
+        return display.short_repr(
+            "PopulationResult",
+            [
+                ("n_subjects", meta.get("n_subjects")),
+                ("n_trials", meta.get("n_trials")),
+                ("product", repr(meta.get("product"))),
+                ("scalars", len(self.scalars)),
+                *medians,
+            ],
+        )
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        cols = [c for c in frame.columns if c not in ("sd", "n")]
+        rows = [
+            [row["scalar"], *(display.number(row[c]) for c in cols[1:])]
+            for row in frame.to_dict("records")
+        ]
+        return display.html_table(
+            f"Virtual population: {self.metadata.get('n_subjects')} people",
+            cols,
+            rows,
+            "Spread between simulated people; bands_frame() gives the bands over time. Not a "
+            "forecast for one person and not a recommendation of any amount.",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         def num(x: float) -> float | None:

@@ -17,12 +17,8 @@ from kratomsim.engine.result import Simulation
 from kratomsim.evidence import CitedValue
 from kratomsim.evidence.schema import GRADE_MEANING
 from kratomsim.models.regimen_text import format_regimen
+from kratomsim.reports.disclaimer import DISCLAIMER as DISCLAIMER
 from kratomsim.reports.plots import FOOTER, plot_exposure
-
-DISCLAIMER = (
-    "kratomsim simulates; it does not prescribe. These are model estimates with uncertainty, "
-    "not a recommendation of any amount. Discuss use, stopping or tapering with a clinician."
-)
 
 #: Limits of the model every report repeats.
 #: How the numbers were computed, for the record in JSON output.

@@ -23,7 +23,7 @@ from kratomsim.analyses.validation_scores import (
     Qualification,
 )
 from kratomsim.evidence import load_references
-from kratomsim.reports.summary import DISCLAIMER
+from kratomsim.reports.disclaimer import DISCLAIMER
 from kratomsim.reports.validation_plots import gof_figure, plottable
 
 TITLE = "How well the model predicts what was measured in people"

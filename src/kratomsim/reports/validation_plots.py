@@ -12,11 +12,8 @@ import base64
 import io
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -44,7 +41,8 @@ def gof_figure(title: str, rows: Sequence[Comparison]) -> str | None:
     points = plottable(rows)
     if not points:
         return None
-    fig, ax = plt.subplots(figsize=(3.6, 3.8), dpi=150, layout="constrained")
+    fig = Figure(figsize=(3.6, 3.8), dpi=150, layout="constrained")
+    ax = fig.subplots()
     values = []
     for number, c in points:
         o, p = c.observed, c.predicted
@@ -91,5 +89,4 @@ def gof_figure(title: str, rows: Sequence[Comparison]) -> str | None:
     fig.text(0.5, -0.01, FOOTER, ha="center", va="top", fontsize=6, color="0.4")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kratomsim.errors import MedicationError, bad_value
 from kratomsim.evidence import load_references
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.evidence.schema import Product
-from kratomsim.models.dosing import Regimen
 from kratomsim.risk.conditions import Condition, check_conflicts
 from kratomsim.risk.exposure import (
     ProductFacts,
@@ -28,6 +27,9 @@ from kratomsim.risk.exposure import (
 from kratomsim.risk.findings import Finding, sort_findings
 from kratomsim.risk.rules import Context, load_rules
 from kratomsim.risk.triggers import evaluate
+
+if TYPE_CHECKING:
+    from kratomsim.models.dosing import Regimen
 
 DISCLAIMER = (
     "These findings are not advice and never a dose: they are evidence-graded statements to "

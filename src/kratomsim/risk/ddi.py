@@ -13,31 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kratomsim.errors import MedicationError, RegimenError, bad_value
 from kratomsim.evidence import CitedValue
 from kratomsim.evidence.medication_schema import Medication
-from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
 from kratomsim.models.dosing import Regimen
 from kratomsim.risk.check import CheckResult, check
 from kratomsim.risk.conditions import Condition
-from kratomsim.risk.ddi_constants import PERPETRATOR, cited, ddi_values
-from kratomsim.risk.ddi_dynamic import (
-    InhibitionCourse,
-    MitragynineExposure,
-    inhibition_course,
-    simulate_exposure,
-    single_dose_auc_ratios,
-    time_grid,
-    victim_ratios,
-)
 from kratomsim.risk.ddi_static import StaticPrediction, basic_static, mechanistic_static
-from kratomsim.risk.ddi_victim_kinetics import VictimInputs, victim_inputs
-from kratomsim.risk.victim import VictimEffect as VictimEffect
-from kratomsim.risk.victim import kratom_as_victim as kratom_as_victim
+
+if TYPE_CHECKING:
+    # The kinetic model (engine, cited model values) loads only when a prediction runs, so a
+    # rules-only check stays quick.
+    from kratomsim.risk.ddi_dynamic import InhibitionCourse, MitragynineExposure
+    from kratomsim.risk.ddi_victim_kinetics import VictimInputs
 
 #: How long after the last kratom dose the recovery of enzyme activity is followed (h).
 RECOVERY_HORIZON_H = 28 * 24.0
@@ -171,6 +164,8 @@ def _qualitative(
 def _recovery(
     course: InhibitionCourse, inputs: VictimInputs, last_h: float, scan_h: Sequence[float]
 ) -> dict[str, float | None]:
+    from kratomsim.risk.ddi_dynamic import single_dose_auc_ratios
+
     ratios = single_dose_auc_ratios(course.draw(0), inputs.central, [last_h + s for s in scan_h])[0]
     out: dict[str, float | None] = {}
     for threshold in RECOVERY_THRESHOLDS:
@@ -196,6 +191,9 @@ def _quantitative(
     scan_h: Sequence[float],
     flags: tuple[str, ...],
 ) -> InteractionPrediction:
+    from kratomsim.risk.ddi_constants import ddi_values
+    from kratomsim.risk.ddi_dynamic import victim_ratios
+
     aucr, cmaxr = victim_ratios(course, inputs.kinetics, times)
     central = {
         f: float(np.asarray(getattr(inputs.central, f))[0]) for f in ("fg", "fm_cyp3a", "fm_cyp2d6")
@@ -295,6 +293,11 @@ def predict_interactions(
         )
     scan_h = list(np.arange(0.0, RECOVERY_HORIZON_H - 48.0 + 1e-9, RECOVERY_STEP_H))
     end = max(last + RECOVERY_HORIZON_H, max(times) + 72.0)
+    from kratomsim.evidence.params import cited_inputs
+    from kratomsim.risk.ddi_constants import ddi_values
+    from kratomsim.risk.ddi_dynamic import inhibition_course, simulate_exposure, time_grid
+    from kratomsim.risk.ddi_victim_kinetics import victim_inputs
+
     grid = time_grid(
         end,
         events_h=[*dose_times, *times, *(last + s for s in scan_h)],
@@ -329,6 +332,8 @@ def _has_numbers(med: Medication) -> bool:
 
 def constants_used() -> tuple[CitedValue, ...]:
     """The cited perpetrator constants every quantitative prediction rests on."""
+    from kratomsim.risk.ddi_constants import PERPETRATOR, cited
+
     return cited(PERPETRATOR)
 
 

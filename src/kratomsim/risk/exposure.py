@@ -10,17 +10,16 @@ clinical threshold for kratom.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from kratomsim.engine.result import Simulation
-from kratomsim.engine.simulate import simulate
 from kratomsim.evidence import CitedValue, Product, load_parameters
 from kratomsim.evidence.loader import default_product
-from kratomsim.evidence.params import cited_inputs
-from kratomsim.models.dosing import Regimen
-from kratomsim.models.regimen_text import format_regimen
 from kratomsim.risk.findings import Quantity
+
+if TYPE_CHECKING:
+    from kratomsim.engine.result import Simulation
+    from kratomsim.models.dosing import Regimen
+
 
 RISK_CONSTANTS = ("risk_constants.toml",)
 #: Fraction unbound of mitragynine lives with the receptor-layer values.
@@ -141,6 +140,10 @@ def product_facts(
 def regimen_facts(sim: Simulation) -> RegimenFacts:
     """Dosing pattern per calendar day (and 7-day block), the 7-OH swallowed, and the predicted
     mitragynine and 7-OH peaks."""
+    import numpy as np
+
+    from kratomsim.models.regimen_text import format_regimen
+
     times, grams = sim.dose_times_h, sim.dose_amounts_g
     day = np.floor(times / HOURS_PER_DAY + 1e-9).astype(int)
     n_days = int(day.max()) + 1 if len(day) else 0
@@ -178,5 +181,8 @@ def simulate_regimen(
 
     Only contents the person gave are passed on, so the run labels them as user values.
     """
+    from kratomsim.engine.simulate import simulate
+    from kratomsim.evidence.params import cited_inputs
+
     sim = simulate(regimen, cited_inputs(product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g))
     return sim, regimen_facts(sim)

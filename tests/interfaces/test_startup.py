@@ -1,0 +1,80 @@
+"""Quick start: importing the package and the light commands load no heavy numerical library.
+
+Each case runs in a fresh interpreter and reports which of the heavy libraries ended up in
+``sys.modules``; behaviour, not timing (the README's note gives the measured start-up times).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Libraries that take a large part of a second or more to import.
+HEAVY = ("numba", "scipy", "matplotlib", "pandas", "pint", "sympy", "dask", "weasyprint", "lark")
+#: What ``journal add`` must not load either (SQLite and validation only).
+NUMERIC = ("numpy", *HEAVY)
+
+REPORT = """
+import contextlib, io, json, sys
+{body}
+print(json.dumps(sorted(m for m in {names!r} if m in sys.modules)))
+"""
+
+
+def loaded(body: str, names: tuple[str, ...], tmp_path: Path) -> list[str]:
+    """The ``names`` in ``sys.modules`` after running ``body`` in a fresh interpreter."""
+    env = {**os.environ, "KRATOMSIM_HOME": str(tmp_path)}
+    code = REPORT.format(body=body, names=names)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def run_cli(*argv: str) -> str:
+    """Code that runs the command line on ``argv`` with its output captured."""
+    return (
+        "from kratomsim.interfaces.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = run({list(argv)!r})\n"
+        "assert code == 0, code\n"
+    )
+
+
+def test_import_kratomsim_loads_no_heavy_library(tmp_path: Path) -> None:
+    assert loaded("import kratomsim", HEAVY, tmp_path) == []
+
+
+def test_help_loads_no_numerical_library(tmp_path: Path) -> None:
+    assert loaded(run_cli("--help"), NUMERIC, tmp_path) == []
+    assert loaded(run_cli("journal", "add", "--help"), NUMERIC, tmp_path) == []
+
+
+def test_journal_add_loads_no_numerical_library(tmp_path: Path) -> None:
+    assert loaded(run_cli("journal", "add", "pain", "4"), NUMERIC, tmp_path) == []
+
+
+def test_a_lookup_without_a_regimen_loads_no_heavy_library(tmp_path: Path) -> None:
+    assert loaded(run_cli("check", "--meds", "alprazolam"), HEAVY, tmp_path) == []
+
+
+def test_the_check_reaches_the_libraries_it_needs(tmp_path: Path) -> None:
+    # The probe sees imports: a simulation does load the engine's libraries.
+    body = "import kratomsim\nkratomsim.simulate('2 g once', duration='1 d')"
+    assert "pandas" in loaded(body, HEAVY, tmp_path)
+
+
+def test_public_names_load_on_first_use() -> None:
+    import kratomsim
+
+    assert {"simulate", "Simulation", "KratomsimError", "__version__"} <= set(dir(kratomsim))
+    assert kratomsim.KratomsimError.__name__ == "KratomsimError"
+    assert kratomsim.__version__
+    with pytest.raises(AttributeError, match="no attribute 'simulat'"):
+        _ = kratomsim.simulat  # type: ignore[attr-defined]

@@ -1,0 +1,81 @@
+"""Set-up compiles the kernels once (``kratomsim warm-up``); a later compile is announced."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kratomsim.engine import compiled
+from kratomsim.engine.notices import COMPILING, notify, subscribe
+from kratomsim.engine.subjects import all_outputs
+from kratomsim.interfaces.cli import run
+from kratomsim.interfaces.cmd_warm import PREPARING, show_compile_notice
+from kratomsim.spec import default_spec
+
+
+def test_the_notice_is_shown_once_per_run_and_stops() -> None:
+    stream = io.StringIO()
+    stop = show_compile_notice(stream)
+    notify("something else")
+    assert stream.getvalue() == ""
+    notify(COMPILING)
+    notify(COMPILING)
+    assert stream.getvalue() == PREPARING + "\n"
+    stop()
+    stop()  # idempotent
+    again = io.StringIO()
+    stop_again = show_compile_notice(again)
+    stop_again()
+    notify(COMPILING)
+    assert again.getvalue() == "" and stream.getvalue() == PREPARING + "\n"
+
+
+def test_is_compiled_reads_numbas_cache_beside_the_module(tmp_path: Path) -> None:
+    module = tmp_path / "kabc.py"
+    module.write_text("", encoding="utf-8")
+    assert not compiled.is_compiled(module)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "kother.run-12.py311.nbi").touch()
+    assert not compiled.is_compiled(module)
+    (tmp_path / "__pycache__" / "kabc.run-12.py311.nbi").touch()
+    assert compiled.is_compiled(module)
+
+
+def test_a_kernel_this_machine_has_not_compiled_gives_the_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = default_spec()
+    outputs = all_outputs(spec)
+    kernel = compiled.compiled_kernel(spec, outputs)  # generated (or found) in the usual cache
+    heard: list[str] = []
+    stop = subscribe(heard.append)
+    try:
+        compiled._load.cache_clear()
+        compiled.compiled_kernel(spec, outputs)
+        found_compiled = heard.copy()
+        # The same generated module in a fresh cache folder, without Numba's machine code.
+        shutil.copy(kernel.path, tmp_path / kernel.path.name)
+        for index in kernel.path.parent.glob("index-*.json"):
+            if json.loads(index.read_text(encoding="utf-8"))["file"] == kernel.path.name:
+                shutil.copy(index, tmp_path / index.name)
+        monkeypatch.setattr(compiled, "cache_dir", lambda: tmp_path)
+        compiled._load.cache_clear()
+        compiled.compiled_kernel(spec, outputs)
+    finally:
+        stop()
+        compiled._load.cache_clear()
+    expected = [] if compiled.is_compiled(kernel.path) else [COMPILING]
+    assert found_compiled == expected
+    assert heard[len(found_compiled) :] == [COMPILING]
+
+
+@pytest.mark.slow
+def test_warm_up_prepares_every_kind_of_work(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["warm-up"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Model ready on this machine: 6 kinds of work prepared" in out
+    assert "interactions" in out and "a virtual trial" in out
