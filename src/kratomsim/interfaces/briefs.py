@@ -190,6 +190,8 @@ def trial_lines(res: Any) -> list[str]:
 
 
 def sensitivity_lines(res: Any) -> list[str]:
+    if not res.estimated:
+        return [res.reason, "More: drop --brief for the output's mean and SD over the runs."]
     frame = res.to_frame().head(3)
     lines = [
         f"What drives {res.output} most (total Sobol index ± {res.conf_level:.0%} half-width):"
