@@ -1,11 +1,14 @@
-"""Sobol indices: the Ishigami function's known values, and sane indices on the full model."""
+"""Sobol indices: the Ishigami function's known values, sane indices on the full model, and no
+indices (with the reason) for an output that does not vary."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from SALib.sample import sobol as sobol_sample
 
 from kratomsim.analyses.sensitivity import (
     SensitivityError,
@@ -152,3 +155,42 @@ def test_exposure_auc_is_driven_by_clearance() -> None:
     assert st["ki_mor_7oh"] < 1e-6 and st["tol_k_on"] < 1e-6
     assert 0.8 <= res.s1.sum() <= 1.1
     assert np.all(res.st_conf < 0.2)
+
+
+def test_a_constant_output_is_not_analysed_and_says_why() -> None:
+    params = [cited(f"x{i}", 0.0, 1.0, "uniform") for i in (1, 2)]
+    res = sobol_indices(lambda v: np.full(v["x1"].size, 3.0), params, output="flat", n=8)
+    assert not res.estimated
+    assert np.all(np.isnan(res.s1)) and np.all(np.isnan(res.st_conf))
+    assert "flat is 3 in all 32 model runs" in res.reason
+    payload = json.dumps(res.to_dict(), allow_nan=False)  # strict JSON: no NaN
+    assert json.loads(payload)["indices"][0]["ST"] is None
+
+
+def test_an_output_flat_over_the_base_sample_is_not_analysed() -> None:
+    # One run that mixes A and B (x1 from B, x2 from A: the first such row of Saltelli's layout)
+    # gives 1, every other run 0: the base sample has no variance, so no index can be estimated
+    # (SALib would warn and divide by zero).
+    n, d = 8, 2
+    problem = {"num_vars": d, "names": ["x1", "x2"], "bounds": [[0.0, 1.0]] * d}
+    mixed = sobol_sample.sample(problem, n, calc_second_order=False, seed=0)[1]
+
+    def spike(v: dict[str, np.ndarray]) -> np.ndarray:
+        return ((v["x1"] == mixed[0]) & (v["x2"] == mixed[1])).astype(float)
+
+    params = [cited(f"x{i}", 0.0, 1.0, "uniform") for i in (1, 2)]
+    res = sobol_indices(spike, params, output="spike", n=n, seed=0)
+    assert not res.estimated and np.all(np.isnan(res.st))
+    assert "differs in only 1 of 32 model runs" in res.reason
+    assert res.output_sd > 0
+
+
+def test_withdrawal_after_one_dose_is_flat_and_plotted_as_such(tmp_path: Path) -> None:
+    # A single 2 g dose builds almost no dependence: the withdrawal peak stays 0 over the base
+    # sample, and the result says so instead of reporting indices.
+    res = model_sensitivity(parse_regimen("2 g once"), "withdrawal_peak", n=8, seed=0)
+    assert not res.estimated and np.all(np.isnan(res.s1))
+    assert res.reason.startswith("withdrawal_peak is 0 in all 16 runs of the base sample")
+    fig = plot_sobol(res, tmp_path / "flat.png")
+    assert "no index estimated" in fig.axes[0].get_title()
+    assert not fig.axes[0].containers  # no bars drawn

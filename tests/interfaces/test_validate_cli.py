@@ -1,4 +1,4 @@
-"""``kratomsim validate``: the JSON schema scripts rely on, the report files, bad paths."""
+"""``kratomsim validate``: the JSON schema scripts rely on, the report files, bad paths, --brief."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kratomsim.analyses.validation_scores import CATEGORIES
 from kratomsim.interfaces.cli import main
 
 ESTIMATE = {"value", "low", "high", "statistic", "interval", "text", "typical"}
@@ -99,6 +100,7 @@ def test_html_is_written_beside_the_json(fast_json: tuple[dict, Path, str]) -> N
         (["--pdf", "no-such-folder/x.pdf"], ["--pdf", "no-such-folder", "does not exist"]),
         (["--html", "report.txt"], ["--html", "report.txt", ".html"]),
         (["--seed", "-1"], ["--seed", "-1"]),
+        (["--brief", "--format", "json"], ["--brief --format json", "not json"]),
     ],
 )
 def test_bad_options_exit_2_with_one_line_and_no_work(
@@ -117,3 +119,17 @@ def test_help_documents_the_json_keys(capsys: pytest.CaptureFixture[str]) -> Non
     flat = " ".join(out.split())
     for key in ("kratomsim-validate/1", "used_for_fitting", "fold_error", "gmfe", "within_1_25"):
         assert key in flat, key
+
+
+def test_brief_gives_one_line_per_category_and_one_for_all(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # one printed line per brief line
+    code, out, _ = run(capsys, "validate", "--fast", "--brief")
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.strip()]
+    for title in CATEGORIES.values():
+        assert sum(line.strip().startswith(f"{title}:") for line in lines) == 1, title
+    overall = [line for line in lines if line.strip().startswith("All categories:")]
+    assert len(overall) == 1 and "not-fitted rows, GMFE" in overall[0]
+    assert lines[-1].startswith("More: ") and len(lines) == len(CATEGORIES) + 3

@@ -190,7 +190,13 @@ def _learning_rate(total: FloatArray, base: FloatArray, min_ess: float) -> float
 
 def psis(logw: FloatArray) -> tuple[FloatArray, float]:
     """Pareto-smoothed normalised log-weights and the Pareto k (ArviZ)."""
-    import arviz as az  # heavy import, only for calibrations
+    with warnings.catch_warnings():
+        # ArviZ 0.x announces its 1.0 refactor with a FutureWarning on the first import of each
+        # day (whatever is called); psislw itself is current API. Only that notice is silenced.
+        warnings.filterwarnings(
+            "ignore", message=r"\s*ArviZ is undergoing a major refactor", category=FutureWarning
+        )
+        import arviz as az  # heavy import, only for calibrations
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -7,6 +7,11 @@ sequence) and estimation (Saltelli 2010 for S1, Jansen for ST, bootstrap confide
 SALib's; this module maps SALib's unit-cube samples onto each parameter's declared distribution
 (uniform, or log-uniform: uniform in log space) and evaluates the full model in chunks of subjects.
 
+An output that does not vary over the base sample (the runs SALib estimates the variance from)
+has no variance to split: no index is estimated, and the result says so (``estimated`` false,
+``reason`` in words) instead of reporting zeros. A withdrawal peak after a single dose is such an
+output: the dose builds almost no dependence, so the score stays 0 in nearly every run.
+
 The indices describe the model and the ranges in the parameter files, most of them labelled
 assumptions; they say where the evidence is thin, not anything about a person.
 """
@@ -49,7 +54,9 @@ class SensitivityError(KratomsimError, ValueError):
 class SobolResult:
     """Sobol indices of one output; arrays in the order of ``names``.
 
-    ``*_conf`` are half-widths of the bootstrap confidence intervals at ``conf_level``.
+    ``*_conf`` are half-widths of the bootstrap confidence intervals at ``conf_level``. When the
+    output does not vary over the base sample, ``estimated`` is false, every index and half-width
+    is NaN and ``reason`` says why.
     """
 
     output: str
@@ -64,6 +71,8 @@ class SobolResult:
     conf_level: float
     output_mean: float
     output_sd: float
+    estimated: bool = True
+    reason: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter, sorted by total index (largest first)."""
@@ -79,15 +88,22 @@ class SobolResult:
         return frame.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
 
     def to_dict(self) -> dict[str, object]:
+        """Plain values for JSON; an index that was not estimated is ``None``."""
+        records = [
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in self.to_frame().to_dict(orient="records")
+        ]
         return {
             "output": self.output,
+            "estimated": self.estimated,
+            "reason": self.reason,
             "n_base": self.n_base,
             "n_evaluations": self.n_evaluations,
             "seed": self.seed,
             "conf_level": self.conf_level,
             "output_mean": self.output_mean,
             "output_sd": self.output_sd,
-            "indices": self.to_frame().to_dict(orient="records"),
+            "indices": records,
         }
 
 
@@ -174,11 +190,24 @@ def sobol_indices(
             bad_value(f"The output {output} is not finite for some samples", "NaN/inf", "Check it.")
         )
     names = tuple(p.name for p in parameters)
-    if np.ptp(y) == 0.0:
-        # No variance to split: every index is 0 (SALib would divide by zero).
-        zero = np.zeros(len(names))
+    reason = _no_variance(y, len(names), output=output)
+    if reason:
+        nan = np.full(len(names), np.nan)
         return SobolResult(
-            output, names, zero, zero, zero, zero, n, y.size, seed, conf_level, float(y[0]), 0.0
+            output,
+            names,
+            nan,
+            nan,
+            nan,
+            nan,
+            n,
+            y.size,
+            seed,
+            conf_level,
+            float(y.mean()),
+            float(y.std()),
+            estimated=False,
+            reason=reason,
         )
     res = sobol_analyze.analyze(
         problem, y, calc_second_order=False, conf_level=conf_level, seed=seed
@@ -196,6 +225,35 @@ def sobol_indices(
         conf_level=conf_level,
         output_mean=float(y.mean()),
         output_sd=float(y.std()),
+    )
+
+
+def _no_variance(y: FloatArray, d: int, *, output: str) -> str:
+    """Why no index can be estimated from the outputs ``y`` of ``d`` parameters, or "" if they can.
+
+    Saltelli's scheme lays the runs out in blocks of ``d + 2``: the first (matrix A) and the last
+    (matrix B) of each block are the base sample, whose variance every index is divided by; the
+    ``d`` between vary one parameter each. SALib standardises the output and finds no variance when
+    the standardised base sample spans at most machine epsilon; the same test is made here first.
+    """
+    if np.ptp(y) == 0.0:
+        return (
+            f"{output} is {y[0]:.4g} in all {y.size:,} model runs: it does not depend on the varied "
+            "parameters over their ranges, so there is no variance to split and no index is "
+            "estimated."
+        )
+    step = d + 2
+    z = (y - y.mean()) / y.std()
+    base = np.concatenate([z[0::step], z[step - 1 :: step]])
+    if np.ptp(base) > np.finfo(float).eps:
+        return ""
+    value = float(y[0])
+    differ = int(np.count_nonzero(y != value))
+    return (
+        f"{output} is {value:.4g} in all {base.size:,} runs of the base sample and differs in only "
+        f"{differ:,} of {y.size:,} model runs: the base sample shows no variance to split, so no "
+        "index is estimated. A larger base sample n, or an output that varies more (a longer or "
+        "repeated regimen for withdrawal), may give one."
     )
 
 

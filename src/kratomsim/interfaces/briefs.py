@@ -206,6 +206,8 @@ def trial_lines(res: Any) -> list[str]:
 
 
 def sensitivity_lines(res: Any) -> list[str]:
+    if not res.estimated:
+        return [res.reason, "More: drop --brief for the output's mean and SD over the runs."]
     frame = res.to_frame().head(3)
     lines = [
         f"What drives {res.output} most (total Sobol index ± {res.conf_level:.0%} half-width):"
@@ -213,6 +215,47 @@ def sensitivity_lines(res: Any) -> list[str]:
     for row in frame.itertuples():
         lines.append(f"  {row.parameter}: {row.ST:.2f} ± {row.ST_conf:.2f}")
     return [*lines, "More: drop --brief for every parameter with first-order indices."]
+
+
+def calibrate_pain_lines(rows: Sequence[Mapping[str, Any]], cal: Any) -> list[str]:
+    """How many study observations the fit and the leave-one-study-out predictions cover, and
+    whether the weights can be trusted."""
+    n = len(rows)
+    fitted = sum(r["fitted_low"] <= r["observed"] <= r["fitted_high"] for r in rows)
+    left_out = sum(bool(r["left_out_covers"]) for r in rows)
+    trust = "reliable" if cal.pareto_k < 0.7 else "NOT reliable: more sets or waves"
+    return [
+        f"{n} observations of the population studies: {fitted} inside the fitted 90 % interval, "
+        f"{left_out} inside the 90 % interval predicted with their study left out.",
+        f"{cal.evaluation.log_theta.shape[0]} parameter sets evaluated; effective sample size "
+        f"{cal.ess:.0f}; Pareto k {cal.pareto_k:.2f} ({trust}).",
+        "More: drop --brief for every observation and the fitted parameters with 90 % intervals.",
+    ]
+
+
+def validate_lines(q: Any) -> list[str]:
+    """One line per category (fitted and not-fitted rows), one for every not-fitted row together."""
+    from kratomsim.analyses.validation_scores import CATEGORIES
+    from kratomsim.reports.validation import summary_row
+
+    def scores(s: Any, *, other: bool = False) -> str:
+        r = summary_row(s)
+        words = [f"{r['n']} {'fitted' if s.sample == 'in' else 'not-fitted'} rows"]
+        if r["gmfe"] != "–":
+            words.append(f"GMFE {r['gmfe']}, {r['within_2']} within 2×")
+        if other and r["other"] != "–":
+            words.append(r["other"])
+        if r["covered"] != "–":
+            words.append(f"intervals agree {r['covered']}")
+        return ", ".join(words)
+
+    lines = ["How the model's predictions compare with measurements in people, per category "]
+    lines[0] += "(GMFE: geometric mean fold error, 1 is perfect):"
+    for cat, title in CATEGORIES.items():
+        parts = [s for s in q.summaries if s.category == cat and s.n]
+        lines.append(f"  {title}: " + ("; ".join(scores(s) for s in parts) or "no comparison"))
+    lines.append(f"  All categories: {scores(q.overall, other=True)}")
+    return [*lines, "More: drop --brief for every comparison; --html or --pdf for the report."]
 
 
 def model_lines(ref: Mapping[str, Any]) -> list[str]:

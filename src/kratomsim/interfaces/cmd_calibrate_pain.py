@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kratomsim.interfaces.briefs import calibrate_pain_lines
 from kratomsim.interfaces.options import out
+from kratomsim.interfaces.output import brief, is_brief
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +50,7 @@ def calibrate_pain_cmd(
     2020, Smith 2022, Singh 2018) for thousands of parameter sets and weighs them by how well
     they reproduce every observation; prints observed vs fitted vs left-one-study-out. Minutes.
     """
-    from kratomsim.analyses.pd_calibration import CALIBRATED, calibrate, summary_rows
+    from kratomsim.analyses.pd_calibration import calibrate, summary_rows
     from kratomsim.analyses.pd_files import (
         CALIBRATED_FILE,
         POSTERIOR_FILE,
@@ -75,6 +78,25 @@ def calibrate_pain_cmd(
             sets_per_wave=sets, waves=waves, per_group=members, seed=seed, progress=tick
         )
     rows = summary_rows(cal)
+    if is_brief():
+        brief(calibrate_pain_lines(rows, cal), out)
+    else:
+        _print_tables(rows, cal)
+    if json_file is not None:
+        json_file.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        out.print(f"wrote {json_file}")
+    if out_dir is not None:
+        (out_dir / CALIBRATED_FILE).write_text(render_calibrated(cal), encoding="utf-8")
+        (out_dir / POSTERIOR_FILE).write_text(render_posterior(cal), encoding="utf-8")
+        out.print(f"wrote {out_dir / CALIBRATED_FILE} and {out_dir / POSTERIOR_FILE}")
+
+
+def _print_tables(rows: Sequence[Mapping[str, Any]], cal: Any) -> None:
+    """Observed vs fitted vs left-one-study-out per observation, then the fitted parameters."""
+    import numpy as np
+
+    from kratomsim.analyses.pd_calibration import CALIBRATED
+
     table = Table(
         title="Population studies: observed, fitted and predicted with the study left out"
     )
@@ -93,8 +115,6 @@ def calibrate_pain_cmd(
     params = Table(title="Fitted parameters (posterior median and 90 % interval)")
     for col in ("parameter", "median", "5 %", "95 %"):
         params.add_column(col)
-    import numpy as np
-
     for j, name in enumerate(CALIBRATED):
         lo, med, hi = np.percentile(cal.ensemble[:, j], [5, 50, 95])
         params.add_row(name, f"{med:.4g}", f"{lo:.4g}", f"{hi:.4g}")
@@ -105,10 +125,3 @@ def calibrate_pain_cmd(
         f"{cal.full_ess:.1f}); effective sample size {cal.ess:.0f}; "
         f"Pareto k {cal.pareto_k:.2f} ({'reliable' if cal.pareto_k < 0.7 else 'NOT reliable: more sets or waves'})."
     )
-    if json_file is not None:
-        json_file.write_text(json.dumps(rows, indent=2), encoding="utf-8")
-        out.print(f"wrote {json_file}")
-    if out_dir is not None:
-        (out_dir / CALIBRATED_FILE).write_text(render_calibrated(cal), encoding="utf-8")
-        (out_dir / POSTERIOR_FILE).write_text(render_posterior(cal), encoding="utf-8")
-        out.print(f"wrote {out_dir / CALIBRATED_FILE} and {out_dir / POSTERIOR_FILE}")

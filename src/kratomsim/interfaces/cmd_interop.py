@@ -317,6 +317,17 @@ def sensitivity_cmd(
         sys.stdout.write(json.dumps({**res.to_dict(), "note": SENSITIVITY_NOTE}) + "\n")
     elif fmt is Format.csv:
         sys.stdout.write(res.to_frame().to_csv(index=False, float_format="%.6g"))
+        if not res.estimated:
+            sys.stderr.write(f"note: {res.reason}\n")
+    elif not res.estimated:
+        out.print(Text(res.reason))
+        out.print(
+            Text(
+                f"Over the {res.n_evaluations:,} runs {res.output} has mean "
+                f"{res.output_mean:.4g} and SD {res.output_sd:.4g}."
+            )
+        )
+        out.print(Text(SENSITIVITY_NOTE + " " + DISCLAIMER, style="dim"))
     else:
         out.print(_sobol_table(res))
         out.print(Text(SENSITIVITY_NOTE + " " + DISCLAIMER, style="dim"))

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kratomsim.interfaces.options import out
+from kratomsim.interfaces.output import brief, is_brief, refuse_brief
 from kratomsim.reports.disclaimer import DISCLAIMER
 
 if TYPE_CHECKING:
@@ -161,6 +162,8 @@ def validate_cmd(
         raise typer.BadParameter(
             f"got {seed}. Give a whole number ≥ 0, e.g. 7.", param_hint="--seed"
         )
+    if is_brief() and fmt != ValidateFormat.table:
+        raise refuse_brief("validate", fmt.value)
     _writable(html, (".html", ".htm"), "--html")
     _writable(pdf, (".pdf",), "--pdf")
     q = _run(fast, seed)
@@ -170,7 +173,12 @@ def validate_cmd(
         for path in written:
             sys.stderr.write(f"wrote {path}\n")
         return
-    print_tables(q)
+    if is_brief():
+        from kratomsim.interfaces.briefs import validate_lines
+
+        brief(validate_lines(q), out)
+    else:
+        print_tables(q)
     for path in written:
         out.print(f"wrote {path}")
 

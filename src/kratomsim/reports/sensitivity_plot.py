@@ -1,4 +1,5 @@
-"""Bar chart of Sobol indices (first-order and total) with their confidence intervals.
+"""Bar chart of Sobol indices (first-order and total) with their confidence intervals (or, when
+no index was estimated, a figure that says why).
 
 Built on :class:`matplotlib.figure.Figure` with the Agg canvas, like the other plots, so nothing
 touches pyplot's global state and nothing needs a display.
@@ -7,6 +8,7 @@ touches pyplot's global state and nothing needs a display.
 from __future__ import annotations
 
 from pathlib import Path
+from textwrap import fill
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -27,6 +29,8 @@ def plot_sobol(
     Writes the figure to ``path`` (.png, .svg or .pdf) when given; returns it either way.
     """
     fmt = check_plot_path(path) if path is not None else None
+    if not result.estimated:
+        return _not_estimated(result, path, fmt)
     frame = result.to_frame().head(max_bars).iloc[::-1]
     rows = np.arange(len(frame))
     height = 0.38
@@ -58,6 +62,19 @@ def plot_sobol(
     ax.legend(loc="lower right", fontsize=8)
     fig.text(0.01, 0.005, FOOTER, fontsize=7, color="#666666")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    if path is not None:
+        fig.savefig(path, format=fmt, dpi=120)
+    return fig
+
+
+def _not_estimated(result: SobolResult, path: str | Path | None, fmt: str | None) -> Figure:
+    """A figure that says why there are no bars (the output did not vary; see the result)."""
+    fig = Figure(figsize=(7.5, 2.4))
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(f"Sensitivity of {result.output}: no index estimated", fontsize=10)
+    ax.text(0.0, 0.9, fill(result.reason, 95), va="top", fontsize=8, transform=ax.transAxes)
+    fig.text(0.01, 0.005, FOOTER, fontsize=7, color="#666666")
     if path is not None:
         fig.savefig(path, format=fmt, dpi=120)
     return fig
