@@ -10,11 +10,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kratomsim.evidence import CitedValue, Product
-
 if TYPE_CHECKING:
     from kratomsim.analyses.outcomes import Outcomes
     from kratomsim.engine.result import Simulation
+    from kratomsim.evidence import CitedValue, Product
     from kratomsim.evidence.claims import Claim
 
 
