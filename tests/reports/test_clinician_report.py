@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
 
@@ -219,3 +220,16 @@ def test_caveats_are_true_to_what_is_modelled(data: dict) -> None:
     text = " ".join(data["caveats"]).lower()
     assert "tolerance, dependence and withdrawal are modelled" in text
     assert not re.search(r"tolerance[^.]*not modelled", text)
+
+
+def test_figure_series_shows_each_dose_s_peak_and_trough(data: dict) -> None:
+    """Three doses a day: the figure's plasma curve reaches the reported Cmax and falls between
+    doses (the appendix's 8-hourly grid would sit on one phase of every interval)."""
+    fig = data["figure_series"]
+    mg = np.asarray(fig["mitragynine"])
+    cmax = data["exposure"]["Mitragynine peak (Cmax)"]["central"]
+    assert mg.max() == pytest.approx(cmax, rel=0.05)
+    t = np.asarray(fig["time_h"])
+    last_day = (t > 12 * 24) & (t <= 13 * 24)
+    assert mg[last_day].min() < 0.8 * mg[last_day].max()  # rises and falls with each dose
+    assert len(t) <= 1500 and np.all(np.diff(t) > 0)

@@ -179,6 +179,30 @@ def _series_rows(res: Outcomes) -> list[dict[str, float]]:
     ]
 
 
+#: Largest number of points of the figure's series (the model's own output times, thinned evenly).
+MAX_FIGURE_POINTS = 1500
+#: Columns the figure draws.
+FIGURE_COLUMNS = (
+    "time_h",
+    "mitragynine",
+    "7-hydroxymitragynine",
+    "relief_nrs_points",
+    "relief_nrs_points_low",
+    "relief_nrs_points_high",
+    "withdrawal_score",
+)
+
+
+def _figure_series(res: Outcomes) -> dict[str, list[float]]:
+    """The figure's series at the model's output times (every dose's rise and fall), thinned
+    evenly to at most :data:`MAX_FIGURE_POINTS`: the appendix's coarse grid could fall on the
+    same phase of every dosing interval and hide the peaks."""
+    frame = res.to_frame()
+    stride = max(1, int(np.ceil(len(frame) / MAX_FIGURE_POINTS)))
+    part = frame.iloc[::stride]
+    return {c: [float(f"{v:.5g}") for v in part[c].to_numpy()] for c in FIGURE_COLUMNS}
+
+
 def report_data(
     regimen: Regimen,
     *,
@@ -292,6 +316,7 @@ def report_data(
             {"id": c.id, "claim": c.claim, "grade": c.grade, "summary": c.summary} for c in claims
         ],
         "caveats": list(CAVEATS),
+        "figure_series": _figure_series(res),
         "appendix": {
             "series": _series_rows(res),
             "series_labels": SERIES_COLUMNS,

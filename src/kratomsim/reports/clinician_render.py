@@ -51,8 +51,14 @@ _ENV.filters["hours_band"] = _hours_band
 
 
 def report_figure(data: dict[str, Any]) -> str:
-    """Base64 PNG: plasma mitragynine, relief and withdrawal score over the appendix series."""
-    rows = data["appendix"]["series"]
+    """Base64 PNG: plasma levels, relief and withdrawal score over time (the figure's series at
+    the model's output times; the appendix's coarse series where a report has no other)."""
+    cols = data.get("figure_series")
+    rows = (
+        [dict(zip(cols, v, strict=True)) for v in zip(*cols.values(), strict=True)]
+        if cols
+        else data["appendix"]["series"]
+    )
     t = [r["time_h"] / 24.0 for r in rows]
     # a bare Figure (no pyplot state), so concurrent web requests cannot share one
     # fixed margins: the constrained layout engine would double the drawing time
