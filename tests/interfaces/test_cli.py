@@ -580,3 +580,13 @@ def test_taper_table_and_default_plot(capsys, tmp_path: Path, monkeypatch) -> No
     assert "plan's start" in flat and "last dose" in flat
     assert "90% interval" in flat
     assert (tmp_path / "taper.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_withdrawal_already_present_between_doses_is_said_in_words() -> None:
+    from kratomsim.interfaces.render import withdrawal_rows
+
+    w = {"latency_h": 0.0, "latency_h_low": 0.0, "latency_h_high": 40.0, "peak_score": 9.0}
+    onset = withdrawal_rows(w, "90%")[0][2]
+    assert onset == "already at the last dose" and "0 h" not in onset
+    later = withdrawal_rows(w | {"latency_h": 12.0}, "90%")[0][2]
+    assert later == "12 h after the last dose"

@@ -208,7 +208,12 @@ def withdrawal_rows(
     share = w.get("share_with_signs")
     signs = "" if share is None else f"signs in {share:.0%} of draws"
     latency = w.get("latency_h")
-    onset = "no signs (central)" if latency is None else f"{latency:.0f} h after {since}"
+    if latency is None:
+        onset = "no signs (central)"
+    elif latency < 0.5:  # the score is already ≥ 5 when counting starts: signs between doses
+        onset = f"already at {since}"
+    else:
+        onset = f"{latency:.0f} h after {since}"
     onset_band = _band(w, "latency_h", ".0f")
     rows = [
         (
