@@ -26,7 +26,9 @@ class TaperResult:
 
     ``outcomes.withdrawal`` is the plan's withdrawal episode with intervals (onset, peak,
     duration), counted from the start of the plan, or from the last dose for "stop" (whichever
-    comes first), so that withdrawal during a taper counts.
+    comes first), so that withdrawal during a taper counts. ``peak_score`` is the central
+    (cited) set's highest score from the plan's start, ``peak_score_high`` the upper end of the
+    interval of every draw's own highest score.
     """
 
     plan: TaperPlan
@@ -79,7 +81,6 @@ def compare_tapers(
         t = res.time_h
         score = res.get("withdrawal_score")
         ts, sc = _after(t, score.central, start)
-        _, hi = _after(t, score.high, start)
         eff = res.get("effective_activation").central
         ref = float(np.interp(start, t, eff))
         _, e_after = _after(t, eff, start)
@@ -93,7 +94,9 @@ def compare_tapers(
                 outcomes=res,
                 start_h=start,
                 peak_score=float(sc.max()),
-                peak_score_high=float(hi.max()),
+                # the upper end of the per-draw peaks (not the highest point of the pointwise
+                # band, which can fall below the central draw's own peak)
+                peak_score_high=float(res.withdrawal.get("peak_score_high") or sc.max()),
                 burden_score_h=float(np.trapezoid(sc, ts)),
                 taper_days=(last - start) / 24.0 if not plan.is_stop else 0.0,
                 days_with_signs=float(np.sum(dt[signs]) / 24.0),
