@@ -45,6 +45,7 @@ test-all: lint docs-check
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py --out BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_cli.py --out BENCHMARKS.md
 
 calibrate: setup
 	$(BIN)/kratomsim calibrate --out src/kratomsim/evidence/data/pk_calibrated.toml
