@@ -26,8 +26,16 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Route,
+    ViewportSize,
+    sync_playwright,
+)
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from kratomsim.journal import DoseEntry, PainEntry, open_journal
 
@@ -40,7 +48,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 #: Generous: the machine running the suite may be busy.
@@ -358,6 +369,58 @@ def test_simulate_the_page_examples_and_an_error(walk: Walk) -> None:
     assert page.locator("#regimen").input_value() == "two spoons whenever"  # nothing lost
 
 
+#: WCAG 1.4.11 (non-text contrast): what a form field's border needs against its surroundings.
+#: axe-core does not check it, so the browser does it here from the computed styles.
+BORDER_CONTRAST_JS = """() => {
+    const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+        const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05); };
+    const background = (el) => {
+        for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    const fields = [...document.querySelectorAll('input, select, textarea')].filter((el) => {
+        const s = getComputedStyle(el);
+        return el.type !== 'hidden' && el.type !== 'radio' && el.type !== 'checkbox'
+            && s.display !== 'none' && s.visibility !== 'hidden'
+            && parseFloat(s.borderTopWidth) > 0 && el.getClientRects().length > 0;
+    });
+    return fields.map((el) => {
+        const border = rgb(getComputedStyle(el).borderTopColor).slice(0, 3);
+        const outer = ratio(border, background(el.parentElement));
+        const inner = ratio(border, background(el));
+        return [el.id || el.name, Math.min(outer, inner)];
+    });
+}"""
+
+
+def test_field_borders_and_chart_text_are_readable(walk: Walk) -> None:
+    page = walk.page
+    for path in ("/simulate?regimen=2+g+once", "/check", "/journal", "/taper", "/report"):
+        page.goto(path)
+        page.wait_for_load_state("load")
+        fields = page.evaluate(BORDER_CONTRAST_JS)
+        assert fields, path
+        weak = [(name, round(r, 2)) for name, r in fields if r < 3.0]
+        assert not weak, f"field borders under 3:1 on {path} at {walk.width}: {weak}"
+    # the chart's axis text stays readable on a phone (the PNGs had 4-5 px text)
+    page.goto("/simulate?regimen=2+g+once")
+    page.locator('.chart-box[data-chart="exposure"] canvas').first.wait_for()
+    sizes = page.evaluate(
+        "() => document.querySelector('.chart-box[data-chart=exposure]').uplot.axes"
+        ".filter(a => a.show !== false).map(a => String(a.font))"
+    )
+    px = [float(s.split("px")[0].split()[-1]) for s in sizes]  # uPlot keeps "12px family,12,12"
+    assert px and min(px) >= 12, (walk.width, sizes)
+
+
 # --- interactions ------------------------------------------------------------------------------
 
 
@@ -542,8 +605,10 @@ def test_reports_download_from_the_page(walk: Walk) -> None:
     walk.check("/report after download")
     if walk.width == "desktop":
         pdf = _download(walk, "Download PDF", "report PDF download")
-        root = PdfReader(pdf).trailer["/Root"]
-        assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
+        root = PdfReader(pdf).root_object
+        mark = root.get("/MarkInfo")  # tagged (PDF/UA): a structure tree, marked content
+        assert "/StructTreeRoot" in root and isinstance(mark, DictionaryObject)
+        assert bool(mark["/Marked"])
     # the journal report needs a dose in its period
     page.goto("/journal")
     page.locator("#quick").get_by_label("A new dose:").check()

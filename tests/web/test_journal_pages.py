@@ -3,6 +3,7 @@ units, the SOWS form, bounds shared with the CLI, delete and undo, paging, expor
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sqlite3
@@ -10,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 from webhelpers import HTML, TestClient, alert, post
 
 from kratomsim.interfaces.cli import run
@@ -62,6 +65,27 @@ def test_one_quick_form_logs_a_dose_pain_symptom_substance_and_note(
     # the substance just logged is checked against the rules at once
     assert "Kratom with Alprazolam" in page and "dangerous" in page
     assert "Do not stay or use alone" in page
+
+
+def test_a_7oh_tablet_is_logged_in_mg_of_7oh(client: TestClient, home: Path) -> None:
+    r = post(
+        client,
+        "/journal/add",
+        dose_choice="new",
+        product="7oh-concentrate",
+        amount="2",
+        unit="tablet",
+        oh7_mg_per_unit="15",
+        at="2026-01-05T08:00",
+    )
+    assert r.status_code == 303
+    assert stored(home)[0][1] == {
+        "product": "7oh-concentrate",
+        "amount": 2.0,
+        "unit": "tablet",
+        "oh7_mg_per_unit": 15.0,
+    }
+    assert "2 tablet (15 mg 7-OH each) of 7oh-concentrate" in client.get("/journal").text
 
 
 def test_repeat_last_and_favourites_log_in_one_tap(client: TestClient, home: Path) -> None:
@@ -342,6 +366,40 @@ def test_journal_report_holds_the_journal(client: TestClient, home: Path) -> Non
     assert "Alprazolam" in body
     none = client.get("/journal/report/download?format=html&from=2001-01-01&to=2001-01-31")
     assert none.status_code == 400 and "No journal entries in this period" in alert(none.text)
+
+
+def test_journal_report_holds_withdrawal_symptoms_substances_and_the_outlook_html_and_pdf(
+    client: TestClient, home: Path
+) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
+    with open_journal(home / "journal.sqlite3") as journal:
+        journal.add_many(DoseEntry("tea", 2, "g", start + timedelta(days=d)) for d in range(8))
+    at = (start + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    post(client, "/journal/add", substance="alcohol", substance_amount="2", at=at)
+    post(client, "/journal/add", symptom_name="jaundice", severity="3", at=at)
+    for day, item in ((4, "1"), (6, "2")):
+        at = (start + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M")
+        items = {f"sows_{i}": item for i in range(1, 17)}
+        post(client, "/journal/add", kind="withdrawal", at=at, **items)
+    body = client.get("/journal/report/download?format=html").text
+    journal_part = body[body.index("From the person's journal") : body.index("Regimen and product")]
+    words = " ".join(re.sub(r"<[^>]+>", " ", journal_part).split())
+    assert re.search(r"Withdrawal scores \(SOWS 0–64\) [\d: -]+: 16; [\d: -]+: 32", words), words
+    assert "RED FLAG" in words and "jaundice: 1 time" in words
+    assert "Alcohol (ethanol): 1 time" in words
+    # the logged substance is checked like a medicine, and the outlook after the last dose follows
+    findings = body[body.index("Findings, most serious first") :]
+    assert "Alcohol" in findings[: findings.index("</table>")]
+    assert "Tolerance and withdrawal outlook" in body
+    # no pain was logged: the usual pain is not said to come from the journal
+    assert "the mean of the pain ratings logged" not in body
+    assert "no pain ratings logged" in body
+    pdf = client.get("/journal/report/download?format=pdf")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    root = PdfReader(io.BytesIO(pdf.content)).root_object
+    mark = root.get("/MarkInfo")  # tagged (PDF/UA): a structure tree, marked content
+    assert "/StructTreeRoot" in root and isinstance(mark, DictionaryObject)
+    assert bool(mark["/Marked"])
 
 
 def test_the_year_of_entries_page_reads_one_page_only(client: TestClient, home: Path) -> None:

@@ -291,6 +291,37 @@ def test_every_example_on_the_page_works(
     assert 'id="result"' in r.text
 
 
+def test_inputs_are_carried_to_the_next_pages(client: TestClient) -> None:
+    regimen, product = "3 g twice daily for 7 days", "tea"
+    html = client.get("/simulate" + query(regimen=regimen, product=product)).text
+    nxt = re.search(r'<p class="next">(.*?)</p>', html, re.S)
+    assert nxt, "the result offers the next steps"
+    links = {
+        t: h.replace("&amp;", "&")
+        for h, t in re.findall(r'<a href="([^"]+)">([^<]+)</a>', nxt.group(1))
+    }
+    for text, field in (
+        ("check this with my medicines", "regimen"),
+        ("compare ways of tapering", "current"),
+        ("a report for a clinician", "regimen"),
+    ):
+        page = client.get(links[text], headers=HTML)
+        assert page.status_code == 200, text
+        tag = re.search(rf'<input[^>]*id="{field}"[^>]*>', page.text)
+        assert tag and f'value="{regimen}"' in tag.group(0), text
+        assert re.search(rf'<option value="{product}" selected', page.text), text
+    # from the check, the report gets the medicines and conditions as well
+    html = client.get(
+        "/check" + query(medications="alprazolam", conditions="fatty liver", regimen=regimen)
+    ).text
+    link = re.search(r'<a href="(/report\?[^"]+)">', html)
+    assert link
+    report = client.get(link.group(1).replace("&amp;", "&")).text
+    for field, value in (("medications", "alprazolam"), ("conditions", "fatty liver")):
+        tag = re.search(rf'<input[^>]*id="{field}"[^>]*>', report)
+        assert tag and f'value="{value}"' in tag.group(0), field
+
+
 def test_an_unknown_outcome_gets_a_readable_label() -> None:
     assert label_for("ventilation_change_pct").label == "Breathing (air moved per minute)"
     new = label_for("heart_rate_change", "fraction of baseline")
@@ -506,9 +537,9 @@ def test_forecast_says_what_is_missing_then_fits_in_plain_words(
     # a pure number carries no unit "1" (spec: values shown without the unit '1')
     assert not re.search(r"\(1[ )]", text), re.search(r".{60}\(1[ )].{20}", text)
     assert 'class="chart-data"' in r.text and "/forecast/plot.png?" in r.text
-    png = client.get(
-        re.search(r'<noscript><img src="([^"]+)"', r.text).group(1).replace("&amp;", "&")
-    )  # type: ignore[union-attr]
+    fallback = re.search(r'<noscript><img src="([^"]+)"', r.text)
+    assert fallback
+    png = client.get(fallback.group(1).replace("&amp;", "&"))
     assert png.status_code == 200 and png.content[:8] == PNG_MAGIC
     r = client.get("/forecast?plan=regimen&regimen=&horizon=3+d", headers=HTML)
     assert r.status_code == 400 and "regimen" in alert(r.text).lower()

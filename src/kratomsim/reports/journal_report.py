@@ -212,6 +212,7 @@ def journal_report_data(
         },
         "weekly": weekly,
         "pain_trend": _pain_trend(weekly),
+        "pain_ratings": len(pain),
         "withdrawal": [
             {"at": e.at.astimezone().strftime("%Y-%m-%d %H:%M"), "sows": int(e.data["sows"])}
             for e in live
