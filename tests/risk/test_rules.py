@@ -324,3 +324,12 @@ def test_no_finding_text_tells_anyone_how_much_to_take() -> None:
     for f in result.findings:
         assert f.what and f.why and f.grades and f.sources and f.discuss
         assert f.severity in SEVERITY_ORDER
+
+
+def test_a_medicine_named_after_its_class_is_not_labelled_twice() -> None:
+    from kratomsim.risk.rules import label
+
+    alcohol = next(m for m in load_medications() if m.drug_class.lower() in m.name.lower())
+    assert label(alcohol) == alcohol.name
+    other = next(m for m in load_medications() if m.drug_class.lower() not in m.name.lower())
+    assert label(other) == f"{other.name} ({other.drug_class})"

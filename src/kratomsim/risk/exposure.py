@@ -53,7 +53,7 @@ def herg_margin(cmax_total_nm: float) -> Quantity:
         low=ic50.low * nm_per_um / (cmax_total_nm * fu.high),
         high=ic50.high * nm_per_um / (cmax_total_nm * fu.low),
         note=(
-            f"hERG IC50 {ic50.value:g} uM (range {ic50.low:g}-{ic50.high:g}, {ic50.source}); "
+            f"hERG IC50 {ic50.value:g} µM (range {ic50.low:g}-{ic50.high:g}, {ic50.source}); "
             f"predicted mitragynine Cmax {cmax_total_nm:.3g} nM total, {free:.3g} nM unbound "
             f"(fu {fu.value:g}, range {fu.low:g}-{fu.high:g}, labelled assumption); "
             f"drug-development screening margin "

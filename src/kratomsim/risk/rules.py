@@ -130,6 +130,9 @@ def named(m: Medication, names: frozenset[str]) -> bool:
 
 
 def label(m: Medication) -> str:
+    """The medicine's name with its class, unless the name already says it ("Alcohol (ethanol)")."""
+    if m.drug_class.lower() in m.name.lower():
+        return m.name
     return f"{m.name} ({m.drug_class})"
 
 
