@@ -39,7 +39,7 @@ ALLOWED: dict[str, set[str]] = {layer: set(CHAIN[:i]) for i, layer in enumerate(
 ALLOWED["interop"] = {"spec", "models", "evidence"}
 ALLOWED["interfaces"] |= {"interop"}
 #: Root modules every layer may import.
-SHARED = {"errors"}
+SHARED = {"errors", "lazy"}
 #: Root modules outside the layers: the public re-exports and ``python -m kratomsim``.
 ROOT_ENTRY = {"", "__main__"}
 

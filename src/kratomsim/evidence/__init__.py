@@ -4,12 +4,12 @@ engine takes (:mod:`.model_values`)."""
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # A submodule of the same name would shadow a lazily loaded function once imported, so this
 # one is bound now (and kept light).
 from kratomsim.evidence.bibliography import bibliography as bibliography
+from kratomsim.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from kratomsim.evidence.claims import CLAIM_GRADES as CLAIM_GRADES
@@ -107,9 +107,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'kratomsim.evidence' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -16,8 +16,9 @@ Invalid input raises :class:`kratomsim.errors.JournalError` and leaves the journ
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kratomsim.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from kratomsim.journal.entries import DOSE_UNITS as DOSE_UNITS
@@ -81,9 +82,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'kratomsim.journal' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -6,8 +6,9 @@ executors that run chunks of subjects (serial, processes, Dask).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kratomsim.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from kratomsim.population.executor_names import EXECUTORS as EXECUTORS
@@ -35,9 +36,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'kratomsim.population' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
