@@ -233,3 +233,46 @@ def test_figure_series_shows_each_dose_s_peak_and_trough(data: dict) -> None:
     last_day = (t > 12 * 24) & (t <= 13 * 24)
     assert mg[last_day].min() < 0.8 * mg[last_day].max()  # rises and falls with each dose
     assert len(t) <= 1500 and np.all(np.diff(t) > 0)
+
+
+def test_checks_run_beside_the_outcomes_give_what_running_them_after_gave(data: dict) -> None:
+    """report_data predicts interactions in a second thread while the outcomes run; its findings
+    and predictions equal those of the old order: outcomes first, then the checks on the product
+    and content the outcomes used."""
+    from kratomsim.analyses.outcomes import simulate_outcomes
+    from kratomsim.evidence.loader import resolve_product
+    from kratomsim.evidence.medication_names import parse_medication_list
+    from kratomsim.models.regimen_text import parse_regimen
+    from kratomsim.risk.conditions import parse_conditions
+    from kratomsim.risk.ddi import check_use
+
+    sim = simulate_outcomes(
+        parse_regimen("3 g three times daily for 14 days"),
+        product=resolve_product("leaf-powder"),
+        pain="chronic",
+        n_draws=40,
+        seed=1,
+    ).exposure
+    result, predictions = check_use(
+        parse_medication_list("alprazolam, sertraline, atorvastatin"),
+        parse_conditions("fatty liver"),
+        sim.regimen,
+        product=sim.product,
+        mg_per_g=sim.mg_per_g,
+        oh7_mg_per_g=sim.oh7_mg_per_g,
+        n_draws=40,
+        seed=1,
+    )
+    by_id = {p["id"]: p for p in data["interactions"]}
+    assert sorted(by_id) == sorted(p.id for p in predictions)
+    quantitative = [p for p in predictions if p.quantitative]
+    assert quantitative, "the scenario has drugs with predicted exposure changes"
+    for p in predictions:
+        got = by_id[p.id]
+        assert got["auc_ratio"] == p.auc_ratio
+        assert got["cmax_ratio"] == p.cmax_ratio
+        assert got["auc_ratio_interval"] == p.auc_ratio_interval
+        assert got["recovery_h"] == p.recovery_h
+    assert [(f["rule_id"], f["what"], f["why"]) for f in data["findings"]] == [
+        (f.rule_id, f.what, f.why) for f in result.findings
+    ]

@@ -543,3 +543,19 @@ def test_forecast_says_what_is_missing_then_fits_in_plain_words(
     assert png.status_code == 200 and png.content[:8] == PNG_MAGIC
     r = client.get("/forecast?plan=regimen&regimen=&horizon=3+d", headers=HTML)
     assert r.status_code == 400 and "regimen" in alert(r.text).lower()
+
+
+def test_the_serve_warm_up_loads_every_kernel_a_simulate_request_needs(client: TestClient) -> None:
+    """After ``serve``'s background warm-up a Simulate request finds its kernels loaded."""
+    from kratomsim.engine import compiled
+    from kratomsim.interfaces.cmd_serve import _warm_up_in_background
+
+    compiled._load.cache_clear()  # as in a fresh server process
+    _warm_up_in_background().join(timeout=600)
+    loaded = compiled._load.cache_info().misses
+    page = client.get(
+        "/simulate", params={"regimen": "1.5 g every 6 h for 3 days then stop"}, headers=HTML
+    )
+    assert page.status_code == 200
+    assert compiled._load.cache_info().misses == loaded  # nothing left to load
+    assert compiled._load.cache_info().currsize >= 2  # the exposure and the whole-model kernels

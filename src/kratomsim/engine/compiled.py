@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -147,7 +148,14 @@ def compiled_kernel(
     unknown = sorted(set(switches or {}) - set(fixed))
     if unknown:
         raise ModelSpecError(bad_value("Unknown switch", unknown, f"Use one of {sorted(fixed)}."))
-    return _load(spec, tuple(outputs), tuple(sorted(fixed.items())), nodes, block)
+    with _LOAD_LOCK:
+        return _load(spec, tuple(outputs), tuple(sorted(fixed.items())), nodes, block)
+
+
+#: One thread at a time finds, generates or imports a kernel: a second thread asking for the same
+#: kernel waits for the first instead of importing a half-executed module (the web app and the
+#: report run simulations in several threads).
+_LOAD_LOCK = threading.Lock()
 
 
 @cache

@@ -1,8 +1,13 @@
-"""The ``serve`` command: run the local web app (binds 127.0.0.1 unless a token file is given)."""
+"""The ``serve`` command: run the local web app (binds 127.0.0.1 unless a token file is given).
+
+While the server starts, the model's kernels load in a background thread, so that the first
+simulation a person asks for does not wait for them.
+"""
 
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -73,6 +78,7 @@ def serve_cmd(
         emergency_number = check_emergency_number(emergency_number)
     settings = WebSettings(host=host, port=port, token=token, emergency_number=emergency_number)
     app = create_app(settings)
+    _warm_up_in_background()
     addresses = usable_addresses(host, port)
     out.print(f"kratomsim web app: open {addresses[0]} (Ctrl+C stops it)", markup=False)
     for extra in addresses[1:]:
@@ -81,3 +87,20 @@ def serve_cmd(
         out.print("Every browser logs in once with the access token (at /login).", markup=False)
         out.print(PLAIN_HTTP, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+def _warm_up_in_background() -> threading.Thread:
+    """Load the model's kernels while the server starts (about a second; a first compile longer),
+    so that the first simulation a person asks for answers without that wait. A failure here is
+    left to the request that needs the model, which reports it in words."""
+    from kratomsim.interfaces.web.services import warm_up
+
+    def run() -> None:
+        try:
+            warm_up()
+        except Exception:  # the first request meets the same problem and reports it
+            return
+
+    thread = threading.Thread(target=run, name="kratomsim-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -37,8 +37,6 @@ from __future__ import annotations
 import math
 import re
 
-import pint
-
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.models.dosing import MAX_DOSES, DoseRecord, Regimen
 from kratomsim.models.regimen_grammar import SyntaxProblem, parse_tree
@@ -278,7 +276,7 @@ def parse_regimen(text: str) -> Regimen:
         return regimen
     except RegimenError:
         raise
-    except (ValueError, ArithmeticError, pint.PintError) as exc:  # defensive: never leak others
+    except (ValueError, ArithmeticError) as exc:  # defensive: never leak others
         raise _err("Could not understand the regimen", text, EXAMPLES) from exc
 
 

@@ -1,30 +1,26 @@
-"""Units and ranges of regimen text: quantities through pint, and the messages that name them.
+"""Units and ranges of regimen text: grams and hours, and the messages that name them.
 
-Amounts convert to grams and times to hours through one pint unit registry, built on the first
-conversion (pint loads slowly) and kept, with factors cached per unit; each conversion checks its
-range (a dose above 0 and at most 50 g, a time at most ten years) and names the value and the fix
-when it fails. Used by :mod:`kratomsim.models.regimen_steps` and
+Amounts convert to grams and times to hours by a fixed table of the handful of units regimen text
+accepts, with pint's definitions (a year is 365.25 days, a month a twelfth of it; a test checks
+every factor against pint, which loads too slowly to build for each regimen). Each conversion
+checks its range (a dose above 0 and at most 50 g, a time at most ten years) and names the value
+and the fix when it fails. Used by :mod:`kratomsim.models.regimen_steps` and
 :mod:`kratomsim.models.regimen_text`.
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
-from typing import TYPE_CHECKING
 
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.models.dosing import MAX_DOSE_G
-
-if TYPE_CHECKING:
-    import pint
 
 #: Longest accepted duration, interval or delay (h): ten years.
 MAX_SPAN_H = 10 * 365.25 * 24
 
 
 def _aliases(table: dict[str, str]) -> dict[str, str]:
-    """Map every spelling in ``{pint unit: "spelling spelling ..."}`` to its pint unit."""
+    """Map every spelling in ``{unit: "spelling spelling ..."}`` to its unit (pint's name)."""
     return {alias: unit for unit, spellings in table.items() for alias in spellings.split()}
 
 
@@ -61,27 +57,29 @@ def err(what: str, value: object, fix: str) -> RegimenError:
     return RegimenError(bad_value(what, value, fix))
 
 
-@cache
-def unit_registry() -> pint.UnitRegistry:
-    """The one unit registry of the regimen modules, built on first use."""
-    import pint
-
-    return pint.UnitRegistry()
-
-
-@cache
-def _factor(unit: str, target: str) -> float:
-    return float(unit_registry().Quantity(1.0, unit).to(target).magnitude)
+#: Grams in one of each amount unit and hours in one of each time unit, keyed by the target unit
+#: and pint's unit name (the values pint gives, exactly).
+FACTORS: dict[str, dict[str, float]] = {
+    "gram": {"gram": 1.0, "milligram": 1e-3, "microgram": 1e-6},
+    "hour": {
+        "hour": 1.0,
+        "minute": 1.0 / 60.0,
+        "day": 24.0,
+        "week": 168.0,
+        "month": 730.5,
+        "year": 8766.0,
+    },
+}
 
 
 def convert(token: str, unit: str, units: dict[str, str], target: str, what: str) -> float:
-    """Convert ``token unit`` to ``target`` through pint; the unit must be one of ``units``."""
+    """Convert ``token unit`` to ``target`` (gram or hour); the unit must be one of ``units``."""
     value = float(token)
     if unit.lower() not in units:
         accepted = ACCEPTED_AMOUNT if target == "gram" else ACCEPTED_TIME
         raise err(f"Unknown unit for {what.lower()}", unit, f"Accepted units: {accepted}.")
     if math.isfinite(value):
-        value *= _factor(units[unit.lower()], target)
+        value *= FACTORS[target][units[unit.lower()]]
     if not math.isfinite(value):
         raise err(f"{what} must be a finite, ordinary number", f"{token} {unit}", EXAMPLES)
     return value

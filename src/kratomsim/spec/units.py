@@ -18,13 +18,15 @@ dimension is not its state's unit per hour, an output whose dimension is not its
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-import sympy as sp
+from typing import TYPE_CHECKING, Any
 
 from kratomsim.errors import SpecError
 from kratomsim.spec.schema import Spec
-from kratomsim.spec.symbolic import Symbolic
+
+if TYPE_CHECKING:  # SymPy is imported by the unit check only: simulating needs base factors
+    import sympy as sp
+
+    from kratomsim.spec.symbolic import Symbolic
 
 #: Base unit of each dimension pint knows for the quantities of this model.
 BASE = {"[substance]": "nmol", "[length]": "dm", "[time]": "hour", "[mass]": "ng"}
@@ -102,6 +104,8 @@ def pint_base_factor(unit: str) -> float:
 
 def _dim_of(expr: sp.Expr, dims: dict[sp.Symbol, Any], where: str) -> Any:
     """Dimensionality of ``expr``; ``None`` stands for a literal zero (fits any dimension)."""
+    import sympy as sp
+
     none = dimension("1")
     if expr.is_Number:
         return None if expr == 0 else none

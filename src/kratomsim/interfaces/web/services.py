@@ -125,6 +125,20 @@ def simulate(inp: SimInput) -> SimResult:
     return SimResult(inp, res, exposure_bands(res))
 
 
+#: The tiny case :func:`warm_up` simulates: it needs the same kernels as any Simulate request.
+WARM_UP_REGIMEN = "2 g every 8 h for 2 days"
+
+
+def warm_up() -> None:
+    """Load what the first simulation needs (the regimen parser, the model's compiled kernels) by
+    simulating a tiny case, so that the first Simulate request does not wait for it.
+
+    ``kratomsim serve`` runs this in the background while the server starts; nothing is cached
+    that a request would see (the tiny case is not a form's input).
+    """
+    simulate_outcomes(parse_regimen(WARM_UP_REGIMEN), n_draws=2, seed=0)
+
+
 def outcome_frame(res: Outcomes) -> pd.DataFrame:
     """Every series of a simulation as one table (model names as columns)."""
     return res.to_frame()
