@@ -140,7 +140,7 @@ def _coefficients(st: Structure, s: int, passive: tuple[str, ...]) -> dict[tuple
         for r in st.needed:
             if r in st.reach[e]:
                 keys += [("abar", i, j, ix[r], ix[e]) for i in range(s) for j in range(s)]
-        keys += [("bbar", j, ix[q], ix[e]) for q in st.reach[e] for j in range(s)]
+        keys += [("bbar", j, ix[q], ix[e]) for q in st.exact if q in st.reach[e] for j in range(s)]
     keys += [("hA", i, j) for i in range(s) for j in range(s)]
     keys += [("hB", j) for j in range(s)]
     for q, c in enumerate(st.collocated):

@@ -75,7 +75,8 @@ class NodeCtx:
         st = self.gen.st
         names = self.gen.base_names()
         inter = {e.name for e in st.spec.intermediates}
-        for s_ in expr.free_symbols:
+        # in a fixed order: intermediates are emitted (and named) as they are first met here
+        for s_ in sorted(expr.free_symbols, key=str):
             name = str(s_)
             if name in self.val:
                 names[s_] = self.val[name]
