@@ -55,17 +55,26 @@ def test_kernel_matches_the_reference_within_1e_6(kind: str, rng: np.random.Gene
     params = [model_evidence(absorption).central(), draw(absorption, rng)]
     pm = np.array([[p[n] for n in kernel.params] for p in params])
     out = run_kernel(kernel, pm, times, doses[None], t_out)
+    # The concentrated 7-OH product also with sub-steps a third as long (λ·h ≤ 1, h ≤ 0.25 h).
+    fine = out
+    if kind == "7-OH product":
+        fine = run_kernel(kernel, pm, times, doses[None], t_out, max_step_h=0.25, rate_step=1.0)
     for s, p in enumerate(params):
         ref = simulate_reference(SPEC, p, times, doses, t_out)
         for r, name in enumerate(kernel.outputs):
             err = relative_error(out[r, s], ref[name])
-            # Known deviation: with the calibrated pain-response parameters, the concentrated
-            # 7-OH product drives the adaptation states through the kinks of the drive's Min/Max;
-            # kernel and reference then agree to about 1e-5 whatever the kernel's step (2.7e-6
-            # to 9.9e-6 on the withdrawal score; the reference steps across the kink without
-            # locating it). Every other case and output: 1e-6.
+            # Known deviation: the concentrated 7-OH product leaves a small withdrawal score (about
+            # 0.1 of 64) in the steep foot of its Hill curve, of a small difference (counter-
+            # adaptation − effective activation − threshold): a relative error of ~1e-7 in the
+            # adaptation states becomes ~3e-6 in the score (2.4e-5 for one of 20 drawn subjects). It is
+            # the kernel's default sub-steps after a dose (the reference agrees with Radau to
+            # 1e-13): with shorter sub-steps the error falls to ~2e-8 and below, checked next.
+            # Every other case and output: 1e-6 at the defaults.
             limit = 2e-5 if kind == "7-OH product" else 1e-6
             assert err <= limit, f"{kind}, subject {s}, {name}: {err:.2e}"
+            if kind == "7-OH product":
+                err = relative_error(fine[r, s], ref[name])
+                assert err <= 1e-6, f"{kind}, shorter sub-steps, subject {s}, {name}: {err:.2e}"
 
 
 def test_results_do_not_depend_on_threads_or_block_membership(rng: np.random.Generator) -> None:
