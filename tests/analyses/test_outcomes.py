@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kratomsim.analyses.outcomes import simulate_outcomes
+from kratomsim.analyses.outcomes import outcome_outputs, simulate_outcomes
+from kratomsim.engine.subjects import dosing_for, simulate_subjects
 from kratomsim.evidence import resolve_product
+from kratomsim.evidence.model_parameters import central_values, uncertain_parameters
+from kratomsim.evidence.params import cited_inputs
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.models.withdrawal import SIGNS_THRESHOLD
+from kratomsim.population.uncertainty import sample_model_values
 
 HEAVY = "4 g every 7 h for 28 days"  # ≈ Singh 2014: 79 mg mitragynine per drink, 3.5 drinks/day
 
@@ -102,6 +106,22 @@ def test_seeded_and_reproducible() -> None:
     np.testing.assert_array_equal(a.get("tolerance").high, b.get("tolerance").high)
     c = simulate_outcomes(parse_regimen("2 g every 12 h for 3 days"), n_draws=20, seed=10)
     assert not np.array_equal(a.get("tolerance").high, c.get("tolerance").high)
+
+
+def test_the_outcomes_kernel_gives_the_full_models_numbers() -> None:
+    """The outcomes run only the outputs they read; each is the full model's, to the last bit."""
+    names = outcome_outputs()
+    assert "mg_unbound_gut_nm" not in names and "ecs_activation" not in names
+    assert "ecs_activation" in outcome_outputs("endocannabinoid")
+    inputs = cited_inputs(resolve_product("leaf-powder"))
+    dosing = dosing_for(parse_regimen("3 g every 8 h for 4 days"), inputs)
+    values = {k: np.full(24, v) for k, v in central_values(dosing.absorption).items()}
+    values |= sample_model_values(uncertain_parameters(dosing.absorption), 24, seed=3)
+    few = simulate_subjects(values, dosing, outputs=names)
+    every = simulate_subjects(values, dosing)
+    assert len(every.names) > len(few.names)
+    for name in names:
+        np.testing.assert_array_equal(few.get(name), every.get(name), err_msg=name)
 
 
 def test_frame_adds_one_column_per_outcome(heavy) -> None:
