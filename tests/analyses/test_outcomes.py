@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kratomsim.analyses.outcomes import outcome_outputs, simulate_outcomes
+from kratomsim.analyses.safety import oh7_potency
 from kratomsim.engine.subjects import dosing_for, simulate_subjects
 from kratomsim.evidence import resolve_product
 from kratomsim.evidence.model_parameters import central_values, uncertain_parameters
@@ -122,6 +123,16 @@ def test_the_outcomes_kernel_gives_the_full_models_numbers() -> None:
     assert len(every.names) > len(few.names)
     for name in names:
         np.testing.assert_array_equal(few.get(name), every.get(name), err_msg=name)
+
+
+@pytest.mark.parametrize("product", ["leaf-powder", "7oh-concentrate"])
+def test_the_7oh_potency_is_the_same_from_the_outcomes_kernel(product) -> None:
+    absorption = resolve_product(product).absorption
+    values = {k: np.full(16, v) for k, v in central_values(absorption).items()}
+    values |= sample_model_values(uncertain_parameters(absorption), 16, seed=4)
+    mine = oh7_potency(values, absorption, outcome_outputs())
+    assert np.all(mine > 0) and np.ptp(mine) > 0
+    np.testing.assert_array_equal(mine, oh7_potency(values, absorption))
 
 
 def test_frame_adds_one_column_per_outcome(heavy) -> None:

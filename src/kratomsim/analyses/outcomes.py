@@ -251,11 +251,9 @@ def simulate_outcomes(
         np.atleast_2d(exposure.dose_amounts_g * exposure.oh7_mg_per_g).astype(float),
         np.asarray(t, float),
     )
+    outputs = outcome_outputs(hypothesis)
     run = simulate_subjects(
-        draws,
-        dosing,
-        outputs=outcome_outputs(hypothesis),
-        ecs_hypothesis=hypothesis == "endocannabinoid",
+        draws, dosing, outputs=outputs, ecs_hypothesis=hypothesis == "endocannabinoid"
     )
     after = float(doses[-1])
     since = after if withdrawal_from_h is None else float(withdrawal_from_h)
@@ -319,7 +317,8 @@ def simulate_outcomes(
                 "window": "the 24 h after the dose" if len(doses) == 1 else "the last day of use",
                 "sense": "NRS points better than the usual pain (positive = less pain)",
             }
-    potency = oh7_potency(draws, absorption)
+    # the kernel of the outcomes (the ECS switch off), already loaded for the common case
+    potency = oh7_potency(draws, absorption, outcome_outputs())
     safety = safety_signals(exposure, draws, level, potency)
     strongest = strongest_changes(
         {s.name: run.get(s.name) for s in series if s.falls},
