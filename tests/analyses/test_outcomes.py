@@ -135,6 +135,17 @@ def test_the_7oh_potency_is_the_same_from_the_outcomes_kernel(product) -> None:
     np.testing.assert_array_equal(mine, oh7_potency(values, absorption))
 
 
+def test_a_column_is_the_frames_column_without_the_frame(heavy) -> None:
+    frame = heavy.to_frame()
+    names = [c for c in frame.columns if not c.endswith(("probability", "_low", "_high"))]
+    names += ["relief_nrs_points_low", "withdrawal_score_high"]
+    assert {"time_h", "mitragynine", "7-hydroxymitragynine", "tolerance"} <= set(names)
+    for name in names:
+        np.testing.assert_array_equal(heavy.column(name), frame[name].to_numpy(), err_msg=name)
+    with pytest.raises(KeyError):
+        heavy.column("nausea_probability")
+
+
 def test_frame_adds_one_column_per_outcome(heavy) -> None:
     frame = heavy.to_frame()
     assert list(frame.columns[:3]) == ["time_h", "mitragynine", "7-hydroxymitragynine"]

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from kratomsim.analyses.draws import DEFAULT_DRAWS as DEFAULT_DRAWS
@@ -42,6 +41,9 @@ from kratomsim.models.pain import chronic_nrs_rows
 from kratomsim.models.side_effects import SIDE_EFFECT_PARAMETERS
 from kratomsim.models.withdrawal import WithdrawalSummary, withdrawal_episode
 from kratomsim.population.uncertainty import interval, sample_model_values
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 Hypothesis = Literal["endocannabinoid"]
@@ -131,6 +133,25 @@ class Outcomes:
         if lowest is None or not self.get(name).falls:
             return (*self.get(name).strongest(), None)
         return lowest["central"], lowest["low"], lowest["high"], lowest["time_h"]
+
+    def column(self, name: str) -> FloatArray:
+        """One column of :meth:`to_frame`, read off the arrays without building the frame:
+        ``time_h``, an analyte's plasma level (ng/mL), an outcome's central line or its interval
+        bounds ``NAME_low`` and ``NAME_high``."""
+        if name == "time_h":
+            return self.time_h
+        sim = self.exposure
+        if name in sim.analytes:
+            return sim.conc_ng_ml[0, :, sim.analytes.index(name)]
+        for s in self.series:
+            for key, values in (
+                (s.name, s.central),
+                (f"{s.name}_low", s.low),
+                (f"{s.name}_high", s.high),
+            ):
+                if name == key:
+                    return values
+        raise KeyError(name)
 
     def to_frame(self) -> pd.DataFrame:
         """Exposure columns plus one column per outcome (central) and its interval bounds."""
