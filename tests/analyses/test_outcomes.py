@@ -146,6 +146,14 @@ def test_a_column_is_the_frames_column_without_the_frame(heavy) -> None:
         heavy.column("nausea_probability")
 
 
+def test_a_result_keeps_its_lines_not_every_draw_of_the_run(heavy) -> None:
+    # a kept (e.g. cached) result holds a few lines per outcome, not the run's (draws, times) arrays
+    for s in heavy.series:
+        for line in (s.central, s.low, s.high):
+            owner = line if line.base is None else line.base
+            assert owner.nbytes <= 2 * line.nbytes, s.name
+
+
 def test_frame_adds_one_column_per_outcome(heavy) -> None:
     frame = heavy.to_frame()
     assert list(frame.columns[:3]) == ["time_h", "mitragynine", "7-hydroxymitragynine"]

@@ -282,7 +282,10 @@ def simulate_outcomes(
 
     def band(name: str, unit: str, values: FloatArray) -> OutcomeSeries:
         lo, hi = interval(values, level)
-        return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi, name in FALLING_OUTPUTS)
+        # the central line copied out of the draws: a view would keep every draw of every output
+        # alive (~200 MB for a month of 200 draws) as long as the result is kept, e.g. cached
+        central = np.array(values[0])
+        return OutcomeSeries(name, unit, central, lo, hi, name in FALLING_OUTPUTS)
 
     series = (
         band("mu_occupancy", "fraction", run.mu_occupancy),
