@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kratomsim.analyses.outcomes import simulate_outcomes
+from kratomsim.analyses.outcomes import outcome_outputs, simulate_outcomes
+from kratomsim.analyses.safety import oh7_potency
+from kratomsim.engine.subjects import dosing_for, simulate_subjects
 from kratomsim.evidence import resolve_product
+from kratomsim.evidence.model_parameters import central_values, uncertain_parameters
+from kratomsim.evidence.params import cited_inputs
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.models.withdrawal import SIGNS_THRESHOLD
+from kratomsim.population.uncertainty import sample_model_values
 
 HEAVY = "4 g every 7 h for 28 days"  # ≈ Singh 2014: 79 mg mitragynine per drink, 3.5 drinks/day
 
@@ -102,6 +107,51 @@ def test_seeded_and_reproducible() -> None:
     np.testing.assert_array_equal(a.get("tolerance").high, b.get("tolerance").high)
     c = simulate_outcomes(parse_regimen("2 g every 12 h for 3 days"), n_draws=20, seed=10)
     assert not np.array_equal(a.get("tolerance").high, c.get("tolerance").high)
+
+
+def test_the_outcomes_kernel_gives_the_full_models_numbers() -> None:
+    """The outcomes run only the outputs they read; each is the full model's, to the last bit."""
+    names = outcome_outputs()
+    assert "mg_unbound_gut_nm" not in names and "ecs_activation" not in names
+    assert "ecs_activation" in outcome_outputs("endocannabinoid")
+    inputs = cited_inputs(resolve_product("leaf-powder"))
+    dosing = dosing_for(parse_regimen("3 g every 8 h for 4 days"), inputs)
+    values = {k: np.full(24, v) for k, v in central_values(dosing.absorption).items()}
+    values |= sample_model_values(uncertain_parameters(dosing.absorption), 24, seed=3)
+    few = simulate_subjects(values, dosing, outputs=names)
+    every = simulate_subjects(values, dosing)
+    assert len(every.names) > len(few.names)
+    for name in names:
+        np.testing.assert_array_equal(few.get(name), every.get(name), err_msg=name)
+
+
+@pytest.mark.parametrize("product", ["leaf-powder", "7oh-concentrate"])
+def test_the_7oh_potency_is_the_same_from_the_outcomes_kernel(product) -> None:
+    absorption = resolve_product(product).absorption
+    values = {k: np.full(16, v) for k, v in central_values(absorption).items()}
+    values |= sample_model_values(uncertain_parameters(absorption), 16, seed=4)
+    mine = oh7_potency(values, absorption, outcome_outputs())
+    assert np.all(mine > 0) and np.ptp(mine) > 0
+    np.testing.assert_array_equal(mine, oh7_potency(values, absorption))
+
+
+def test_a_column_is_the_frames_column_without_the_frame(heavy) -> None:
+    frame = heavy.to_frame()
+    names = [c for c in frame.columns if not c.endswith(("probability", "_low", "_high"))]
+    names += ["relief_nrs_points_low", "withdrawal_score_high"]
+    assert {"time_h", "mitragynine", "7-hydroxymitragynine", "tolerance"} <= set(names)
+    for name in names:
+        np.testing.assert_array_equal(heavy.column(name), frame[name].to_numpy(), err_msg=name)
+    with pytest.raises(KeyError):
+        heavy.column("nausea_probability")
+
+
+def test_a_result_keeps_its_lines_not_every_draw_of_the_run(heavy) -> None:
+    # a kept (e.g. cached) result holds a few lines per outcome, not the run's (draws, times) arrays
+    for s in heavy.series:
+        for line in (s.central, s.low, s.high):
+            owner = line if line.base is None else line.base
+            assert owner.nbytes <= 2 * line.nbytes, s.name
 
 
 def test_frame_adds_one_column_per_outcome(heavy) -> None:

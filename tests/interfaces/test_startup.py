@@ -65,9 +65,11 @@ def test_a_lookup_without_a_regimen_loads_no_heavy_library(tmp_path: Path) -> No
 
 
 def test_the_check_reaches_the_libraries_it_needs(tmp_path: Path) -> None:
-    # The probe sees imports: a simulation does load the engine's libraries.
+    # The probe sees imports: a simulation does load the engine's libraries (pandas only when a
+    # result is turned into a table).
     body = "import kratomsim\nkratomsim.simulate('2 g once', duration='1 d')"
-    assert "pandas" in loaded(body, HEAVY, tmp_path)
+    assert "numba" in loaded(body, HEAVY, tmp_path)
+    assert "pandas" in loaded(body + ".to_frame()", HEAVY, tmp_path)
 
 
 def test_public_names_load_on_first_use() -> None:

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from kratomsim.analyses.draws import DEFAULT_DRAWS as DEFAULT_DRAWS
@@ -30,7 +29,7 @@ from kratomsim.analyses.safety import (
 )
 from kratomsim.engine.result import Simulation
 from kratomsim.engine.simulate import simulate
-from kratomsim.engine.subjects import Dosing, simulate_subjects, subject_summaries
+from kratomsim.engine.subjects import Dosing, all_outputs, simulate_subjects, subject_summaries
 from kratomsim.errors import RegimenError, bad_value
 from kratomsim.evidence import CitedValue, load_parameters
 from kratomsim.evidence.model_parameters import uncertain_parameters
@@ -43,12 +42,33 @@ from kratomsim.models.side_effects import SIDE_EFFECT_PARAMETERS
 from kratomsim.models.withdrawal import WithdrawalSummary, withdrawal_episode
 from kratomsim.population.uncertainty import interval, sample_model_values
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 FloatArray = NDArray[np.float64]
 Hypothesis = Literal["endocannabinoid"]
 Pain = Literal["acute", "chronic"]
 #: Values outside the model specification that the outcomes use: day-to-day pain variation and
 #: the dose-response curves of side effects.
 EXTRA_PARAMETERS = ("nrs_day_sd", "nrs_day_rho", *SIDE_EFFECT_PARAMETERS)
+#: Outputs of the model the outcomes never read: unbound mitragynine at the gut wall and the liver
+#: inlet (the interaction model's) and the endocannabinoid pathway, whose hypothesis is off by
+#: default. Leaving them out of the kernel saves their arithmetic and a sixth of the memory; every
+#: other output is the same number to the last bit.
+UNREAD_OUTPUTS = ("mg_unbound_gut_nm", "mg_unbound_liver_inlet_nm", "ecs_activation")
+
+
+def outcome_outputs(hypothesis: Hypothesis | None = None) -> tuple[str, ...]:
+    """The model outputs :func:`simulate_outcomes` runs, in the specification's order.
+
+    With the endocannabinoid hypothesis on, every output: its kernel shares terms between them
+    differently, and a smaller set would move some numbers by a rounding step.
+    """
+    if hypothesis == "endocannabinoid":
+        return all_outputs()
+    return tuple(name for name in all_outputs() if name not in UNREAD_OUTPUTS)
+
+
 #: Units of the breathing and pupil outcomes, with their sign in words.
 VENTILATION_UNIT = "% change of breathing (minute ventilation) from baseline; negative = depressed"
 PUPIL_UNIT = "mm change of pupil diameter in dim light; negative = smaller pupils"
@@ -113,6 +133,25 @@ class Outcomes:
         if lowest is None or not self.get(name).falls:
             return (*self.get(name).strongest(), None)
         return lowest["central"], lowest["low"], lowest["high"], lowest["time_h"]
+
+    def column(self, name: str) -> FloatArray:
+        """One column of :meth:`to_frame`, read off the arrays without building the frame:
+        ``time_h``, an analyte's plasma level (ng/mL), an outcome's central line or its interval
+        bounds ``NAME_low`` and ``NAME_high``."""
+        if name == "time_h":
+            return self.time_h
+        sim = self.exposure
+        if name in sim.analytes:
+            return sim.conc_ng_ml[0, :, sim.analytes.index(name)]
+        for s in self.series:
+            for key, values in (
+                (s.name, s.central),
+                (f"{s.name}_low", s.low),
+                (f"{s.name}_high", s.high),
+            ):
+                if name == key:
+                    return values
+        raise KeyError(name)
 
     def to_frame(self) -> pd.DataFrame:
         """Exposure columns plus one column per outcome (central) and its interval bounds."""
@@ -233,14 +272,20 @@ def simulate_outcomes(
         np.atleast_2d(exposure.dose_amounts_g * exposure.oh7_mg_per_g).astype(float),
         np.asarray(t, float),
     )
-    run = simulate_subjects(draws, dosing, ecs_hypothesis=hypothesis == "endocannabinoid")
+    outputs = outcome_outputs(hypothesis)
+    run = simulate_subjects(
+        draws, dosing, outputs=outputs, ecs_hypothesis=hypothesis == "endocannabinoid"
+    )
     after = float(doses[-1])
     since = after if withdrawal_from_h is None else float(withdrawal_from_h)
     episode = withdrawal_episode(t, run.withdrawal_score, since)
 
     def band(name: str, unit: str, values: FloatArray) -> OutcomeSeries:
         lo, hi = interval(values, level)
-        return OutcomeSeries(name, unit, np.asarray(values[0]), lo, hi, name in FALLING_OUTPUTS)
+        # the central line copied out of the draws: a view would keep every draw of every output
+        # alive (~200 MB for a month of 200 draws) as long as the result is kept, e.g. cached
+        central = np.array(values[0])
+        return OutcomeSeries(name, unit, central, lo, hi, name in FALLING_OUTPUTS)
 
     series = (
         band("mu_occupancy", "fraction", run.mu_occupancy),
@@ -296,7 +341,8 @@ def simulate_outcomes(
                 "window": "the 24 h after the dose" if len(doses) == 1 else "the last day of use",
                 "sense": "NRS points better than the usual pain (positive = less pain)",
             }
-    potency = oh7_potency(draws, absorption)
+    # the kernel of the outcomes (the ECS switch off), already loaded for the common case
+    potency = oh7_potency(draws, absorption, outcome_outputs())
     safety = safety_signals(exposure, draws, level, potency)
     strongest = strongest_changes(
         {s.name: run.get(s.name) for s in series if s.falls},

@@ -12,7 +12,7 @@ concentrated 7-OH product therefore shows nausea, constipation and the rest in p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,11 +43,15 @@ FALLING_OUTPUTS = (
 )
 
 
-def oh7_potency(draws: Mapping[str, FloatArray], absorption: str) -> FloatArray:
+def oh7_potency(
+    draws: Mapping[str, FloatArray], absorption: str, outputs: Sequence[str] | None = None
+) -> FloatArray:
     """Milligrams of mitragynine with the peak mu activation of 1 mg of swallowed 7-OH, per draw.
 
     ``draws``: every model parameter, one value per draw (declared units); ``absorption``: the
     product's absorption class. Both reference doses are swallowed at time 0 with that absorption.
+    ``outputs``: the kernel's outputs (default every output; any set with ``mu_activation`` gives
+    the same numbers), so that a caller can reuse the kernel it has already loaded.
     """
     n = len(next(iter(draws.values())))
     times = np.zeros(1)
@@ -56,7 +60,7 @@ def oh7_potency(draws: Mapping[str, FloatArray], absorption: str) -> FloatArray:
         dosing = Dosing(
             absorption, times, np.full((1, 1), mg), np.full((1, 1), oh), REFERENCE_GRID_H
         )
-        out = simulate_subjects(draws, dosing)
+        out = simulate_subjects(draws, dosing, outputs=outputs)
         return np.asarray(out.mu_activation.max(axis=1), dtype=np.float64)
 
     per_mg_mg = peak_activation(REFERENCE_MG_MG, 0.0) / REFERENCE_MG_MG

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from kratomsim.evidence import CitedValue, Product, bibliography
 from kratomsim.models import display
 from kratomsim.models.dosing import Regimen
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 #: Plasma analytes of an exposure simulation, in the order of the concentration arrays.
@@ -71,6 +73,8 @@ class Simulation:
 
     def to_frame(self, unit: Literal["ng/mL", "nM"] = "ng/mL") -> pd.DataFrame:
         """Concentration series: a ``time_h`` column and one column per analyte (plus ``subject``)."""
+        import pandas as pd
+
         conc = self.conc_ng_ml if unit == "ng/mL" else self.conc_nm
         n, t, _ = conc.shape
         frame = pd.DataFrame({"time_h": np.tile(self.time_h, n)})

@@ -170,14 +170,12 @@ SERIES_STEPS_H = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 168.0)
 
 def _series_rows(res: Outcomes) -> list[dict[str, float]]:
     """The series on an even grid of whole hours (interpolated), at most ``MAX_SERIES_ROWS``."""
-    frame = res.to_frame()
-    end = float(frame["time_h"].iloc[-1])
+    t = res.column("time_h")
+    end = float(t[-1])
     step = next((h for h in SERIES_STEPS_H if end / h < MAX_SERIES_ROWS), SERIES_STEPS_H[-1])
     grid = np.arange(0.0, end + 1e-9, step)
-    t = frame["time_h"].to_numpy()
-    return [
-        {key: float(np.interp(g, t, frame[key].to_numpy())) for key in SERIES_COLUMNS} for g in grid
-    ]
+    columns = {key: res.column(key) for key in SERIES_COLUMNS}
+    return [{key: float(np.interp(g, t, columns[key])) for key in SERIES_COLUMNS} for g in grid]
 
 
 #: Largest number of points of the figure's series (the model's own output times, thinned evenly).
@@ -198,10 +196,8 @@ def _figure_series(res: Outcomes) -> dict[str, list[float]]:
     """The figure's series at the model's output times (every dose's rise and fall), thinned
     evenly to at most :data:`MAX_FIGURE_POINTS`: the appendix's coarse grid could fall on the
     same phase of every dosing interval and hide the peaks."""
-    frame = res.to_frame()
-    stride = max(1, int(np.ceil(len(frame) / MAX_FIGURE_POINTS)))
-    part = frame.iloc[::stride]
-    return {c: [float(f"{v:.5g}") for v in part[c].to_numpy()] for c in FIGURE_COLUMNS}
+    stride = max(1, int(np.ceil(res.time_h.size / MAX_FIGURE_POINTS)))
+    return {c: [float(f"{v:.5g}") for v in res.column(c)[::stride]] for c in FIGURE_COLUMNS}
 
 
 def report_data(
