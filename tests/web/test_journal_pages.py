@@ -362,6 +362,10 @@ def test_journal_report_holds_the_journal(client: TestClient, home: Path) -> Non
     body = r.text
     assert "From the person's journal" in body and "Doses actually taken:" in body
     assert "10 doses, 30 g of product" in body
+    # the regimen as a person says it, not every dose one by one
+    last = (start + timedelta(days=9)).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert f"As logged: <b>3 g once a day, 10 days; 10 doses, the last {last}</b>" in body
+    assert "24 h, 48 h" not in body
     assert "a change people notice" in body  # pain 6 → 3: 3 points
     assert "Alprazolam" in body
     none = client.get("/journal/report/download?format=html&from=2001-01-01&to=2001-01-31")

@@ -25,7 +25,7 @@ from kratomsim.errors import JournalError, bad_value
 from kratomsim.evidence import resolve_medication, resolve_product
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.journal.entries import StoredEntry, dose_grams
-from kratomsim.journal.summary import DayRow, daily_rows
+from kratomsim.journal.summary import DayRow, daily_rows, dose_pattern
 from kratomsim.models.dosing import DoseRecord, Regimen
 from kratomsim.reports.clinician import report_data
 from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
@@ -193,6 +193,8 @@ def journal_report_data(
             grams[name] = grams.get(name, 0.0) + dose_grams(e.data)
     dose_days = [r for r in rows if r.doses]
     data["title"] = "kratomsim clinician report from a journal"
+    # the doses as a person says them; the model's own listing names every logged dose
+    data["person"]["regimen"] = dose_pattern(live)
     data["journal"] = {
         "since": since,
         "until": until,
