@@ -22,7 +22,7 @@ from kratomsim.journal import (
 from kratomsim.journal.bounds import BOUNDS
 from kratomsim.journal.entries import SOWS_ITEMS, dose_grams
 from kratomsim.journal.fit_data import FitData
-from kratomsim.journal.summary import daily_rows, dose_totals
+from kratomsim.journal.summary import daily_rows, dose_pattern, dose_totals
 from kratomsim.journal.transfer import export_entries, import_text
 
 
@@ -200,3 +200,40 @@ def test_dose_totals_and_daily_rows(journal: Journal) -> None:
     assert rows[day].substances == ("ethanol",)
     empty = dose_totals([], now)
     assert empty.last_dose_at is None and empty.hours_since_last is None and empty.today_g == 0
+
+
+def _local(day: int, hour: int) -> datetime:
+    """A local time on January ``day`` of 2026 (the pattern counts local days, as people do)."""
+    return datetime(2026, 1, day, hour, 0).astimezone()
+
+
+def test_the_dose_pattern_reads_as_a_person_says_it(journal: Journal) -> None:
+    journal.add_many(
+        DoseEntry("tea", 2, "g", _local(d, h)) for d in range(1, 15) for h in (8, 14, 20)
+    )
+    text = dose_pattern(journal.entries())
+    assert text == "2 g three times a day, 14 days; 42 doses, the last 2026-01-14 20:00"
+
+
+def test_the_dose_pattern_gives_ranges_and_the_days_without_a_dose(journal: Journal) -> None:
+    journal.add_many(
+        [
+            DoseEntry("tea", 2, "g", _local(1, 8)),
+            DoseEntry("tea", 2, "g", _local(1, 20)),
+            DoseEntry("tea", 3000, "mg", _local(2, 8)),
+            DoseEntry("tea", 2, "g", _local(2, 20)),
+            DoseEntry("tea", 2, "g", _local(5, 9)),  # days 3 and 4 without a dose
+        ]
+    )
+    deleted = journal.add(DoseEntry("tea", 9, "g", _local(6, 9)))
+    journal.delete(deleted)
+    assert dose_pattern(journal.entries(include_deleted=True)) == (
+        "2 g to 3 g (most often 2 g) 1 to 2 times a day (most often 2), doses on 3 of 5 days; "
+        "5 doses, the last 2026-01-05 09:00"
+    )
+
+
+def test_the_dose_pattern_of_one_dose_and_of_none(journal: Journal) -> None:
+    assert dose_pattern([]) == "no doses logged"
+    journal.add(DoseEntry("tea", 4, "g", _local(3, 7)))
+    assert dose_pattern(journal.entries()) == "4 g once, 2026-01-03 07:00"

@@ -579,6 +579,54 @@ def test_taper_comparison(walk: Walk) -> None:
     page.locator('.chart-box[data-chart="taper"] canvas').first.wait_for()
 
 
+#: Read in the page 300 ms after a form is submitted, kept in sessionStorage across the
+#: navigation: the working indicator, the live region and the submit button as they were then.
+WORKING_SNAPSHOT = """() => document.querySelector("form[data-working]").addEventListener(
+    "submit", () => setTimeout(() => {
+        const form = document.querySelector("form[data-working]");
+        const status = form.querySelector(".working-status");
+        const live = document.querySelector("#live");
+        const button = form.querySelector("button[type=submit]");
+        sessionStorage.setItem("working", JSON.stringify({
+            text: status ? status.innerText : null,
+            role: status ? status.getAttribute("role") : null,
+            visible: !!(status && status.querySelector(".working") &&
+                        status.querySelector(".working").getClientRects().length),
+            live: live.textContent, liveRole: live.getAttribute("role"),
+            livePolite: live.getAttribute("aria-live"),
+            busy: button.getAttribute("aria-busy"), disabled: button.disabled}));
+    }, 300))"""
+
+
+def test_the_working_indicator_shows_and_is_announced_while_a_slow_form_runs(walk: Walk) -> None:
+    page = walk.page
+    page.goto("/taper")
+    expected = page.locator("form[data-working]").get_attribute("data-working")
+    assert expected
+    page.evaluate("() => sessionStorage.removeItem('working')")
+    page.evaluate(WORKING_SNAPSHOT)
+
+    # the comparison's answer is held back 2 s, so the working state lasts past the snapshot
+    def slow(route: Route) -> None:
+        time.sleep(2.0)
+        route.continue_()
+
+    page.route(lambda url: urlparse(url).path == "/taper" and "?" in url, slow)
+    page.get_by_role("button", name="Compare").click()
+    page.locator("#result").wait_for()
+    seen = json.loads(page.evaluate("() => sessionStorage.getItem('working')") or "null")
+    assert seen is not None, "no working state was seen after the submit"
+    assert seen["text"] == expected and seen["visible"], seen
+    # role=status: a polite live region, read out by screen readers when it changes
+    assert seen["role"] == "status", seen
+    assert seen["live"] == expected and seen["liveRole"] == "status", seen
+    assert seen["livePolite"] == "polite", seen
+    assert seen["busy"] == "true" and seen["disabled"] is True, seen
+    # the result page is not working any more
+    assert page.locator(".working").count() == 0
+    assert not page.get_by_role("button", name="Compare").is_disabled()
+
+
 def _download(walk: Walk, button: str, label: str) -> Path:
     page = walk.page
     start = time.perf_counter()

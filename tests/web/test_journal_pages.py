@@ -347,7 +347,14 @@ def test_export_and_backup_from_the_page(client: TestClient, home: Path) -> None
     assert client.get("/journal/export.xml").status_code == 404
 
 
-def test_journal_report_holds_the_journal(client: TestClient, home: Path) -> None:
+def test_journal_report_holds_the_journal(
+    client: TestClient, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kratomsim.interfaces.web import services
+
+    fits: list[int] = []
+    fit = services.fit_entries
+    monkeypatch.setattr(services, "fit_entries", lambda e: fits.append(len(e)) or fit(e))
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
     with open_journal(home / "journal.sqlite3") as journal:
         journal.add_many(
@@ -362,6 +369,17 @@ def test_journal_report_holds_the_journal(client: TestClient, home: Path) -> Non
     body = r.text
     assert "From the person's journal" in body and "Doses actually taken:" in body
     assert "10 doses, 30 g of product" in body
+    # the regimen as a person says it, not every dose one by one
+    last = (start + timedelta(days=9)).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert f"As logged: <b>3 g once a day, 10 days; 10 doses, the last {last}</b>" in body
+    assert "24 h, 48 h" not in body
+    # ten days of doses and pain ratings: the forecast is the person's own fit, with its band
+    assert "Forecast fitted to the person's own entries" in body
+    assert "(10 doses, 10 pain ratings)" in body and "90 % credible band" in body
+    assert "population model's reading of the logged doses" in body
+    # the PDF of the same period reuses the fit
+    assert client.get("/journal/report/download?format=pdf").status_code == 200
+    assert fits == [20]
     assert "a change people notice" in body  # pain 6 → 3: 3 points
     assert "Alprazolam" in body
     none = client.get("/journal/report/download?format=html&from=2001-01-01&to=2001-01-31")
@@ -394,6 +412,9 @@ def test_journal_report_holds_withdrawal_symptoms_substances_and_the_outlook_htm
     # no pain was logged: the usual pain is not said to come from the journal
     assert "the mean of the pain ratings logged" not in body
     assert "no pain ratings logged" in body
+    # no pain ratings: no personal fit, and the outlook is labelled as the population's
+    assert "No forecast fitted to the person yet" in body
+    assert "0 pain ratings on 0 days" in body and "not fitted to this person" in body
     pdf = client.get("/journal/report/download?format=pdf")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     root = PdfReader(io.BytesIO(pdf.content)).root_object

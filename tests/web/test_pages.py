@@ -425,6 +425,36 @@ def test_grid_first_with_distinct_titles_consistent_severity_and_linked_sources(
     assert "Predicted blood level of the medicine: about" in html
 
 
+def test_two_papers_of_one_author_and_year_are_told_apart_and_no_source_repeats(
+    client: TestClient,
+) -> None:
+    # midazolam is an oral CYP3A substrate: its rule cites two different Tanna 2023 papers
+    r = client.get("/check" + query(medications="midazolam", conditions=""))
+    assert r.status_code == 200
+    sources = re.findall(r"Sources: (.*?)\.</p>", r.text)
+    assert sources, "no sources line"
+    for line in sources:
+        names = re.findall(r'class="cite"[^>]*>([^<]+)<', line)
+        assert len(names) == len(set(names)), line
+    assert "Tanna 2023; Tanna 2023" not in r.text
+    links = dict(re.findall(r'href="(https://doi.org/[^"]+)"[^>]*>(Tanna 2023\w?)<', r.text))
+    assert set(links.values()) == {"Tanna 2023a", "Tanna 2023b"}, links
+    assert len(links) == 2  # two papers, two addresses
+
+
+def test_short_citations_are_distinct_and_named(client: TestClient) -> None:
+    from kratomsim.evidence import load_references
+    from kratomsim.interfaces.web import services
+
+    keys = list(load_references())
+    shorts = [services.cite(k).short for k in keys]
+    assert len(set(shorts)) == len(shorts)
+    # an author list the sources did not give never becomes the name ("[not 2019")
+    assert not [s for s in shorts if s.startswith("[")]
+    once = services.citations(["tanna2021", "tanna2023cpt", "tanna2021"])
+    assert [c.key for c in once] == ["tanna2021", "tanna2023cpt"]
+
+
 def test_check_errors_and_red_flags_in_free_text(client: TestClient) -> None:
     r = client.get("/check" + query(medications="", conditions="jaundice"))
     assert "Seek medical care today" in r.text  # typed as a condition: the panel, at once

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import numpy as np
@@ -25,6 +25,9 @@ MIN_PAIN_RATINGS: Final = 5
 MIN_RATING_DAYS: Final = 3
 NRS_MAX: Final = 10.0
 SOWS_MAX: Final = 64.0
+#: The fit reads the last this many days of a journal (a 28-day journal fits in ~5 s); older
+#: entries say less about the person now.
+FIT_WINDOW_DAYS: Final = 28
 #: Units a logged dose may be given in, as grams per unit.
 DOSE_UNITS_G: Final = {"g": 1.0, "gram": 1.0, "grams": 1.0, "mg": 1e-3}
 
@@ -202,6 +205,16 @@ class FitData:
                     PegRating(h, *(_number(data, k) for k in ("pain", "enjoyment", "activity")))
                 )
         return cls(tuple(doses), tuple(pain), tuple(wd), tuple(peg), origin=origin)
+
+
+def recent_entries(
+    entries: Sequence[StoredEntry], days: float = FIT_WINDOW_DAYS
+) -> list[StoredEntry]:
+    """The entries of the last ``days`` days before the newest one (the window a fit reads)."""
+    if not entries:
+        return []
+    start = max(e.at for e in entries) - timedelta(days=days)
+    return [e for e in entries if e.at >= start]
 
 
 def check_enough(data: FitData) -> None:

@@ -1,4 +1,5 @@
-"""The journal at a glance: time since the last dose, today's and this week's totals, one row per day.
+"""The journal at a glance: time since the last dose, today's and this week's totals, one row per day,
+and the doses of a period in the words a person would use (:func:`dose_pattern`).
 
 Plain sums and means of what the person logged, nothing modelled. Days are calendar days in the
 local time zone (the journal stores UTC; people think in their own days). Doses in any unit are
@@ -7,11 +8,13 @@ summed as grams of product (:func:`~kratomsim.journal.entries.dose_grams`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kratomsim.journal.entries import StoredEntry, dose_grams, now_utc
+from kratomsim.models.regimen_units import fmt_g
 
 
 @dataclass(frozen=True)
@@ -120,3 +123,49 @@ def daily_rows(entries: Iterable[StoredEntry]) -> list[DayRow]:
             )
         )
     return rows
+
+
+_TIMES_A_DAY = {1: "once a day", 2: "twice a day", 3: "three times a day", 4: "four times a day"}
+
+
+def _times_a_day(n: int) -> str:
+    return _TIMES_A_DAY.get(n, f"{n} times a day")
+
+
+def dose_pattern(entries: Iterable[StoredEntry]) -> str:
+    """The live doses as a person would say them, not one by one.
+
+    E.g. ``"2 g three times a day, 14 days; 42 doses, the last 2026-01-14 20:00"``; amounts or
+    doses per day that vary are given as a range with the most frequent; days without a dose
+    are counted (``"on 10 of 14 days"``). Local days and times, like :func:`daily_rows`.
+    """
+    doses = sorted(
+        (e.at.astimezone(), dose_grams(e.data))
+        for e in entries
+        if e.kind == "dose" and e.deleted_at is None
+    )
+    if not doses:
+        return "no doses logged"
+    last = doses[-1][0].strftime("%Y-%m-%d %H:%M")
+    if len(doses) == 1:
+        return f"{fmt_g(doses[0][1])} once, {last}"
+    amounts = Counter(round(g, 6) for _, g in doses)
+    usual = amounts.most_common(1)[0][0]
+    amount = (
+        fmt_g(usual)
+        if len(amounts) == 1
+        else f"{fmt_g(min(amounts))} to {fmt_g(max(amounts))} (most often {fmt_g(usual)})"
+    )
+    per_day = Counter(at.date() for at, _ in doses)
+    counts = Counter(per_day.values())
+    often = counts.most_common(1)[0][0]
+    times = (
+        _times_a_day(often)
+        if len(counts) == 1
+        else f"{min(counts)} to {max(counts)} times a day (most often {often})"
+    )
+    span = (doses[-1][0].date() - doses[0][0].date()).days + 1
+    days = f"{span} day{'s' if span != 1 else ''}"
+    if len(per_day) < span:
+        days = f"doses on {len(per_day)} of {span} days"
+    return f"{amount} {times}, {days}; {len(doses)} doses, the last {last}"

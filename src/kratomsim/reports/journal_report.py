@@ -2,11 +2,14 @@
 
 :func:`journal_report_data` adds a ``journal`` section to the regimen report of
 :mod:`kratomsim.reports.clinician`: the period, the doses actually taken (totals, per week, per
-product), the pain and withdrawal trends, symptoms (red flags marked) and other substances. The
-model part of the report (exposure, relief, tolerance and the withdrawal outlook if use stopped
-after the last logged dose, findings and interactions) is computed from the doses as logged, for
-the main product, with the other substances checked as medicines. Rendered by the same template
-as the regimen report (HTML and tagged PDF).
+product), the pain and withdrawal trends, symptoms (red flags marked) and other substances.
+When the period holds enough entries, the section carries the person's own forecast: the personal
+fit to their entries, continued as logged and stopped (:mod:`.journal_forecast`); when not, it
+says what is missing. The model part of the report (exposure, relief, tolerance and the
+withdrawal outlook if use stopped after the last logged dose, findings and interactions) is the
+population model's for a typical adult, computed from the doses as logged, for the main product,
+with the other substances checked as medicines. Rendered by the same template as the regimen
+report (HTML and tagged PDF).
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from kratomsim.errors import JournalError, bad_value
 from kratomsim.evidence import resolve_medication, resolve_product
 from kratomsim.evidence.medication_schema import Medication
 from kratomsim.journal.entries import StoredEntry, dose_grams
-from kratomsim.journal.summary import DayRow, daily_rows
+from kratomsim.journal.summary import DayRow, daily_rows, dose_pattern
 from kratomsim.models.dosing import DoseRecord, Regimen
 from kratomsim.reports.clinician import report_data
 from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
+from kratomsim.reports.journal_forecast import Fitter, personal_forecast
 from kratomsim.reports.plots import FOOTER
 from kratomsim.risk.conditions import Condition
 from kratomsim.risk.red_flags import flags_for_symptom
@@ -159,9 +163,12 @@ def journal_report_data(
     conditions: Sequence[Condition] = (),
     n_draws: int = 30,
     seed: int = 0,
+    fitter: Fitter | None = None,
 ) -> dict[str, Any]:
     """The clinician report of a journal period: the regimen report of the logged doses plus a
-    ``journal`` section. Raises :class:`JournalError` when the period holds no dose."""
+    ``journal`` section with the personal forecast (``fitter`` fits the entries; default
+    :func:`~kratomsim.reports.journal_forecast.fit_entries`, a caller may pass a cached one).
+    Raises :class:`JournalError` when the period holds no dose."""
     live = [e for e in entries if e.deleted_at is None]
     rows = daily_rows(live)
     substance_rows, substance_meds = _substances(live)
@@ -193,6 +200,8 @@ def journal_report_data(
             grams[name] = grams.get(name, 0.0) + dose_grams(e.data)
     dose_days = [r for r in rows if r.doses]
     data["title"] = "kratomsim clinician report from a journal"
+    # the doses as a person says them; the model's own listing names every logged dose
+    data["person"]["regimen"] = dose_pattern(live)
     data["journal"] = {
         "since": since,
         "until": until,
@@ -221,6 +230,7 @@ def journal_report_data(
         "symptoms": _symptoms(live),
         "substances": substance_rows,
         "figure": journal_figure(rows),
+        "forecast": personal_forecast(live, fitter),
     }
     return data
 

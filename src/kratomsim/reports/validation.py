@@ -226,10 +226,12 @@ def render_validation_html(q: Qualification, *, figures: bool = True) -> str:
 
 
 def render_validation_pdf(q: Qualification) -> bytes:
-    """The report as PDF bytes (WeasyPrint)."""
+    """The report as tagged PDF bytes (WeasyPrint, PDF/UA-1, as the clinician report)."""
     from weasyprint import HTML
 
-    pdf = HTML(string=render_validation_html(q)).write_pdf()
+    from kratomsim.reports.clinician_render import PDF_VARIANT
+
+    pdf = HTML(string=render_validation_html(q)).write_pdf(pdf_variant=PDF_VARIANT)
     if pdf is None:  # pragma: no cover - write_pdf returns bytes when no target is given
         raise RuntimeError("WeasyPrint returned no PDF")
     return pdf

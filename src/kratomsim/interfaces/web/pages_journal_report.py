@@ -1,8 +1,10 @@
-"""The clinician report from the journal: a period's doses, trends, substances and the outlook.
+"""The clinician report from the journal: a period's doses, trends, substances and the forecast.
 
 The report reuses :mod:`kratomsim.reports` (the same template as the regimen report, HTML and
-tagged PDF) with a journal section; see :mod:`kratomsim.reports.journal_report`. The period
-defaults to the last 30 days.
+tagged PDF) with a journal section; see :mod:`kratomsim.reports.journal_report`. The person's
+own forecast comes from the personal fit, cached per entries (:func:`services.fit_journal`), so
+the Personal forecast page, the HTML and the PDF of one period fit once. The period defaults to
+the last 30 days.
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ from kratomsim.interfaces.web.journal_forms import EntryError, filters
 from kratomsim.interfaces.web.pages_journal import journal_for, journal_path_of
 from kratomsim.interfaces.web.pages_report import FORMATS, _items, download
 from kratomsim.interfaces.web.rendering import FieldError, error_text, render
+from kratomsim.journal.fit_data import MIN_DOSES, MIN_PAIN_RATINGS, MIN_RATING_DAYS
 
 router = APIRouter()
 
 DEFAULT_DAYS = 30
+#: When a personal fit is possible, in the page's words.
+NEEDS = (
+    f"at least {MIN_DOSES} doses and {MIN_PAIN_RATINGS} pain ratings on {MIN_RATING_DAYS} "
+    "different days in the period"
+)
 
 
 def _form(params: Any) -> dict[str, str]:
@@ -43,6 +51,7 @@ def _page(request: Request, form: dict[str, str], error: str = "", field: str = 
         status_code=400 if error else 200,
         form=form,
         formats=FORMATS,
+        needs=NEEDS,
         error=error,
         error_field=field,
     )

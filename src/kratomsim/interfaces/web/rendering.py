@@ -135,13 +135,21 @@ def _grade(letter: str) -> Markup:
     )
 
 
-def _cite(key: str) -> Markup:
-    c = services.cite(key)
+def _cite_link(c: services.Citation) -> Markup:
     if not c.href:
         return Markup('<span class="cite" title="{0}">{1}</span>').format(c.full, c.short)
     return Markup(
         '<a class="cite" href="{0}" rel="noopener noreferrer" target="_blank" title="{1}">{2}</a>'
     ).format(c.href, c.full, c.short)
+
+
+def _cite(key: str) -> Markup:
+    return _cite_link(services.cite(key))
+
+
+def _cites(keys: Any) -> Markup:
+    """Citations joined with "; ", each key once (a rule may name a source twice)."""
+    return Markup("; ").join(_cite_link(c) for c in services.citations(list(keys)))
 
 
 def _environment() -> Environment:
@@ -158,6 +166,7 @@ def _environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["grade"] = _grade
     env.filters["cite"] = _cite
+    env.filters["cites"] = _cites
     env.filters["param"] = parameter_words
     return env
 

@@ -12,9 +12,9 @@ its CSV download and its no-JavaScript PNG fallback compute once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -33,17 +33,19 @@ from kratomsim.evidence import Product, load_products, load_references, resolve_
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
 from kratomsim.evidence.medication_names import resolve_medication
 from kratomsim.evidence.medication_schema import Medication
+from kratomsim.evidence.schema import Reference
 from kratomsim.interfaces.api import product_for, read_plan
 from kratomsim.interop.scenario import is_scenario_path
+from kratomsim.journal import fit_data
 from kratomsim.journal.entries import StoredEntry
-from kratomsim.journal.fit import Forecast, PersonalFit, fit_person
-from kratomsim.journal.fit_data import FitData
+from kratomsim.journal.fit import Forecast, PersonalFit
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.models.taper import parse_plan
 from kratomsim.models.withdrawal import SIGNS_THRESHOLD
 from kratomsim.reports.clinician import exposure_bands, report_data
 from kratomsim.reports.clinician_render import render_report_html, render_report_pdf
+from kratomsim.reports.journal_forecast import fit_entries
 from kratomsim.reports.journal_report import journal_report_data, render_journal_report
 from kratomsim.reports.plots import plot_exposure, plot_outcomes, plot_taper
 from kratomsim.risk.check import CheckResult
@@ -238,19 +240,51 @@ class Citation:
     href: str
 
 
+def _first_name(ref: Reference, key: str) -> str:
+    """The name a short citation starts with: the first author's surname, an agency's venue,
+    or (with no usable author) the journal or the title's first word."""
+    first = ref.authors.split(",")[0].split(" ")[0].strip("()") if ref.authors else ""
+    if ref.type == "misc" and ref.journal:  # an agency or a database: its venue says more
+        return ref.journal.split("(")[0].strip()[:40]
+    if first and not first.startswith("[") and first.lower() not in ("authors", "title"):
+        return first
+    # "[not found after search]" marks an author list the sources did not give
+    if ref.journal and not ref.journal.startswith("["):
+        return ref.journal.split("(")[0].strip()[:40]
+    words = ref.title.split()
+    return words[0] if words and not ref.title.startswith("[") else key
+
+
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, str]:
+    """Every reference's short name, "Name year"; names two references share get a, b, …
+    (in key order), so two papers never read as one ("Tanna 2023a; Tanna 2023b")."""
+    shorts: dict[str, str] = {}
+    for key, ref in load_references().items():
+        first = _first_name(ref, key)
+        shorts[key] = first if str(ref.year) in first else f"{first} {ref.year}"
+    groups: dict[str, list[str]] = {}
+    for key in sorted(shorts):
+        groups.setdefault(shorts[key], []).append(key)
+    for short, keys in groups.items():
+        if len(keys) > 1:
+            for k, key in enumerate(keys):
+                shorts[key] = f"{short}{chr(ord('a') + k)}"
+    return shorts
+
+
 def cite(key: str) -> Citation:
     """A citation key as a short name, the full reference and a link (DOI or URL)."""
     ref = load_references().get(key)
     if ref is None:
         return Citation(key, key, key, "")
-    first = ref.authors.split(",")[0].split(" ")[0].strip("()") if ref.authors else ""
-    if ref.type == "misc" and ref.journal:  # an agency or a database: its venue says more
-        first = ref.journal.split("(")[0].strip()[:40]
-    elif not first or first.lower() in ("authors", "title"):
-        first = ref.journal or key
-    short = first if str(ref.year) in first else f"{first} {ref.year}"
     href = f"https://doi.org/{ref.doi}" if ref.doi else ref.url
-    return Citation(key, short, ref.plain(), href)
+    return Citation(key, _short_names()[key], ref.plain(), href)
+
+
+def citations(keys: Sequence[str]) -> list[Citation]:
+    """The citations of ``keys`` once each, in order of first mention."""
+    return [cite(k) for k in dict.fromkeys(keys)]
 
 
 # --- tapers ---------------------------------------------------------------------------------------
@@ -278,10 +312,25 @@ def taper_figure(results: Sequence[TaperResult]) -> Figure:
 # --- the personal fit -----------------------------------------------------------------------------
 
 #: The fit reads the last this many days of the journal (a 28-day journal fits in ~5 s).
-FIT_WINDOW_DAYS = 28
-#: Sampling effort of the page's fit: ~400 effective draws.
-FIT_EFFORT: dict[str, Any] = {"draws_per_round": 1000, "target_ess": 400.0}
+FIT_WINDOW_DAYS = fit_data.FIT_WINDOW_DAYS
 FORECAST_DRAWS = 300
+#: Fits of the latest journal states (keyed by the entries fitted), shared by the Personal
+#: forecast page and the report from the journal: a fit takes seconds, a change of any entry
+#: (added, edited, deleted) makes a new key.
+_FITS: dict[tuple[Any, ...], PersonalFit] = {}
+_FITS_KEPT = 4
+_FIT_LOCK = threading.Lock()
+
+
+def fit_journal(entries: Sequence[StoredEntry]) -> PersonalFit:
+    """The personal fit of these entries (the report's fit, cached per entries)."""
+    key = tuple((e.id, e.at, e.updated_at, e.deleted_at) for e in entries)
+    with _FIT_LOCK:  # one fit at a time: a second request for the same entries waits for it
+        if key not in _FITS:
+            while len(_FITS) >= _FITS_KEPT:
+                _FITS.pop(next(iter(_FITS)))
+            _FITS[key] = fit_entries(entries)
+        return _FITS[key]
 
 
 def forecast(
@@ -289,10 +338,7 @@ def forecast(
 ) -> tuple[PersonalFit, Forecast]:
     """Fit the journal's last weeks and forecast the plan the person chose."""
     chosen = read_plan(plan)  # a regimen it cannot read is refused before the fit's work
-    if entries:
-        start = max(e.at for e in entries) - timedelta(days=FIT_WINDOW_DAYS)
-        entries = [e for e in entries if e.at >= start]
-    fit = fit_person(FitData.from_entries(entries), seed=0, **FIT_EFFORT)
+    fit = fit_journal(fit_data.recent_entries(entries))
     return fit, fit.forecast(chosen, horizon, n_draws=FORECAST_DRAWS, seed=0)
 
 
@@ -349,6 +395,7 @@ def journal_report(
         medications=medications,
         conditions=conditions,
         n_draws=REPORT_DRAWS,
+        fitter=fit_journal,
     )
     return render_journal_report(data, fmt)
 
