@@ -44,12 +44,6 @@ def test_tolerance_builds_and_reverses(heavy) -> None:
     assert tol[-1] < 0.5 * at_stop
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known deviation, reported by `kratomsim calibrate-pain`: fitted jointly to all "
-    "population studies, the model gives most daily users withdrawal signs 10-20 h after the "
-    "last dose (fitted share 0.72), where Vicknasingam 2020 saw none in 26.",
-)
 def test_no_withdrawal_signs_in_the_first_10_hours(heavy) -> None:
     # Vicknasingam 2020: no signs during 10-20 h of discontinuation in daily users.
     t = heavy.time_h

@@ -158,17 +158,19 @@ def test_forecast_bands_are_ordered_and_follow_the_plan(rich_fit: PersonalFit) -
 
 def test_stopping_after_regular_use_raises_withdrawal(small_data: FitData) -> None:
     fit = fit_person(small_data, seed=0, **FAST)
-    cont = fit.forecast("continue", 72.0, n_draws=200)
-    stop = fit.forecast("stop", 72.0, n_draws=200)
+    cont = fit.forecast("continue", 168.0, n_draws=200)
+    stop = fit.forecast("stop", 168.0, n_draws=200)
     assert stop.get("relief_nrs").median[-1] < cont.get("relief_nrs").median[-1]
-    # Over the next day: continuing takes the next doses on time, stopping does not. (Later on,
-    # continued use keeps building dependence, so its troughs may come to exceed the withdrawal
-    # of stopping after only four days: that is no contradiction.)
-    day = stop.hours_ahead <= 24.0
+    # Over the next week: continuing takes the next doses on time, stopping does not. After four
+    # days of use dependence is small and withdrawal follows the fall of the drive by a day or
+    # more (no signs 10-20 h after the last dose, Vicknasingam 2020), so only the band's upper
+    # end rises, and only days after stopping.
     for part in ("median", "high"):
-        s, c = (getattr(f.get("withdrawal_score"), part)[day].max() for f in (stop, cont))
+        s, c = (getattr(f.get("withdrawal_score"), part).max() for f in (stop, cont))
         assert s >= c, part
-    assert stop.get("withdrawal_score").high[day].max() > 0.0
+    high = stop.get("withdrawal_score").high
+    assert high.max() > 0.0
+    assert high[stop.hours_ahead <= 24.0].max() == 0.0
 
 
 @pytest.mark.parametrize("horizon", [0, -5, "200 d", "soon"])
