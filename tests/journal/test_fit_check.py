@@ -6,13 +6,15 @@ import pytest
 from scipy.stats import binom
 
 from kratomsim.journal.fit_check import FORECAST_CHECKS, coverage_check
+from kratomsim.journal.fit_model import PERSON_PARAMETERS
 
 
 def test_coverage_of_a_few_people_is_within_binomial_noise() -> None:
     res = coverage_check(6, seed=1, days=7, draws_per_round=800, target_ess=300)
     n = sum(res.trials.values())
-    # nine person-level parameters (SOWS logged) and three forecast quantities per person
-    assert n == 6 * (9 + len(FORECAST_CHECKS))
+    # ten person-level parameters (SOWS logged) and three forecast quantities per person
+    assert len(PERSON_PARAMETERS) == 10
+    assert n == 6 * (len(PERSON_PARAMETERS) + len(FORECAST_CHECKS))
     covered = sum(res.covered.values())
     # 99.9 % binomial band at p = 0.9: a miscalibrated fit (e.g. intervals a third as wide,
     # coverage near 50 %) falls below it. Intervals of one person are correlated, so the band is

@@ -216,6 +216,11 @@ def cli_outcomes(capsys: pytest.CaptureFixture[str], regimen: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+def duration(hours: float) -> str:
+    """Hours as the page words them: hours up to two days, then days with one decimal."""
+    return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+
+
 def test_simulate_shows_withdrawal_breathing_and_pupils_as_the_cli_gives_them(
     client: TestClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -230,9 +235,9 @@ def test_simulate_shows_withdrawal_breathing_and_pupils_as_the_cli_gives_them(
     said = re.search(r"If use stopped after the last dose, (.*?How sure: [^.]*\.)", words)
     assert said, words
     wd = said.group(1)
-    assert f"start about {w['latency_h']:.0f} hours after it" in wd
+    assert f"start about {duration(w['latency_h'])} after it" in wd
     assert f"Signs appear at all in {100 * w['share_with_signs']:.0f} % of the runs" in wd
-    assert f"about {w['peak_after_h']:.0f} hours after it (range" in wd
+    assert f"about {duration(w['peak_after_h'])} after it (range" in wd
     assert f"score of about {w['peak_score']:.2g} of 64 (range" in wd
     assert f"to {w['peak_score_high']:.2g})" in wd
     assert f"last about {w['duration_h'] / 24:.1f} days (range" in wd

@@ -70,6 +70,11 @@ def outcome_outputs(hypothesis: Hypothesis | None = None) -> tuple[str, ...]:
 
 
 #: Units of the breathing and pupil outcomes, with their sign in words.
+#: After repeated use (a day or more), withdrawal is followed this long after the last dose by
+#: default (h): with the calibrated onset delay and dependence half-life, an episode can outlast
+#: the exposure's washout window (about 10 days), which would cut its duration short.
+WITHDRAWAL_FOLLOW_H = 28 * 24.0
+
 VENTILATION_UNIT = "% change of breathing (minute ventilation) from baseline; negative = depressed"
 PUPIL_UNIT = "mm change of pupil diameter in dim light; negative = smaller pupils"
 
@@ -260,6 +265,10 @@ def simulate_outcomes(
         oh7_mg_per_g=oh7_mg_per_g,
         inputs={"nrs_baseline": baseline_pain},
     )
+    if duration_h is None and not regimen.open_ended:
+        last = regimen.expand(None).last_time_h
+        if last >= 24.0:
+            duration_h = last + WITHDRAWAL_FOLLOW_H
     exposure = simulate(regimen, inputs, duration_h=duration_h)
     absorption = exposure.product.absorption
     draws, chosen = _draws(absorption, n_draws, seed, inputs.values)

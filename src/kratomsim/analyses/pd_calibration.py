@@ -54,6 +54,7 @@ CALIBRATED = (
     "tol_max",
     "dep_k_h",
     "wd_threshold",
+    "wd_onset_k",
     "wd_gain",
     "wd_steepness",
     "cpt_gain",
@@ -244,6 +245,8 @@ class Calibration:
     #: effective sample size of the plain posterior (η = 1)
     full_ess: float = float("nan")
     notes: list[str] = field(default_factory=list)
+    #: each ensemble member's simulated statistic of every target, shape (sets, targets)
+    ensemble_statistics: FloatArray | None = None
 
     def ensemble_dict(self) -> dict[str, FloatArray]:
         return {n: self.ensemble[:, j] for j, n in enumerate(CALIBRATED)}
@@ -343,8 +346,9 @@ def calibrate(
         lw_s, k_s = psis(eta * ev.loglik[:, keep].sum(axis=1) + base)
         loso += _predictions(ev, tgts, lw_s, k_s, cols)
     return Calibration(
-        tgts, ev, lw, k, ess(lw), ensemble, tuple(fitted), tuple(loso), waves, seed, eta, full_ess
-    )
+        tgts, ev, lw, k, ess(lw), ensemble, tuple(fitted), tuple(loso), waves, seed, eta, full_ess,
+        ensemble_statistics=ev.statistics[idx],
+    )  # fmt: skip
 
 
 def summary_rows(cal: Calibration) -> list[Mapping[str, object]]:

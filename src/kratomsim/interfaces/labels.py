@@ -205,6 +205,7 @@ PARAMETER_LABELS: dict[str, str] = {
     "wd_gain": "How strongly withdrawal shows in you",
     "dep_k_h": "How fast your body gets used to kratom (dependence)",
     "wd_threshold": "How big a drop you can take before withdrawal shows",
+    "wd_onset_k": "How soon withdrawal follows when the effect wears off",
 }
 
 #: Side effects by model name: what a person calls them.

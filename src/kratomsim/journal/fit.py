@@ -126,10 +126,10 @@ class Forecast:
 class PersonalFit:
     """Posterior of the person-level parameters given one journal.
 
-    ``estimates`` lists the withdrawal parameters (``wd_gain``, ``dep_k_h``, ``wd_threshold``)
-    only when withdrawal scores were logged (otherwise they keep their prior, which forecasts still
-    carry). ``ess`` is the effective sample size of the weighted
-    posterior draws; ``counts`` the entries used.
+    ``estimates`` lists the withdrawal parameters (``wd_gain``, ``dep_k_h``, ``wd_threshold``,
+    ``wd_onset_k``) only when withdrawal scores were logged (otherwise they keep their prior,
+    which forecasts still carry). ``ess`` is the effective sample size of the weighted posterior
+    draws; ``counts`` the entries used.
     """
 
     estimates: tuple[ParameterEstimate, ...]
@@ -286,7 +286,7 @@ def fit_person(
     level: float = 0.90,
     draws_per_round: int = 2000,
     target_ess: float = 1000.0,
-    max_rounds: int = 8,
+    max_rounds: int = 16,
 ) -> PersonalFit:
     """Fit the person-level parameters to a journal.
 

@@ -10,9 +10,11 @@ Person-level parameters (priors from the cited ranges, see :func:`person_priors`
 * ``nrs_day_sd``, ``nrs_day_rho``: day-to-day pain fluctuation (SD, correlation one day apart);
 * ``wd_gain``: scale of the withdrawal-score map;
 * ``dep_k_h``: how fast the body adapts to the drug (physical dependence);
-* ``wd_threshold``: how far the drive may fall below the adapted level before withdrawal shows.
+* ``wd_threshold``: how far the drive may fall below the adapted level before withdrawal shows;
+* ``wd_onset_k``: how quickly withdrawal follows a fall of the drive (someone with a fast onset
+  feels withdrawal between doses; the typical person does not).
 
-The three withdrawal parameters are informed only by logged SOWS scores (withdrawal logged while
+The four withdrawal parameters are informed only by logged SOWS scores (withdrawal logged while
 still dosing, between doses, moves them as much as withdrawal after stopping). Every parameter
 not named here (receptor reserve, tolerance ceiling and recovery, withdrawal steepness, …) stays
 at its cited central value, the central set of the population calibration: the fit is
@@ -59,12 +61,13 @@ PERSON_PARAMETERS: Final = (
     "wd_gain",
     "dep_k_h",
     "wd_threshold",
+    "wd_onset_k",
 )
 #: Person-level parameters that only logged withdrawal scores inform.
-WITHDRAWAL_PARAMETERS: Final = ("wd_gain", "dep_k_h", "wd_threshold")
+WITHDRAWAL_PARAMETERS: Final = ("wd_gain", "dep_k_h", "wd_threshold", "wd_onset_k")
 #: Names in the full model's parameter set that a person-level value replaces.
-_MODEL_NAMES: Final = ("tol_k_on", "wd_gain", "dep_k_h", "wd_threshold")
-#: A person's dependence rate and withdrawal threshold: the ensemble's 5-95 % range of the typical
+_MODEL_NAMES: Final = ("tol_k_on", "wd_gain", "dep_k_h", "wd_threshold", "wd_onset_k")
+#: A person's dependence rate, withdrawal threshold and onset rate: the ensemble's 5-95 % range of the typical
 #: value, widened by this factor on each side for the spread between people (ASSUMPTION: the
 #: population studies do not resolve that spread).
 PERSON_WIDEN: Final = 2.0
@@ -145,18 +148,18 @@ def person_priors(product: Product) -> tuple[Prior, ...]:
     """The priors of :data:`PERSON_PARAMETERS` for a journal of ``product``.
 
     Where the population calibration fitted a parameter, its posterior sets the prior, widened
-    for the spread between people (``wd_gain`` by the fitted spread, the dependence rate and
-    withdrawal threshold by an assumed factor): the prior is for one person.
+    for the spread between people (``wd_gain`` by the fitted spread, the dependence rate,
+    withdrawal threshold and onset rate by an assumed factor): the prior is for one person.
     """
     model = {
         v.name: v
         for v in cited(
             product.absorption,
-            ("nrs_relief_max", "tol_k_on", "wd_gain", "dep_k_h", "wd_threshold"),
+            ("nrs_relief_max", "tol_k_on", "wd_gain", "dep_k_h", "wd_threshold", "wd_onset_k"),
         )
     }
     model["wd_gain"] = person_wd_gain(model["wd_gain"])
-    for name in ("dep_k_h", "wd_threshold"):
+    for name in ("dep_k_h", "wd_threshold", "wd_onset_k"):
         model[name] = person_widened(model[name])
     day = load_parameters(("adaptation.toml",))
     shared = {**model, "nrs_day_sd": day["nrs_day_sd"], "nrs_day_rho": day["nrs_day_rho"]}

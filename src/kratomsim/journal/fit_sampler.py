@@ -162,7 +162,7 @@ def sample_posterior(
     *,
     draws_per_round: int = 2000,
     target_ess: float = 1000.0,
-    max_rounds: int = 8,
+    max_rounds: int = 16,
 ) -> WeightedDraws:
     """Adaptive multiple importance sampling of ``prior(z)·exp(log_likelihood(z))``.
 
