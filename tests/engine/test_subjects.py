@@ -32,8 +32,14 @@ def central_run():
 
 
 def test_matches_outcome_simulation_at_central_values(central_run) -> None:
-    _, out = central_run
-    ref = simulate_outcomes(parse_regimen(REGIMEN), product=resolve_product("tea"), n_draws=1)
+    dosing, out = central_run
+    ref = simulate_outcomes(
+        parse_regimen(REGIMEN),
+        product=resolve_product("tea"),
+        n_draws=1,
+        duration_h=float(dosing.time_h[-1]),  # outcomes follow withdrawal longer by default
+    )
+    assert np.array_equal(ref.time_h, dosing.time_h)
     np.testing.assert_allclose(out.withdrawal_score[0], ref.get("withdrawal_score").central)
     np.testing.assert_allclose(out.tolerance[1], ref.get("tolerance").central)
     np.testing.assert_allclose(out.mu_activation[2], ref.get("mu_activation").central)

@@ -78,6 +78,7 @@ COMMANDS: dict[str, tuple[list[str], tuple[str, ...], bool]] = {
     "journal path": (["journal", "path"], T, False),
     "journal symptoms": (["journal", "symptoms"], T, False),
     "journal fit": (["journal", "fit"], TJ, True),
+    "journal report": (["journal", "report", "--output", "{tmp}/jr.html"], T, True),
     "calibrate-pain": (
         ["calibrate-pain", "--sets", "16", "--waves", "1", "--members", "2"],
         T,
