@@ -121,8 +121,9 @@ def argv_of(name: str, tmp: Path) -> list[str]:
 
 
 def _ready(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """What a command needs in the journal beyond the fixture: a personal fit needs days of data."""
-    if name != "journal fit":
+    """What a command needs in the journal beyond the fixture: a personal fit and the journal
+    report need days of data."""
+    if name not in ("journal fit", "journal report"):
         return
     for day in range(4, 0, -1):
         for hour, argv in (
