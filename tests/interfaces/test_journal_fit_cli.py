@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from kratomsim.interfaces.cli import run
 
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KRATOMSIM_HOME", str(tmp_path))
-    return tmp_path
+At = Callable[[float, int], str]
 
 
-def _at(days_ago: float, hour: int) -> str:
-    t = (datetime.now() - timedelta(days=days_ago)).replace(hour=hour, minute=0)
-    return t.strftime("%Y-%m-%d %H:%M")
-
-
-def _log_week(capsys: pytest.CaptureFixture[str]) -> None:
+def _log_week(capsys: pytest.CaptureFixture[str], at: At) -> None:
     for day in range(7, 0, -1):
         for hour in (8, 20):
             args = ["journal", "add", "dose", "3", "g", "--product", "leaf-powder"]
-            assert run([*args, "--at", _at(day, hour)]) == 0
-        assert run(["journal", "add", "pain", str(6 - (7 - day) % 3), "--at", _at(day, 12)]) == 0
+            assert run([*args, "--at", at(day, hour)]) == 0
+        assert run(["journal", "add", "pain", str(6 - (7 - day) % 3), "--at", at(day, 12)]) == 0
     capsys.readouterr()
 
 
@@ -38,10 +29,10 @@ def test_empty_journal_is_a_clear_error(home: Path, capsys: pytest.CaptureFixtur
 
 
 def test_too_few_entries_say_what_is_missing(
-    home: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, capsys: pytest.CaptureFixture[str], at: At
 ) -> None:
-    assert run(["journal", "add", "dose", "2", "g", "-p", "tea", "--at", _at(1, 8)]) == 0
-    assert run(["journal", "add", "pain", "5", "--at", _at(1, 9)]) == 0
+    assert run(["journal", "add", "dose", "2", "g", "-p", "tea", "--at", at(1, 8)]) == 0
+    assert run(["journal", "add", "pain", "5", "--at", at(1, 9)]) == 0
     capsys.readouterr()
     assert run(["journal", "fit"]) == 2
     err = capsys.readouterr().err
@@ -49,9 +40,9 @@ def test_too_few_entries_say_what_is_missing(
 
 
 def test_a_week_is_fitted_and_forecast(
-    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], at: At
 ) -> None:
-    _log_week(capsys)
+    _log_week(capsys, at)
     plot = tmp_path / "forecast.png"
     code = run(
         [

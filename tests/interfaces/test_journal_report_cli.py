@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,24 +11,13 @@ import pytest
 from kratomsim.interfaces.cli import run
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KRATOMSIM_HOME", str(tmp_path))
-    return tmp_path
-
-
-def _at(days_ago: float, hour: int) -> str:
-    t = (datetime.now() - timedelta(days=days_ago)).replace(hour=hour, minute=0)
-    return t.strftime("%Y-%m-%d %H:%M")
-
-
 def test_the_report_holds_the_persons_forecast(
-    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], at: Callable[[float, int], str]
 ) -> None:
     for day in range(6, 0, -1):
-        dose = ["journal", "add", "dose", "2", "g", "-p", "leaf-powder", "--at", _at(day, 8)]
+        dose = ["journal", "add", "dose", "2", "g", "-p", "leaf-powder", "--at", at(day, 8)]
         assert run(dose) == 0
-        assert run(["journal", "add", "pain", str(4 + day % 3), "--at", _at(day, 11)]) == 0
+        assert run(["journal", "add", "pain", str(4 + day % 3), "--at", at(day, 11)]) == 0
     capsys.readouterr()
     target = tmp_path / "journal-report.html"
     assert run(["journal", "report", "-o", str(target), "--meds", "alprazolam"]) == 0
