@@ -69,12 +69,14 @@ def test_user_supplied_content_is_reported_as_such(user_sim: Simulation) -> None
     assert {v.source for v in content_used(user_sim).values()} == {"user_input"}
 
 
-def test_series_dict(sim: Simulation) -> None:
+def test_series_dict(sim: Simulation, user_sim: Simulation) -> None:
     ng = series_dict(sim)
     nm = series_dict(sim, unit="nM")
     assert list(ng) == ["time_h", "mitragynine", "7-hydroxymitragynine"]
     assert len(ng["time_h"]) == len(ng["mitragynine"]) == sim.time_h.size
-    assert ng["time_h"][3] == 0.3  # no binary noise such as 0.30000000000000004
+    # three days on a 0.05 h grid: 6 × 0.05 without binary noise such as 0.30000000000000004
+    assert user_sim.time_h[6] != 0.3
+    assert series_dict(user_sim)["time_h"][6] == 0.3
     peak = max(ng["mitragynine"])
     assert peak == pytest.approx(sim.summary()["mitragynine"].cmax_ng_ml)
     assert max(nm["mitragynine"]) / peak == pytest.approx(1000 / 398.5, rel=1e-6)

@@ -22,7 +22,14 @@ WINDOW_HALF_LIFE_H = 50.0
 
 
 def default_times(regimen: Regimen, duration_h: float | None, t_half_h: float) -> FloatArray:
-    """Observation grid: to ``duration_h``, or until the last dose has largely washed out."""
+    """Observation grid: to ``duration_h``, or until the last dose has largely washed out.
+
+    The step widens with the window (0.05 h to 10 days, 0.25 h to about two months, then 0.5 h
+    and 1 h): every output of every parameter draw is kept at every point, so a month of 200
+    draws on a 0.1 h grid held ~300 MB. On the 0.25 h grid the peak concentration of a month of
+    doses every 8 h is within 0.7 % of a 0.01 h grid (tea, leaf powder, 7-OH tablets; checked by
+    ``tests/engine/test_grid.py``).
+    """
     if duration_h is None:
         last = regimen.expand(None).last_time_h if not regimen.open_ended else 28 * 24.0
         duration_h = last + max(MIN_WASHOUT_H, WASHOUT_HALF_LIVES * t_half_h)
@@ -37,7 +44,7 @@ def default_times(regimen: Regimen, duration_h: float | None, t_half_h: float) -
     step = (
         0.05
         if duration_h <= 240
-        else (0.1 if duration_h <= 1500 else 0.5 if duration_h <= 8760 else 1.0)
+        else (0.25 if duration_h <= 1500 else 0.5 if duration_h <= 8760 else 1.0)
     )
     n = int(np.ceil(duration_h / step - 1e-9))
     return np.linspace(0.0, n * step, n + 1)
