@@ -53,3 +53,26 @@ def test_interval_brackets_the_draws() -> None:
     lo, hi = interval(x, 0.90)
     np.testing.assert_allclose(lo, 5.0)
     np.testing.assert_allclose(hi, 95.0)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.999])
+@pytest.mark.parametrize("shape", [(1, 4), (2, 3), (200, 50), (37, 5, 2)])
+def test_interval_gives_the_numbers_of_numpy_percentile(
+    level: float, shape: tuple[int, ...]
+) -> None:
+    rng = np.random.default_rng(sum(shape))
+    x = rng.lognormal(0.0, 2.0, shape)
+    x[: shape[0] // 2] = np.round(x[: shape[0] // 2], 1)  # ties
+    tail = 100 * (1 - level) / 2
+    want = np.percentile(x, [tail, 100 - tail], axis=0)
+    lo, hi = interval(x, level)
+    np.testing.assert_array_equal(lo, want[0])
+    np.testing.assert_array_equal(hi, want[1])
+
+
+def test_interval_of_draws_with_a_nan_is_nan_as_numpy_gives() -> None:
+    x = np.ones((10, 3))
+    x[4, 1] = np.nan
+    lo, hi = interval(x)
+    assert np.isnan(lo[1]) and np.isnan(hi[1])
+    assert lo[0] == hi[0] == 1.0

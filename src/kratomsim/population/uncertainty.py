@@ -71,10 +71,36 @@ def sample_values(
 def interval(
     values: FloatArray, level: float = 0.90, axis: int = 0
 ) -> tuple[FloatArray, FloatArray]:
-    """Central ``level`` percentile interval over ``axis`` (the draws)."""
+    """Central ``level`` percentile interval over ``axis`` (the draws).
+
+    The numbers of ``np.percentile`` (its default, linear interpolation), from one sort: NumPy's
+    vectorised sort of the draws of every time point is several times faster than the selection
+    ``np.percentile`` runs along a strided axis, and an outcome run takes a dozen such intervals
+    over (draws × times) arrays.
+    """
     tail = 100 * (1 - level) / 2
-    lo, hi = np.percentile(values, [tail, 100 - tail], axis=axis)
-    return np.asarray(lo), np.asarray(hi)
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0 or not np.all(np.isfinite(v)):
+        lo, hi = np.percentile(v, [tail, 100 - tail], axis=axis)
+        return np.asarray(lo), np.asarray(hi)
+    ordered = np.sort(v, axis=axis)
+    return _linear(ordered, tail / 100, axis), _linear(ordered, (100 - tail) / 100, axis)
+
+
+def _linear(ordered: FloatArray, q: float, axis: int) -> FloatArray:
+    """The ``q`` quantile of sorted data by NumPy's "linear" rule, with its arithmetic."""
+    n = ordered.shape[axis]
+    at = (n - 1) * q  # NumPy's virtual index of the linear rule
+    below = min(int(np.floor(at)), n - 1)
+    above = min(below + 1, n - 1)
+    gamma = at - below
+    a = np.take(ordered, below, axis=axis)
+    b = np.take(ordered, above, axis=axis)
+    diff = b - a
+    out = np.asarray(a + diff * gamma)
+    if gamma >= 0.5:
+        out = np.asarray(b - diff * (1 - gamma))
+    return out
 
 
 def sample_model_values(
