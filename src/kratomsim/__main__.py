@@ -1,5 +1,5 @@
 """``python -m kratomsim`` runs the command line."""
 
-from kratomsim.interfaces.cli import main
+from kratomsim.interfaces.cli import console
 
-main()
+console()
