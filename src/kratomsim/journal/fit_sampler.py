@@ -180,16 +180,21 @@ def sample_posterior(
     proposals: list[_Proposal] = []
     zs: list[FloatArray] = []
     lls: list[FloatArray] = []
+    # log_q[p][c]: proposal p's log density at round c's draws, each computed once
+    log_q: list[list[FloatArray]] = []
     draws = WeightedDraws(np.empty((0, dim)), np.empty(0), np.empty(0), 0)
     for r in range(max_rounds):
         prop = _Proposal() if r == 0 else _fit_proposal(draws.z, draws.weights)
         z = prop.sample(rng, draws_per_round, dim)
+        for p, row in zip(proposals, log_q, strict=True):
+            row.append(p.logpdf(z))
         proposals.append(prop)
         zs.append(z)
+        log_q.append([prop.logpdf(c) for c in zs])
         lls.append(np.asarray(log_likelihood(z), float))
         z_all, ll_all = np.concatenate(zs), np.concatenate(lls)
         # Balance heuristic: every draw is weighed against the equal mixture of all proposals.
-        log_mix = logsumexp(np.stack([p.logpdf(z_all) for p in proposals]), axis=0) - np.log(
+        log_mix = logsumexp(np.stack([np.concatenate(row) for row in log_q]), axis=0) - np.log(
             len(proposals)
         )
         logw = ll_all + log_prior_z(z_all) - log_mix
