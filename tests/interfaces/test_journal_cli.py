@@ -235,3 +235,16 @@ def test_check_free_text_describing_a_red_flag_shows_the_panel(
     code = run(["check", "--meds", "alprazolam", "--conditions", "chest pain", "-f", "json"])
     captured = capsys.readouterr()
     assert "Seek care now" in captured.err and captured.out == ""
+
+
+def test_a_dose_typed_with_its_unit_in_one_word_is_split(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    ok(capsys, "add", "dose", "2 g", "-p", "tea", "--at", "2026-11-20 08:00")
+    ok(capsys, "add", "dose", "2.5g", "-p", "tea", "--at", "2026-11-20 14:00")
+    ok(capsys, "add", "dose", "500 mg", "-p", "tea", "--at", "2026-11-20 20:00")
+    doses = [(e["amount"], e["unit"]) for e in shown(capsys)]
+    assert doses == [(2.0, "g"), (2.5, "g"), (500.0, "mg")]
+    err = fails(capsys, "add", "dose", "2 mg", "tsp", "-p", "tea", "--g-per-unit", "2")
+    assert "2 mg tsp" in err and "unit once" in err
+    assert len(shown(capsys)) == 3

@@ -178,6 +178,7 @@ def add_dose(
     at: AtOpt = None,
 ) -> None:
     """Record a dose of a product (amount of product, not of alkaloid)."""
+    amount, unit = _amount_with_unit(amount, unit)
     _add(
         "dose",
         at,
@@ -188,6 +189,24 @@ def add_dose(
         g_per_unit=g_per_unit,
         oh7_mg_per_unit=oh7_mg_per_unit,
     )
+
+
+def _amount_with_unit(amount: str, unit: str) -> tuple[str, str]:
+    """ "2 g", "2g" or "500 mg" typed as one AMOUNT: the number and its unit, split. A unit in
+    AMOUNT that contradicts a UNIT given beside it (other than the default g) is refused."""
+    found = re.fullmatch(r"\s*([0-9]+(?:[.,][0-9]+)?)\s*([A-Za-z]+)\s*", amount)
+    if found is None:
+        return amount, unit
+    number, written = found.groups()
+    if unit != "g" and written.lower() != unit.lower():
+        raise JournalError(
+            bad_value(
+                "The amount names a different unit than UNIT",
+                f"{amount} {unit}",
+                "Give the unit once, e.g. 'journal add dose 2 g' or 'journal add dose 2g'.",
+            )
+        )
+    return number, written.lower()
 
 
 @add_app.command("pain")
