@@ -276,3 +276,21 @@ def test_checks_run_beside_the_outcomes_give_what_running_them_after_gave(data: 
     assert [(f["rule_id"], f["what"], f["why"]) for f in data["findings"]] == [
         (f.rule_id, f.what, f.why) for f in result.findings
     ]
+
+
+def test_finding_sources_are_short_citations_linked_to_the_bibliography(data: dict) -> None:
+    page = render_report_html(data)
+    biblio = {b["key"]: b for b in data["appendix"]["bibliography"]}
+    cited = {k for f in data["findings"] for k in f["sources"]}
+    assert cited and cited <= set(biblio)
+    for key in cited:
+        short = biblio[key]["short"]
+        assert re.fullmatch(r"\S.* (?:19|20)\d\d[a-z]?", short), short  # "Singh 2014"
+        assert f'<a href="#ref-{key}">{short}</a>' in page
+        assert f'<li id="ref-{key}"><strong>{short}.</strong>' in page
+    # no finding shows a bare citation key such as "singh2014"
+    shown = re.findall(r"sources: (.*?)\.</p>", page)
+    assert shown and not any(
+        re.search(r"\b[a-z]+(?:19|20)\d\d[a-z]?\b", s)
+        for s in [re.sub(r"<[^>]+>", "", x) for x in shown]
+    )

@@ -19,6 +19,7 @@ import numpy as np
 from kratomsim.analyses.outcomes import Outcomes, simulate_outcomes
 from kratomsim.engine.subjects import dosing_for, simulate_subjects, subject_summaries
 from kratomsim.evidence import Medication, load_references, unsupported_claims
+from kratomsim.evidence.bibliography import short_names
 from kratomsim.evidence.model_parameters import central_values, uncertain_parameters
 from kratomsim.evidence.params import cited_inputs
 from kratomsim.evidence.schema import Product
@@ -272,6 +273,7 @@ def report_data(
     for c in claims:
         keys |= set(c.sources)
     refs = load_references()
+    names = short_names()
     return {
         "title": "kratomsim clinician report",
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -326,7 +328,12 @@ def report_data(
             "series": _series_rows(res),
             "series_labels": SERIES_COLUMNS,
             "printed_rows": PRINTED_SERIES_ROWS,
-            "bibliography": [refs[k].plain() for k in sorted(keys) if k in refs],
+            # in order of the short names readers see ("Singh 2014"), each with its key for links
+            "bibliography": [
+                {"key": k, "short": names[k], "text": refs[k].plain()}
+                for k in sorted((k for k in keys if k in refs), key=lambda k: names[k].lower())
+            ],
+            "source_names": {k: names[k] for k in sorted(keys) if k in refs},
         },
     }
 

@@ -30,10 +30,10 @@ from kratomsim.analyses.outcomes import (
 from kratomsim.analyses.taper import TAPER_DRAWS, TaperResult, compare_tapers
 from kratomsim.errors import JournalError, RegimenError, bad_value
 from kratomsim.evidence import Product, load_products, load_references, resolve_product
+from kratomsim.evidence.bibliography import short_names
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
 from kratomsim.evidence.medication_names import resolve_medication
 from kratomsim.evidence.medication_schema import Medication
-from kratomsim.evidence.schema import Reference
 from kratomsim.interfaces.api import product_for, read_plan
 from kratomsim.interop.scenario import is_scenario_path
 from kratomsim.journal import fit_data
@@ -240,46 +240,13 @@ class Citation:
     href: str
 
 
-def _first_name(ref: Reference, key: str) -> str:
-    """The name a short citation starts with: the first author's surname, an agency's venue,
-    or (with no usable author) the journal or the title's first word."""
-    first = ref.authors.split(",")[0].split(" ")[0].strip("()") if ref.authors else ""
-    if ref.type == "misc" and ref.journal:  # an agency or a database: its venue says more
-        return ref.journal.split("(")[0].strip()[:40]
-    if first and not first.startswith("[") and first.lower() not in ("authors", "title"):
-        return first
-    # "[not found after search]" marks an author list the sources did not give
-    if ref.journal and not ref.journal.startswith("["):
-        return ref.journal.split("(")[0].strip()[:40]
-    words = ref.title.split()
-    return words[0] if words and not ref.title.startswith("[") else key
-
-
-@lru_cache(maxsize=1)
-def _short_names() -> dict[str, str]:
-    """Every reference's short name, "Name year"; names two references share get a, b, …
-    (in key order), so two papers never read as one ("Tanna 2023a; Tanna 2023b")."""
-    shorts: dict[str, str] = {}
-    for key, ref in load_references().items():
-        first = _first_name(ref, key)
-        shorts[key] = first if str(ref.year) in first else f"{first} {ref.year}"
-    groups: dict[str, list[str]] = {}
-    for key in sorted(shorts):
-        groups.setdefault(shorts[key], []).append(key)
-    for short, keys in groups.items():
-        if len(keys) > 1:
-            for k, key in enumerate(keys):
-                shorts[key] = f"{short}{chr(ord('a') + k)}"
-    return shorts
-
-
 def cite(key: str) -> Citation:
     """A citation key as a short name, the full reference and a link (DOI or URL)."""
     ref = load_references().get(key)
     if ref is None:
         return Citation(key, key, key, "")
     href = f"https://doi.org/{ref.doi}" if ref.doi else ref.url
-    return Citation(key, _short_names()[key], ref.plain(), href)
+    return Citation(key, short_names()[key], ref.plain(), href)
 
 
 def citations(keys: Sequence[str]) -> list[Citation]:
