@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from scipy.stats import binom
 
-from kratomsim.journal.fit_check import FORECAST_CHECKS, coverage_check
+from kratomsim.journal.fit_check import FORECAST_CHECKS, band_hit, coverage_check
 from kratomsim.journal.fit_model import PERSON_PARAMETERS
 
 
@@ -33,3 +34,35 @@ def test_coverage_per_parameter_and_forecast_over_300_people() -> None:
     for name, c in res.coverage.items():
         assert 0.85 <= c <= 0.95, (name, res.coverage)
     assert 0.87 <= res.pooled <= 0.93
+
+
+def test_band_hit_counts_a_truth_inside_or_outside_a_continuous_band() -> None:
+    draws = np.linspace(0.0, 100.0, 1001)
+    assert band_hit(draws, 50.0, 0.90) == 1.0
+    assert band_hit(draws, 99.0, 0.90) == 0.0
+    assert band_hit(draws, 1.0, 0.90) == 0.0
+
+
+def test_band_hit_of_a_truth_on_an_atom_is_the_share_of_its_span_in_the_band() -> None:
+    draws = np.concatenate([np.zeros(300), np.linspace(1.0, 50.0, 700)])
+    # F(0-) = 0, F(0) = 0.3; the band's span is 0.05 to 0.95: (0.3 - 0.05) / 0.3 of the atom
+    assert band_hit(draws, 0.0, 0.90) == pytest.approx(0.25 / 0.30)
+    small = np.concatenate([np.zeros(30), np.linspace(1.0, 50.0, 970)])
+    assert band_hit(small, 0.0, 0.90) == 0.0  # an atom of 3 % lies wholly below the band
+
+
+def test_band_hit_is_calibrated_where_a_count_of_hits_is_not() -> None:
+    """Truths drawn from the forecast's own distribution (40 % exactly 0, as a withdrawal score
+    below the threshold is): the expected hit is 90 %; counting a true 0 as held gives 95 %."""
+    rng = np.random.default_rng(7)
+
+    def mixed(n: int) -> np.ndarray:
+        return np.where(rng.uniform(size=n) < 0.4, 0.0, rng.gamma(2.0, 8.0, n))
+
+    draws = mixed(4000)
+    truths = mixed(4000)
+    lo, hi = np.percentile(draws, [5, 95])
+    counted = np.mean((lo <= truths) & (truths <= hi))
+    expected = np.mean([band_hit(draws, t, 0.90) for t in truths])
+    assert counted > 0.935  # 0.95 in expectation: every true 0 plus 55 % of the rest
+    assert abs(expected - 0.90) < 0.015
