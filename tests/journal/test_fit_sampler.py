@@ -9,9 +9,11 @@ from scipy.special import expit
 from scipy.stats import multivariate_normal, norm
 
 from kratomsim.evidence import CitedValue
+from kratomsim.journal import fit_sampler
 from kratomsim.journal.fit_model import nrs_log_likelihood, sows_log_likelihood, sows_noise_sd
 from kratomsim.journal.fit_sampler import (
     Prior,
+    clipped_weights,
     log_prior_z,
     resample,
     sample_posterior,
@@ -96,3 +98,45 @@ def test_sows_likelihood_is_censored_at_the_scale_ends() -> None:
     y = np.array([0.0, 12.0, 64.0])
     expected = norm.logcdf(-2.0 / s) + norm.logpdf(12.0, 10.0, s) + norm.logcdf((63.0 - 64.0) / s)
     assert sows_log_likelihood(y, score)[0] == pytest.approx(expected)
+
+
+def test_clipped_weights_when_few_draws_have_any_weight() -> None:
+    w = np.zeros(1000)
+    w[[3, 9]] = [0.9, 0.1]
+    c = clipped_weights(w)
+    assert np.isfinite(c).all() and c[3] == c[9] == 0.5 and c.sum() == pytest.approx(1.0)
+
+
+def test_clipped_weights_share_the_top_among_at_least_root_n_draws() -> None:
+    w = np.full(10_000, 1e-9)
+    w[7] = 1.0  # one draw holds nearly everything
+    w /= w.sum()
+    c = clipped_weights(w)
+    assert c.sum() == pytest.approx(1.0)
+    assert np.sum(c == c.max()) >= 100  # √10,000 draws share the largest weight
+    assert np.all(np.diff(c[np.argsort(w)]) >= 0)  # the order of the weights is kept
+
+
+def _sharp_posterior_ess(monkeypatch: pytest.MonkeyPatch, clip: bool) -> float:
+    """Ten coordinates, each sharply informed (SD 0.02 on u ∈ (0, 1), at different places)."""
+    if not clip:
+        monkeypatch.setattr(fit_sampler, "clipped_weights", lambda w: w)
+    centre = np.linspace(0.2, 0.9, 10)
+
+    def loglik(z: np.ndarray) -> np.ndarray:
+        return norm.logpdf(expit(z), centre, 0.02).sum(axis=1)
+
+    draws = sample_posterior(
+        loglik, 10, np.random.default_rng(1), draws_per_round=1000, target_ess=500
+    )
+    return draws.ess
+
+
+def test_clipped_weights_keep_a_sharp_ten_dimensional_posterior_resolved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fitted to the raw weights, the proposals collapse onto the few best prior draws."""
+    with_clip = _sharp_posterior_ess(monkeypatch, clip=True)
+    without = _sharp_posterior_ess(monkeypatch, clip=False)
+    assert with_clip >= 500
+    assert without < 50
