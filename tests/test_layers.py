@@ -3,7 +3,8 @@
 Layers, lowest first (DESIGN.md, "The house"): ``spec`` ← ``models`` ← ``evidence`` ← ``engine``
 ← ``population`` ← ``risk`` ← ``analyses`` ← ``journal`` ← ``reports`` ← ``interfaces``; a layer
 may import any layer below it. ``interop`` (exchange formats) reads only ``spec``, ``models`` and
-``evidence``, and only ``interfaces`` reads it. The root module ``errors`` is shared by all.
+``evidence``, and only ``interfaces`` reads it. The root modules ``errors``, ``lazy`` and ``cache``
+(where rebuildable files live) are shared by all.
 Every import counts: absolute, relative (``from ..engine import x``) and inside functions.
 ``from kratomsim import …`` and ``import kratomsim`` are not allowed inside the package: the root
 ``__init__`` re-exports the public API from the top layer, so such an import would be a cycle.
@@ -39,7 +40,7 @@ ALLOWED: dict[str, set[str]] = {layer: set(CHAIN[:i]) for i, layer in enumerate(
 ALLOWED["interop"] = {"spec", "models", "evidence"}
 ALLOWED["interfaces"] |= {"interop"}
 #: Root modules every layer may import.
-SHARED = {"errors", "lazy"}
+SHARED = {"errors", "lazy", "cache"}
 #: Root modules outside the layers: the public re-exports and ``python -m kratomsim``.
 ROOT_ENTRY = {"", "__main__"}
 

@@ -30,6 +30,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from kratomsim.cache import cache_root
 from kratomsim.engine.notices import COMPILING, notify
 from kratomsim.errors import ModelSpecError, bad_value
 from kratomsim.spec import Spec
@@ -64,13 +65,8 @@ _GENERATOR_FILES: Final = (
 
 
 def cache_dir() -> Path:
-    """Where generated kernels live: ``$KRATOMSIM_CACHE`` or the user cache directory."""
-    env = os.environ.get("KRATOMSIM_CACHE")
-    if env:
-        return Path(env) / "kernels"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("kratomsim")) / "kernels"
+    """Where generated kernels live: ``kernels`` in :func:`kratomsim.cache.cache_root`."""
+    return cache_root() / "kernels"
 
 
 @cache

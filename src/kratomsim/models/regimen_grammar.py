@@ -19,6 +19,7 @@ tokens as written.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from typing import Any
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedInput, VisitError
 
+from kratomsim.cache import cache_root
 from kratomsim.errors import KratomsimError
 
 __all__ = [
@@ -371,13 +373,26 @@ class _ToSteps(Transformer[Token, Any]):
 
 @cache
 def _parser() -> Lark:
-    """The LALR parser, built on first use (a few tens of ms) so that importing stays cheap."""
+    """The LALR parser, built on first use so that importing stays cheap.
+
+    Building the tables takes ~0.25 s, every command that reads a regimen paid it; Lark keeps
+    them in a file in the cache folder (:func:`kratomsim.cache.cache_root`), checked against a
+    hash of the grammar, its options and Lark's version, and rebuilt when stale or unreadable.
+    """
+    folder = cache_root() / "grammar"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(GRAMMAR.encode("utf-8")).hexdigest()[:16]
+        tables: str | bool = str(folder / f"regimen-{digest}.lark")
+    except OSError:  # no writable cache folder: build the tables each time
+        tables = False
     return Lark(
         GRAMMAR,
         start=["regimen", "plan"],
         parser="lalr",
         lexer="contextual",
         transformer=_ToSteps(),
+        cache=tables,
     )
 
 
