@@ -556,11 +556,18 @@ def test_simulate_outcomes_reports_cyp3a_at_its_lowest(capsys) -> None:
     )
     assert code == 0
     flat = " ".join(out.split())
-    for name in ("cyp3a liver activity", "cyp3a gut activity", "ventilation change pct"):
-        found = re.search(name + r": lowest \(at ([\d.]+) h\) ([-\d.e]+)", flat)
+    # plain labels, fractions as percentages
+    for name in (
+        "Liver enzyme CYP3A still working",
+        "Gut-wall enzyme CYP3A still working",
+        "Breathing (air moved per minute)",
+    ):
+        found = re.search(re.escape(name) + r": lowest \(at ([\d.]+) h\) ([-\d.e]+)", flat)
         assert found, (name, flat)
-        assert float(found.group(2)) < (0.95 if name.startswith("cyp3a") else 0.0)
-    assert "tolerance: peak" in flat
+        assert float(found.group(2)) < (95.0 if "CYP3A" in name else 0.0)
+    assert "% of normal" in flat
+    assert "Tolerance: peak" in flat and "% of the effect lost" in flat
+    assert "mu_occupancy" not in flat and "mu occupancy" not in flat
 
 
 def test_taper_bad_plan(capsys) -> None:
@@ -625,3 +632,19 @@ def test_withdrawal_already_present_between_doses_is_said_in_words() -> None:
     assert onset == "already at the last dose" and "0 h" not in onset
     later = withdrawal_rows(w | {"latency_h": 12.0}, "90%")[0][2]
     assert later == "12 h after the last dose"
+
+
+def test_simulate_outcomes_table_names_outcomes_in_plain_words_with_the_model_name(capsys) -> None:
+    code, out, _ = run(
+        capsys, "simulate", "2 g every 8 h for 3 days", "--outcomes", "--draws", "10"
+    )
+    assert code == 0
+    flat = " ".join(out.split())
+    for plain, unit, model in (
+        ("Opioid receptors occupied", "% of receptors", "mu_occupancy"),
+        ("Withdrawal score", "SOWS points", "withdrawal_score"),
+        ("Pain relief", "points better", "relief_nrs_points"),
+    ):
+        at = flat.index(plain)
+        assert unit in flat[at : at + 200] and model in flat[at : at + 200], (plain, flat[at:])
+    assert "fraction of system maximum" not in flat

@@ -55,14 +55,18 @@ def simulate_lines(
 def outcomes_lines(res: Outcomes, regimen: str) -> list[str]:
     """Peak (or, of a falling outcome, lowest point) of each outcome with its interval, and the
     withdrawal episode."""
+    from kratomsim.interfaces.labels import label_for
+
     pct = f"{res.level:.0%}"
     lines = [f"Outcomes of {regimen} ({pct} interval over {res.n_draws} parameter draws):"]
     for s in res.series:
-        unit = "" if s.unit in ("1", "") else f" {s.unit}"
+        shown = label_for(s.name, s.unit)
+        unit = "" if shown.unit in ("1", "") else f" {shown.unit}"
         central, low, high, when = res.largest_effect(s.name)
+        k = shown.scale
         word = "peak" if when is None else f"lowest (at {when:.0f} h)"
         lines.append(
-            f"  {s.name.replace('_', ' ')}: {word} {central:.3g}{unit} ({low:.3g}–{high:.3g})"
+            f"  {shown.label}: {word} {central * k:.3g}{unit} ({low * k:.3g}–{high * k:.3g})"
         )
     w = res.withdrawal
     last = w["after_last_dose_h"] or 0.0

@@ -176,6 +176,8 @@ def outcomes_table(res: Outcomes) -> Table:
     (breathing, pupil size, CYP3A activity), with when it comes and the interval of each draw's
     own lowest point (``res.strongest``).
     """
+    from kratomsim.interfaces.labels import label_for
+
     pct = f"{res.level:.0%}"
     table = Table(
         title=f"Pain-response outcomes (central, {pct} interval over {res.n_draws} "
@@ -185,9 +187,16 @@ def outcomes_table(res: Outcomes) -> Table:
     for col in ("outcome", "unit", "largest effect (central)", f"{pct} interval"):
         table.add_column(col, overflow="fold")
     for s in res.series:
+        # plain words and units first (fractions as %), the model's name beneath for scripts
+        shown = label_for(s.name, s.unit)
         central, low, high, when = res.largest_effect(s.name)
-        cell = f"{central:.3g}" if when is None else f"{central:.3g} (lowest, at {when:.0f} h)"
-        table.add_row(s.name, s.unit, cell, f"{low:.3g} to {high:.3g}")
+        k = shown.scale
+        cell = f"{central * k:.3g}"
+        if when is not None:
+            cell += f" (lowest, at {when:.0f} h)"
+        name = Text(shown.label)
+        name.append(f"\n{s.name}", style="dim")
+        table.add_row(name, shown.unit, cell, f"{low * k:.3g} to {high * k:.3g}")
     w = res.withdrawal
     for label, unit, cell, band in withdrawal_rows(w, pct):
         table.add_row(label, unit, cell, band)
