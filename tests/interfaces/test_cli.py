@@ -379,33 +379,18 @@ def test_console_script_ends_with_everything_written(tmp_path: Path) -> None:
     """The console entry ends the process without the interpreter's teardown: what a command
     prints through a pipe and what it writes to the journal are all there, exit code kept."""
     env = {**os.environ, "KRATOMSIM_HOME": str(tmp_path)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "kratomsim", "simulate", "2 g once", "--format", "csv"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stderr
-    rows = list(csv.reader(io.StringIO(proc.stdout)))
+
+    def console(*argv: str) -> str:
+        cmd = [sys.executable, "-m", "kratomsim", *argv]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    rows = list(csv.reader(io.StringIO(console("simulate", "2 g once", "--format", "csv"))))
     assert len(rows) > 1000 and all(len(r) == len(rows[0]) for r in rows)
-    added = subprocess.run(
-        [sys.executable, "-m", "kratomsim", "journal", "add", "dose", "2", "g", "--product", "tea"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert added.returncode == 0, added.stderr
-    listed = subprocess.run(
-        [sys.executable, "-m", "kratomsim", "journal", "show", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert listed.returncode == 0, listed.stderr
-    assert [e["kind"] for e in json.loads(listed.stdout)["entries"]] == ["dose"]
+    console("journal", "add", "dose", "2", "g", "--product", "tea")
+    listed = json.loads(console("journal", "show", "--format", "json"))
+    assert [e["kind"] for e in listed["entries"]] == ["dose"]
 
 
 def test_claims_json_lists_text_grade_and_sources(capsys) -> None:

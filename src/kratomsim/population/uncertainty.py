@@ -97,10 +97,8 @@ def _linear(ordered: FloatArray, q: float, axis: int) -> FloatArray:
     a = np.take(ordered, below, axis=axis)
     b = np.take(ordered, above, axis=axis)
     diff = b - a
-    out = np.asarray(a + diff * gamma)
-    if gamma >= 0.5:
-        out = np.asarray(b - diff * (1 - gamma))
-    return out
+    # NumPy interpolates from the nearer end (``_lerp``), so the numbers match bit for bit
+    return np.asarray(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
 
 
 def sample_model_values(
