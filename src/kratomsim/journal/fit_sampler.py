@@ -131,8 +131,9 @@ class _Proposal:
         z[from_prior] = prior_draws_z(rng, int(from_prior.sum()), dim)
         return z
 
-    def logpdf(self, z: FloatArray) -> FloatArray:
-        lp = log_prior_z(z)
+    def logpdf(self, z: FloatArray, lp: FloatArray | None = None) -> FloatArray:
+        """Log density at ``z``; ``lp`` is ``log_prior_z(z)`` if the caller has it already."""
+        lp = log_prior_z(z) if lp is None else lp
         if self.mean is None or self.chol is None:
             return lp
         dim, nu = z.shape[1], PROPOSAL_DF
@@ -201,24 +202,28 @@ def sample_posterior(
     proposals: list[_Proposal] = []
     zs: list[FloatArray] = []
     lls: list[FloatArray] = []
-    # log_q[p][c]: proposal p's log density at round c's draws, each computed once
+    # the prior's log density at each round's draws, and log_q[p][c]: proposal p's log density
+    # at round c's draws; each computed once
+    lps: list[FloatArray] = []
     log_q: list[list[FloatArray]] = []
     draws = WeightedDraws(np.empty((0, dim)), np.empty(0), np.empty(0), 0)
     for r in range(max_rounds):
         prop = _Proposal() if r == 0 else _fit_proposal(draws.z, clipped_weights(draws.weights))
         z = prop.sample(rng, draws_per_round, dim)
+        lp = log_prior_z(z)
         for p, row in zip(proposals, log_q, strict=True):
-            row.append(p.logpdf(z))
+            row.append(p.logpdf(z, lp))
         proposals.append(prop)
         zs.append(z)
-        log_q.append([prop.logpdf(c) for c in zs])
+        lps.append(lp)
+        log_q.append([prop.logpdf(c, lc) for c, lc in zip(zs, lps, strict=True)])
         lls.append(np.asarray(log_likelihood(z), float))
         z_all, ll_all = np.concatenate(zs), np.concatenate(lls)
         # Balance heuristic: every draw is weighed against the equal mixture of all proposals.
         log_mix = logsumexp(np.stack([np.concatenate(row) for row in log_q]), axis=0) - np.log(
             len(proposals)
         )
-        logw = ll_all + log_prior_z(z_all) - log_mix
+        logw = ll_all + np.concatenate(lps) - log_mix
         logw = np.where(np.isfinite(logw), logw, -np.inf)
         if not np.isfinite(logw).any():
             raise JournalError(
