@@ -77,5 +77,5 @@ def test_a_kernel_this_machine_has_not_compiled_gives_the_notice(
 def test_warm_up_prepares_every_kind_of_work(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["warm-up"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "Model ready on this machine: 6 kinds of work prepared" in out
-    assert "interactions" in out and "a virtual trial" in out
+    assert "Model ready on this machine: 7 kinds of work prepared" in out
+    assert "interactions" in out and "a virtual trial" in out and "the personal fit" in out

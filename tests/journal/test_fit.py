@@ -255,3 +255,34 @@ def test_withdrawal_logged_between_doses_is_learned_and_forecast() -> None:
     stop = fit.forecast("stop", 72.0, n_draws=200).get("withdrawal_score")
     assert stop.low.max() >= SIGNS_THRESHOLD
     assert 5.0 <= stop.median.max() <= 40.0
+
+
+def test_likelihood_reads_its_outputs_from_a_smaller_kernel_with_the_same_values(
+    small_data: FitData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The likelihood asks the engine only for the two outputs it reads; that kernel skips the rest
+    of the model and must agree with the full model's values at the rating times."""
+    from kratomsim.journal import fit_model
+    from kratomsim.journal.fit_model import LIKELIHOOD_OUTPUTS, PersonModel
+
+    model = PersonModel.build(small_data)
+    rng = np.random.default_rng(5)
+    x = {p.name: p.from_unit(rng.uniform(0.1, 0.9, 6)) for p in model.priors}
+    asked: list[object] = []
+    real = fit_model.simulate_subjects
+
+    def spy(*args: object, **kwargs: object) -> object:
+        asked.append(kwargs.get("outputs"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fit_model, "simulate_subjects", spy)
+    e, w = model.observed(x)
+    assert asked and all(a == LIKELIHOOD_OUTPUTS for a in asked)
+    # the same times through the full model (every output)
+    pain_t = np.array([r.time_h for r in small_data.pain]) - model.offset_h
+    t = model.grid(pain_t)
+    full = model.simulate(x, t)
+    e_full = np.concatenate([r.effective_activation[:, np.searchsorted(t, pain_t)] for r in full])
+    assert asked[-1] is None
+    np.testing.assert_allclose(e, e_full, rtol=1e-6, atol=1e-9)
+    assert w.shape == (6, 0)

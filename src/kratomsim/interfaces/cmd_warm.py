@@ -27,6 +27,7 @@ PREPARING = "Preparing the model for this machine (once, about a minute)…"
 def _warm_ups() -> tuple[tuple[str, Callable[[], object]], ...]:
     """Each kind of work the commands do, on a tiny case: what it prepares and how to run it."""
     from kratomsim.interfaces import api_entries as api
+    from kratomsim.journal.fit_model import prepare_likelihood_kernel
 
     regimen = "2 g every 8 h for 2 days"
     return (
@@ -42,6 +43,7 @@ def _warm_ups() -> tuple[tuple[str, Callable[[], object]], ...]:
         ("interactions", lambda: api.check(medications=["midazolam"], regimen=regimen)),
         ("a virtual trial", lambda: api.trial("2 g once", n=16, duration="2 d")),
         ("taper plans", lambda: api.taper("4 g three times daily", plans=["stop"], draws=2)),
+        ("the personal fit", prepare_likelihood_kernel),
     )
 
 

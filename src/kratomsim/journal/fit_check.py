@@ -116,13 +116,14 @@ def simulate_journal(
         if withdrawal
         else np.empty(0)
     )
-    # Bind the design to the model with placeholder ratings, then draw the ratings from it.
+    # Bind the design to the model with placeholder ratings, then draw the ratings from it, at
+    # the exact times (the fit places them on quarter hours: the check includes that error).
     stub = FitData(
         doses,
         tuple(Rating(t, 0.0) for t in pain_t),
         tuple(Rating(t, 0.0) for t in sows_t),
     )
-    model = PersonModel.build(stub)
+    model = PersonModel.build(stub, resolution_h=0.0)
     x = {k: np.array([v]) for k, v in truth.items()}
     e, w = model.observed(x)
     mean = pain_mean(x, e)[0]
