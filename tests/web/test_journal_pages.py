@@ -9,11 +9,12 @@ import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
-from webhelpers import HTML, TestClient, alert, post
+from webhelpers import HTML, LOCAL, TestClient, alert, post
 
 from kratomsim.interfaces.cli import run
 from kratomsim.journal import DoseEntry, PainEntry, open_journal
@@ -441,3 +442,37 @@ def test_the_year_of_entries_page_reads_one_page_only(client: TestClient, home: 
     assert "1095 entries, page 1 of 22" in page
     assert page.count('<tr id="entry-') == 50
     assert len(page.encode()) < 400_000  # a year stays a small page (daily chart, one page)
+
+
+def test_a_change_to_the_journal_is_fitted_ahead_for_the_forecast(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``fit_ahead`` (as ``kratomsim serve`` runs) a change starts the personal fit in the
+    background; the forecast page then uses that fit instead of fitting again."""
+    from kratomsim.interfaces.web import WebSettings, create_app, services
+
+    fitted: list[int] = []
+    real = services.fit_entries
+
+    def counting(entries: Any) -> Any:
+        fitted.append(len(entries))
+        return real(entries)
+
+    monkeypatch.setattr(services, "fit_entries", counting)
+    with open_journal(home / "journal.sqlite3") as journal:
+        for day in range(1, 6):
+            for hour, nrs in ((8, 6), (20, 4)):
+                journal.add(DoseEntry("leaf-powder", 3, "g", f"2026-01-{day:02d}T{hour:02d}:00"))
+                journal.add(PainEntry(nrs, f"2026-01-{day:02d}T{hour + 2:02d}:00"))
+    with TestClient(create_app(WebSettings(fit_ahead=True)), base_url=LOCAL) as c:
+        c.get("/")
+        # a refused entry changes nothing and starts no fit
+        assert post(c, "/journal/add", kind="quick", nrs="11").status_code == 400
+        assert c.app.state.fit_ahead.wait(0) and fitted == []  # type: ignore[attr-defined]
+        r = post(c, "/journal/add", kind="quick", nrs="5", at="2026-01-05T23:00")
+        assert r.status_code == 303
+        assert c.app.state.fit_ahead.wait(300)  # type: ignore[attr-defined]
+        assert fitted == [21]  # the journal after the change, once
+        r = c.get("/forecast?plan=stop&horizon=3+d", headers=HTML)
+        assert r.status_code == 200, alert(r.text)
+        assert fitted == [21]  # the page found the fit made ahead

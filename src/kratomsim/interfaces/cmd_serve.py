@@ -1,7 +1,8 @@
 """The ``serve`` command: run the local web app (binds 127.0.0.1 unless a token file is given).
 
 While the server starts, the model's kernels load in a background thread, so that the first
-simulation a person asks for does not wait for them.
+simulation a person asks for does not wait for them; the journal's personal fit is computed ahead
+in the same way, at the start and after each change.
 """
 
 from __future__ import annotations
@@ -72,13 +73,17 @@ def serve_cmd(
     from kratomsim.interfaces.safety import check_emergency_number
     from kratomsim.interfaces.web import WebSettings, create_app
     from kratomsim.interfaces.web.security import check_bind
+    from kratomsim.journal.store import journal_path
 
     token = check_bind(host, token_file)
     if emergency_number is not None:
         emergency_number = check_emergency_number(emergency_number)
-    settings = WebSettings(host=host, port=port, token=token, emergency_number=emergency_number)
+    settings = WebSettings(
+        host=host, port=port, token=token, emergency_number=emergency_number, fit_ahead=True
+    )
     app = create_app(settings)
     _warm_up_in_background()
+    app.state.fit_ahead.request(journal_path())  # the journal as it stands, fitted ahead too
     addresses = usable_addresses(host, port)
     out.print(f"kratomsim web app: open {addresses[0]} (Ctrl+C stops it)", markup=False)
     for extra in addresses[1:]:

@@ -31,6 +31,7 @@ from kratomsim.interfaces.web import (
     pages_report,
     pages_simulate,
     pages_taper,
+    services,
 )
 from kratomsim.interfaces.web.rendering import STATIC_DIR, error_text, render
 from kratomsim.interfaces.web.security import (
@@ -61,6 +62,8 @@ class WebSettings:
     :func:`~kratomsim.interfaces.web.security.check_bind`). ``journal_path`` None follows
     ``KRATOMSIM_HOME`` like the CLI. ``emergency_number`` None follows
     ``KRATOMSIM_EMERGENCY_NUMBER`` or the default. ``session_ttl_s`` is how long a login lasts.
+    ``fit_ahead`` refits the journal in the background after each change (``kratomsim serve``
+    turns it on), so that the personal forecast is ready when it is asked for.
     """
 
     host: str = "127.0.0.1"
@@ -69,6 +72,7 @@ class WebSettings:
     journal_path: Path | None = None
     emergency_number: str | None = None
     session_ttl_s: float = SESSION_TTL_S
+    fit_ahead: bool = False
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -87,6 +91,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.csrf = CsrfSigner()
     app.state.sessions = sessions
     app.state.logins = LoginLimiter()
+    app.state.fit_ahead = services.FitAhead() if settings.fit_ahead else None
     hosts = allowed_hosts(settings.host, settings.token)
     app.add_middleware(SecurityMiddleware, token=settings.token, hosts=hosts, sessions=sessions)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

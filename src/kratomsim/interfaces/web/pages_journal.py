@@ -12,7 +12,8 @@ the journal's entry models against the same bounds as the CLI. Forms are read by
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -75,9 +76,20 @@ def journal_path_of(request: Request) -> Path:
     return chosen if chosen is not None else journal_path()
 
 
-def journal_for(request: Request, *, readonly: bool = False) -> Journal:
-    """The journal of this app's settings, to open for one request (``with`` closes it)."""
-    return open_journal(journal_path_of(request), readonly=readonly)
+@contextmanager
+def journal_for(request: Request, *, readonly: bool = False) -> Iterator[Journal]:
+    """The journal of this app's settings, open for one request (``with`` closes it).
+
+    After a request that opened it for writing ends without an error, the app's
+    :class:`~kratomsim.interfaces.web.services.FitAhead` (if it has one) refits it in the
+    background.
+    """
+    path = journal_path_of(request)
+    with open_journal(path, readonly=readonly) as journal:
+        yield journal
+    ahead: services.FitAhead | None = request.app.state.fit_ahead
+    if not readonly and ahead is not None:
+        ahead.request(path)
 
 
 def entry_id_of(text: str) -> int:

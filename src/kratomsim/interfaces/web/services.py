@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -28,7 +29,7 @@ from kratomsim.analyses.outcomes import (
     simulate_outcomes,
 )
 from kratomsim.analyses.taper import TAPER_DRAWS, TaperResult, compare_tapers
-from kratomsim.errors import JournalError, RegimenError, bad_value
+from kratomsim.errors import JournalError, KratomsimError, RegimenError, bad_value
 from kratomsim.evidence import Product, load_products, load_references, resolve_product
 from kratomsim.evidence.bibliography import short_names
 from kratomsim.evidence.loader import DEFAULT_PRODUCT
@@ -39,6 +40,7 @@ from kratomsim.interop.scenario import is_scenario_path
 from kratomsim.journal import fit_data
 from kratomsim.journal.entries import StoredEntry
 from kratomsim.journal.fit import Forecast, PersonalFit
+from kratomsim.journal.store import open_journal
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.models.taper import parse_plan
@@ -298,6 +300,63 @@ def fit_journal(entries: Sequence[StoredEntry]) -> PersonalFit:
                 _FITS.pop(next(iter(_FITS)))
             _FITS[key] = fit_entries(entries)
         return _FITS[key]
+
+
+class FitAhead:
+    """Fits a journal's latest entries in a background thread after each change, so that the
+    Personal forecast page and the report from the journal find the fit ready (a month of entries
+    takes about 2 s to fit; a cached fit, nothing).
+
+    :meth:`request` never waits: it notes the journal and starts the worker if none runs. The
+    worker fits the newest state it is asked for; requests that arrive during a fit collapse into
+    one more fit of the state after them. A page that needs the fit while it runs waits for it
+    (:func:`fit_journal`'s lock) instead of starting a second one. A journal too thin to fit, or
+    one the model cannot use, is skipped: the page that needs the fit says why.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: Path | None = None
+        self._worker: threading.Thread | None = None
+
+    def request(self, path: Path) -> None:
+        """Fit the journal at ``path`` as soon as the worker is free."""
+        with self._lock:
+            self._wanted = path
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="kratomsim-fit", daemon=True)
+                self._worker.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no fit is running or asked for; ``False`` if ``timeout`` s passed first."""
+        with self._lock:
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                path, self._wanted = self._wanted, None
+                if path is None:
+                    self._worker = None
+                    return
+            fit_latest(path)
+
+
+def fit_latest(path: Path) -> PersonalFit | None:
+    """The fit of the latest entries of the journal at ``path`` (cached as the pages use it), or
+    ``None`` when there is no journal or it is too thin or unusable to fit."""
+    if not path.exists():
+        return None
+    try:
+        with open_journal(path, readonly=True) as journal:
+            entries = journal.entries()
+        return fit_journal(fit_data.recent_entries(entries))
+    except KratomsimError:
+        return None
 
 
 def forecast(
