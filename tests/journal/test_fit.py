@@ -286,3 +286,26 @@ def test_likelihood_reads_its_outputs_from_a_smaller_kernel_with_the_same_values
     assert asked[-1] is None
     np.testing.assert_allclose(e, e_full, rtol=1e-6, atol=1e-9)
     assert w.shape == (6, 0)
+
+
+def test_times_logged_at_any_minute_give_the_kernel_few_interval_lengths() -> None:
+    """Entries at irregular minutes are placed on quarter hours (moved ≤ 7.5 min) and the grid has
+    a node each whole hour, so the schedule's intervals take at most four lengths (each distinct
+    length costs the kernel a set-up per subject)."""
+    from kratomsim.engine.compiled import make_schedule
+    from kratomsim.journal.fit_model import PersonModel
+
+    rng = np.random.default_rng(11)
+    doses = [(8.0 + 24 * d + 6 * k + rng.uniform(-1, 1), 2.0) for d in range(10) for k in range(3)]
+    pain = [(10.0 + 24 * d + 9 * k + rng.uniform(-1, 1), 5.0) for d in range(10) for k in range(2)]
+    data = FitData.from_records(doses, pain)
+    model = PersonModel.build(data)
+    exact = np.array([t for t, _ in doses]) - model.offset_h
+    assert np.max(np.abs(model.dose_t - exact)) <= 0.125 + 1e-12
+    obs = model.internal_h(np.array([t for t, _ in pain]))
+    sched = make_schedule(model.dose_t, model.grid(obs))
+    assert np.unique(np.round(sched.lengths, 9)).size <= 4
+    # exact times (resolution 0) would give nearly every interval its own length
+    raw = PersonModel.build(data, resolution_h=0.0)
+    raw_sched = make_schedule(raw.dose_t, raw.grid(raw.internal_h(np.array([t for t, _ in pain]))))
+    assert np.unique(np.round(raw_sched.lengths, 9)).size > 20
