@@ -183,8 +183,12 @@ def outcomes_table(res: Outcomes) -> Table:
         title=f"Pain-response outcomes (central, {pct} interval over {res.n_draws} "
         "parameter draws)",
         title_justify="left",
+        caption="Largest effect: the time course of the cited central parameter set. The "
+        "withdrawal rows at the end: each draw's own episode after stopping, as the median over "
+        "the draws.",
+        caption_justify="left",
     )
-    for col in ("outcome", "unit", "largest effect (central)", f"{pct} interval"):
+    for col in ("outcome", "unit", "largest effect (central set)", f"{pct} interval"):
         table.add_column(col, overflow="fold")
     for s in res.series:
         # plain words and units first (fractions as %), the model's name beneath for scripts
