@@ -312,3 +312,28 @@ def test_no_withdrawal_signs_between_ordinary_doses_and_the_episode_is_followed_
     assert o.withdrawal["peak_score"] >= SIGNS_THRESHOLD
     assert o.withdrawal["latency_h"] > 20.0
     assert ws.central[-1] < SIGNS_THRESHOLD and t[-1] >= last + 21 * 24
+
+
+def test_the_episode_summary_is_the_median_of_its_own_draws() -> None:
+    """Peak: median over every draw, with the interval of the same draws. Onset, peak time and
+    duration: median over the draws with signs, given only when at least half show signs."""
+    from kratomsim.analyses.outcomes import _episode_intervals
+    from kratomsim.models.withdrawal import withdrawal_episode
+
+    t = np.arange(0.0, 101.0)
+    after = 10.0
+    # five draws: two never reach the threshold, three rise to 10, 20 and 40 at different times
+    rise = [(None, 2.0), (None, 4.0), (30.0, 10.0), (20.0, 20.0), (40.0, 40.0)]
+    score = np.array(
+        [np.where(t < (at or 0.0), 0.0, top) if at else np.full(t.size, top) for at, top in rise]
+    )
+    w = _episode_intervals(withdrawal_episode(t, score, after), 0.90)
+    assert w["share_with_signs"] == pytest.approx(0.6)
+    assert w["peak_score"] == pytest.approx(10.0)  # median of 2, 4, 10, 20, 40
+    assert w["peak_score_low"] <= w["peak_score"] <= w["peak_score_high"]
+    assert w["latency_h"] == pytest.approx(20.0)  # median of 20, 10, 30 h after the start
+    # with only two of five showing signs, the median run has no onset to report
+    w2 = _episode_intervals(withdrawal_episode(t, score[[0, 1, 0, 3, 4]], after), 0.90)
+    assert w2["latency_h"] is None and w2["duration_h"] is None
+    assert w2["latency_h_low"] is not None  # the interval over the draws with signs remains
+    assert w2["peak_score"] == pytest.approx(4.0)

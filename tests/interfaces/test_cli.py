@@ -528,10 +528,10 @@ def test_taper_csv_and_brief_give_each_plans_withdrawal(capsys, tmp_path: Path) 
     code, out, _ = run(capsys, *args, "--brief")
     assert code == 0
     flat = " ".join(out.split())
-    assert flat.count("withdrawal onset (score ≥ 5):") == 2
+    assert flat.count("withdrawal onset (score ≥ 5), median:") == 2
     assert "h after the plan's start" in flat and "h after the last dose" in flat
-    assert flat.count("withdrawal peak:") == 2 and "SOWS points 0–64" in flat
-    assert "withdrawal lasts (score ≥ 5):" in flat
+    assert flat.count("withdrawal peak, median:") == 2 and "SOWS points 0–64" in flat
+    assert "withdrawal lasts (score ≥ 5), median:" in flat
 
 
 def test_simulate_outcomes_reports_cyp3a_at_its_lowest(capsys) -> None:

@@ -107,6 +107,8 @@ class Outcomes:
     exposure: Simulation
     time_h: FloatArray
     series: tuple[OutcomeSeries, ...]
+    #: the withdrawal episode after stopping: onset, peak and duration as the median over the
+    #: draws with their interval (``*_low``/``*_high``), and the share of draws with signs
     withdrawal: dict[str, float | None]
     level: float
     n_draws: int
@@ -365,12 +367,19 @@ def simulate_outcomes(
     summary: dict[str, float | None] = {
         "after_last_dose_h": after,
         "from_h": since,
-        "onset_h": _first(episode.onset_h),
-        "peak_score": _first(episode.peak),
-        "peak_h": _first(episode.peak_h),
-        "duration_h": _first(episode.duration_h),
     }
-    summary |= _episode_intervals(episode, level)
+    spread = _episode_intervals(episode, level)
+
+    def clock(rel: float | None) -> float | None:  # a median after the start, on the sim's clock
+        return None if rel is None else rel + episode.after_h
+
+    summary |= {
+        "onset_h": clock(spread["latency_h"]),
+        "peak_score": spread["peak_score"],
+        "peak_h": clock(spread["peak_after_h"]),
+        "duration_h": spread["duration_h"],
+    }
+    summary |= spread
     return Outcomes(
         exposure,
         t,
@@ -401,11 +410,16 @@ def _last_day_of_use(t: FloatArray, doses: FloatArray) -> NDArray[np.bool_]:
 
 
 def _episode_intervals(episode: WithdrawalSummary, level: float) -> dict[str, float | None]:
-    """Central value and interval over the draws of onset, peak and duration after stopping.
+    """Median and interval over the draws of onset, peak and duration after stopping.
 
     Onset and peak times are counted from the episode's start (the last dose unless asked
-    otherwise); onset and duration intervals are over
-    the draws that show signs at all (``share_with_signs`` says how many).
+    otherwise). The peak score's central value is the median over every draw, with the interval
+    of the same draws: three percentiles of one distribution, not the episode of one parameter
+    set (the cited central set's own peak can lie far from the middle, as a peak is a nonlinear
+    function of the parameters). Onset, peak time and duration have their interval over the
+    draws that show signs at all (``share_with_signs`` says how many) and their median over the
+    same draws, given only when at least half of all draws show signs (else ``None``: the
+    median run has no signs to time).
     """
     out: dict[str, float | None] = {}
     signs = np.isfinite(np.atleast_1d(episode.onset_h))
@@ -420,15 +434,11 @@ def _episode_intervals(episode: WithdrawalSummary, level: float) -> dict[str, fl
     for key, x in series.items():
         keep = x[signs] if key in ("latency_h", "duration_h", "peak_after_h") else x
         keep = keep[np.isfinite(keep)]
-        out[key] = _first(x)
+        typical = key == "peak_score" or signs.mean() >= 0.5
+        out[key] = float(np.median(keep)) if keep.size and typical else None
         if keep.size >= 2:
             lo, hi = np.quantile(keep, [tail, 1.0 - tail])
             out[f"{key}_low"], out[f"{key}_high"] = float(lo), float(hi)
         else:
             out[f"{key}_low"] = out[f"{key}_high"] = None
     return out
-
-
-def _first(x: float | FloatArray) -> float | None:
-    v = float(np.atleast_1d(x)[0])
-    return None if np.isnan(v) else v

@@ -26,9 +26,10 @@ class TaperResult:
 
     ``outcomes.withdrawal`` is the plan's withdrawal episode with intervals (onset, peak,
     duration), counted from the start of the plan, or from the last dose for "stop" (whichever
-    comes first), so that withdrawal during a taper counts. ``peak_score`` is the central
-    (cited) set's highest score from the plan's start, ``peak_score_high`` the upper end of the
-    interval of every draw's own highest score.
+    comes first), so that withdrawal during a taper counts. ``peak_score`` is the median over
+    the draws of each draw's own highest score in that episode, ``peak_score_high`` the upper end
+    of their interval. The burden, the days with signs and the time until free follow the
+    central (cited) set's score line.
     """
 
     plan: TaperPlan
@@ -41,6 +42,10 @@ class TaperResult:
     days_with_signs: float
     until_free_days: float
     lost_relief: float
+
+
+def _or(value: float | None, fallback: float) -> float:
+    return fallback if value is None else value
 
 
 def _after(t: np.ndarray, y: np.ndarray, start: float) -> tuple[np.ndarray, np.ndarray]:
@@ -93,10 +98,10 @@ def compare_tapers(
                 plan=plan,
                 outcomes=res,
                 start_h=start,
-                peak_score=float(sc.max()),
+                peak_score=float(_or(res.withdrawal.get("peak_score"), sc.max())),
                 # the upper end of the per-draw peaks (not the highest point of the pointwise
-                # band, which can fall below the central draw's own peak)
-                peak_score_high=float(res.withdrawal.get("peak_score_high") or sc.max()),
+                # band, which can fall below a draw's own peak)
+                peak_score_high=float(_or(res.withdrawal.get("peak_score_high"), sc.max())),
                 burden_score_h=float(np.trapezoid(sc, ts)),
                 taper_days=(last - start) / 24.0 if not plan.is_stop else 0.0,
                 days_with_signs=float(np.sum(dt[signs]) / 24.0),

@@ -183,8 +183,12 @@ def outcomes_table(res: Outcomes) -> Table:
         title=f"Pain-response outcomes (central, {pct} interval over {res.n_draws} "
         "parameter draws)",
         title_justify="left",
+        caption="Largest effect: the time course of the cited central parameter set. The "
+        "withdrawal rows at the end: each draw's own episode after stopping, as the median over "
+        "the draws.",
+        caption_justify="left",
     )
-    for col in ("outcome", "unit", "largest effect (central)", f"{pct} interval"):
+    for col in ("outcome", "unit", "largest effect (central set)", f"{pct} interval"):
         table.add_column(col, overflow="fold")
     for s in res.series:
         # plain words and units first (fractions as %), the model's name beneath for scripts
@@ -211,14 +215,14 @@ def _band(w: Mapping[str, Any], key: str, fmt: str) -> str:
 def withdrawal_rows(
     w: Mapping[str, Any], pct: str, since: str = "the last dose"
 ) -> list[tuple[str, str, str, str]]:
-    """A withdrawal episode (``Outcomes.withdrawal``): onset, peak and duration in words, each with
-    its interval; times are counted from ``since`` (the episode's start: the last dose, or the
-    start of a taper plan)."""
+    """A withdrawal episode (``Outcomes.withdrawal``): onset, peak and duration in words, each the
+    median over the draws with its interval; times are counted from ``since`` (the episode's
+    start: the last dose, or the start of a taper plan)."""
     share = w.get("share_with_signs")
     signs = "" if share is None else f"signs in {share:.0%} of draws"
     latency = w.get("latency_h")
     if latency is None:
-        onset = "no signs (central)"
+        onset = "no signs in any draw"
     elif latency < 0.5:  # the score is already ≥ 5 when counting starts: signs between doses
         onset = f"already at {since}"
     else:
@@ -226,13 +230,13 @@ def withdrawal_rows(
     onset_band = _band(w, "latency_h", ".0f")
     rows = [
         (
-            "withdrawal onset (score ≥ 5)",
+            "withdrawal onset (score ≥ 5), median",
             f"h after {since}",
             onset,
             ", ".join(x for x in (onset_band and f"{onset_band} h", signs) if x),
         ),
         (
-            "withdrawal peak",
+            "withdrawal peak, median",
             "SOWS points 0–64",
             f"{w['peak_score']:.3g}",
             _band(w, "peak_score", ".3g"),
@@ -242,7 +246,7 @@ def withdrawal_rows(
     if peak_after is not None and (w.get("peak_score") or 0.0) > 0:
         rows.append(
             (
-                "peak comes",
+                "peak comes, median",
                 f"h after {since}",
                 f"{peak_after:.0f}",
                 _band(w, "peak_after_h", ".0f"),
@@ -251,7 +255,12 @@ def withdrawal_rows(
     duration = w.get("duration_h")
     if latency is not None and duration is not None:
         rows.append(
-            ("withdrawal lasts (score ≥ 5)", "h", f"{duration:.0f}", _band(w, "duration_h", ".0f"))
+            (
+                "withdrawal lasts (score ≥ 5), median",
+                "h",
+                f"{duration:.0f}",
+                _band(w, "duration_h", ".0f"),
+            )
         )
     return rows
 

@@ -262,9 +262,7 @@ def report_data(
     sim = res.exposure
     content = content_used(sim)
     withdrawal = res.withdrawal
-    peak = res.get("withdrawal_score")
     after = float(sim.dose_times_h[-1])
-    post = res.time_h >= after
     keys = set(result.bibliography_keys)
     keys |= {v.source for v in res.used}
     for p in predictions:
@@ -308,10 +306,11 @@ def report_data(
                 "onset_h_after_last_dose": (
                     None if withdrawal["onset_h"] is None else withdrawal["onset_h"] - after
                 ),
+                # each draw's own highest score after the last dose: median and interval
                 "peak_score": {
-                    "central": float(peak.central[post].max()),
-                    "low": float(peak.low[post].max()),
-                    "high": float(peak.high[post].max()),
+                    "central": withdrawal["peak_score"],
+                    "low": _or(withdrawal["peak_score_low"], withdrawal["peak_score"]),
+                    "high": _or(withdrawal["peak_score_high"], withdrawal["peak_score"]),
                 },
                 "scale": "SOWS-like 0-64 (model of homeostatic dependence; assumption-graded)",
                 "timeline": _timeline(res),
@@ -347,6 +346,10 @@ def _at(res: Outcomes, name: str, t: float) -> dict[str, float]:
     }
 
 
+def _or(value: float | None, fallback: float | None) -> float | None:
+    return fallback if value is None else value
+
+
 #: The withdrawal episode's figures the report shows, each with ``_low`` and ``_high``.
 TIMELINE_KEYS = ("latency_h", "peak_score", "peak_after_h", "duration_h")
 
@@ -354,7 +357,8 @@ TIMELINE_KEYS = ("latency_h", "peak_score", "peak_after_h", "duration_h")
 def _timeline(res: Outcomes) -> dict[str, float | None]:
     """Withdrawal after the last dose (``Outcomes.withdrawal``): onset, peak, when the peak comes
     and how long signs last (score ≥ 5), central with interval, and the share of draws with signs.
-    Onset, peak time and duration are ``None`` when the central draw shows no signs."""
+    Each is the median over the draws with its interval; onset, peak time and duration are
+    ``None`` when fewer than half of the draws show signs."""
     w = res.withdrawal
     keys = [f"{k}{end}" for k in TIMELINE_KEYS for end in ("", "_low", "_high")]
     return {"share_with_signs": w.get("share_with_signs")} | {k: w.get(k) for k in keys}

@@ -242,8 +242,8 @@ def _withdrawal_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sent
                 text += f" Signs appear in {_share(share)} of the runs."
         else:
             text = (
-                "If use stopped after the last dose, no withdrawal signs are expected at the "
-                f"typical values (score at most {_n(peak)} of 64{band and ', ' + band}), but {runs}"
+                "If use stopped after the last dose, most runs show no withdrawal signs "
+                f"(typical score at most {_n(peak)} of 64{band and ', ' + band}), but {runs}"
             )
             if w.get("latency_h_low") is not None:
                 text += (
@@ -367,7 +367,7 @@ def episode(w: dict[str, float | None]) -> dict[str, str]:
     share = w.get("share_with_signs")
     peak = float(w.get("peak_score") or 0.0)
     lo, hi = w.get("peak_score_low"), w.get("peak_score_high")
-    none = "no signs (typical values)"
+    none = "no signs in most runs"
     return {
         "share": "" if share is None else _share(float(share)),
         "onset": none if latency is None else "at once" if latency < 0.5 else _duration(latency),
