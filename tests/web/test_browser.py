@@ -786,6 +786,10 @@ def test_a_year_of_entries(walk: Walk, served_home: Path) -> None:
     page.get_by_role("link", name="Older entries").click()
     walk.settle("/journal a year, page 2")
     walk.goto("/journal?from=2000-01-01&kind=pain", "/journal a year, pain only")
+    # the personal forecast from the last 28 days (written above, not through the app: the first
+    # width fits afresh, the second finds the fit cached)
+    walk.goto("/forecast?plan=stop&horizon=7+d", "/forecast a year of entries, stop")
+    assert "Your usual pain without kratom" in page.content()
 
 
 # --- exhaustive walk (slow) ---------------------------------------------------------------------
