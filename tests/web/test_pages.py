@@ -594,3 +594,23 @@ def test_the_serve_warm_up_loads_every_kernel_a_simulate_request_needs(client: T
     assert page.status_code == 200
     assert compiled._load.cache_info().misses == loaded  # nothing left to load
     assert compiled._load.cache_info().currsize >= 2  # the exposure and the whole-model kernels
+
+
+def test_the_serve_warm_up_loads_the_personal_fit_s_kernels_too(
+    client: TestClient, home: Path
+) -> None:
+    """The first personal forecast after ``serve`` starts finds the fit's kernels loaded."""
+    from kratomsim.engine import compiled
+    from kratomsim.interfaces.cmd_serve import _warm_up_in_background
+
+    with open_journal(home / "journal.sqlite3") as journal:
+        for day in range(1, 5):
+            for hour, nrs in ((8, 6), (20, 4)):
+                journal.add(DoseEntry("leaf-powder", 3, "g", f"2026-02-{day:02d}T{hour:02d}:00"))
+                journal.add(PainEntry(nrs, f"2026-02-{day:02d}T{hour + 2:02d}:00"))
+    compiled._load.cache_clear()  # as in a fresh server process
+    _warm_up_in_background().join(timeout=600)
+    loaded = compiled._load.cache_info().misses
+    r = client.get("/forecast?plan=stop&horizon=2+d", headers=HTML)
+    assert r.status_code == 200, alert(r.text)
+    assert compiled._load.cache_info().misses == loaded  # nothing left to load

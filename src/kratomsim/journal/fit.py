@@ -33,6 +33,7 @@ from kratomsim.errors import JournalError, KratomsimError, bad_value
 from kratomsim.evidence import CitedValue
 from kratomsim.journal.fit_data import FitData, check_enough
 from kratomsim.journal.fit_model import (
+    LIKELIHOOD_OUTPUTS,
     WITHDRAWAL_PARAMETERS,
     PersonModel,
     pain_mean,
@@ -273,7 +274,7 @@ class PersonalFit:
         t = m.grid(end + ahead)
         idx = np.searchsorted(t, end + ahead)
         x = self.posterior_values(n_draws, seed) if values is None else values
-        runs = m.simulate(x, t, dose_t=dose_t, mg=mg, oh7=oh)
+        runs = m.simulate(x, t, dose_t=dose_t, mg=mg, oh7=oh, outputs=LIKELIHOOD_OUTPUTS)
         e = np.concatenate([r.effective_activation[:, idx] for r in runs])
         w = np.concatenate([r.withdrawal_score[:, idx] for r in runs])
         return ahead, label, x, e, w

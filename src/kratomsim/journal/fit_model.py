@@ -75,8 +75,8 @@ PERSON_WIDEN: Final = 2.0
 #: shift of at most 7.5 min, far inside what a rating "around now" means), so that the kernel
 #: meets few distinct interval lengths (see :meth:`PersonModel.grid`).
 TIME_RESOLUTION_H: Final = 0.25
-#: The outputs the likelihood reads: their own kernel is about a quarter faster than the full one
-#: (``benchmarks/bench_engine.py`` workload, 1 thread: 108 vs 141 µs a subject).
+#: The outputs the likelihood and the forecasts read: their own kernel is about a quarter faster
+#: than the full one (``benchmarks/bench_engine.py`` workload, 1 thread: 108 vs 141 µs a subject).
 LIKELIHOOD_OUTPUTS: Final = ("effective_activation", "withdrawal_score")
 #: Draws simulated per call of the full model (bounds memory: arrays are draws × grid times).
 CHUNK: Final = 1000

@@ -40,6 +40,7 @@ from kratomsim.interop.scenario import is_scenario_path
 from kratomsim.journal import fit_data
 from kratomsim.journal.entries import StoredEntry
 from kratomsim.journal.fit import Forecast, PersonalFit
+from kratomsim.journal.fit_model import prepare_likelihood_kernel
 from kratomsim.journal.store import open_journal
 from kratomsim.models.dosing import Regimen
 from kratomsim.models.regimen_text import parse_regimen
@@ -135,12 +136,14 @@ WARM_UP_REGIMEN = "2 g every 8 h for 2 days"
 
 def warm_up() -> None:
     """Load what the first simulation needs (the regimen parser, the model's compiled kernels) by
-    simulating a tiny case, so that the first Simulate request does not wait for it.
+    simulating a tiny case, and the personal fit's kernel, so that the first Simulate or forecast
+    request does not wait for them.
 
     ``kratomsim serve`` runs this in the background while the server starts; nothing is cached
     that a request would see (the tiny case is not a form's input).
     """
     simulate_outcomes(parse_regimen(WARM_UP_REGIMEN), n_draws=2, seed=0)
+    prepare_likelihood_kernel()  # and the personal fit's, for the first forecast
 
 
 def outcome_frame(res: Outcomes) -> pd.DataFrame:
