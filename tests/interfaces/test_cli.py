@@ -633,3 +633,26 @@ def test_simulate_outcomes_table_names_outcomes_in_plain_words_with_the_model_na
         at = flat.index(plain)
         assert unit in flat[at : at + 200] and model in flat[at : at + 200], (plain, flat[at:])
     assert "fraction of system maximum" not in flat
+
+
+def test_withdrawal_rows_say_most_draws_when_fewer_than_half_show_signs() -> None:
+    """With signs in 40 % of the draws the median run has none: the onset says so, beside the
+    share and the interval of the draws that do show signs."""
+    from kratomsim.interfaces.render import withdrawal_rows
+
+    w = {
+        "share_with_signs": 0.4,
+        "latency_h": None,
+        "latency_h_low": 14.0,
+        "latency_h_high": 117.0,
+        "peak_score": 1.9,
+        "peak_score_low": 0.0,
+        "peak_score_high": 42.1,
+        "peak_after_h": None,
+        "duration_h": None,
+    }
+    rows = {label: (cell, band) for label, _, cell, band in withdrawal_rows(w, "90%")}
+    cell, band = rows["withdrawal onset (score ≥ 5), median"]
+    assert cell == "no signs in most draws" and band == "14–117 h, signs in 40% of draws"
+    assert rows["withdrawal peak, median"] == ("1.9", "0–42.1")
+    assert not any(label.startswith("withdrawal lasts") for label in rows)

@@ -70,7 +70,11 @@ def outcomes_lines(res: Outcomes, regimen: str) -> list[str]:
         )
     w = res.withdrawal
     last = w["after_last_dose_h"] or 0.0
-    onset = "no signs" if w["onset_h"] is None else f"signs from {w['onset_h'] - last:.0f} h"
+    onset = (
+        "no signs in most draws"
+        if w["onset_h"] is None
+        else f"signs from {w['onset_h'] - last:.0f} h"
+    )
     lines.append(
         f"  withdrawal after the last dose: {onset}; peak {w['peak_score']:.3g} on SOWS 0–64"
     )

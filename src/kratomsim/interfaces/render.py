@@ -222,7 +222,7 @@ def withdrawal_rows(
     signs = "" if share is None else f"signs in {share:.0%} of draws"
     latency = w.get("latency_h")
     if latency is None:
-        onset = "no signs in any draw"
+        onset = "no signs in most draws"
     elif latency < 0.5:  # the score is already ≥ 5 when counting starts: signs between doses
         onset = f"already at {since}"
     else:
