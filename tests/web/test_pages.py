@@ -216,6 +216,21 @@ def cli_outcomes(capsys: pytest.CaptureFixture[str], regimen: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+def test_withdrawal_in_fewer_than_half_the_runs_is_said_as_such(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When most runs show no signs, the page says so, with the typical highest score (the median
+    over the runs) and the share of runs that do show signs, as the CLI computes them."""
+    regimen = "1 g twice daily for 28 days then stop"
+    w = cli_outcomes(capsys, regimen)["withdrawal"]
+    assert w["latency_h"] is None and 0 < w["share_with_signs"] < 0.5  # the case under test
+    r = client.get("/simulate" + query(regimen=regimen, product="leaf-powder"))
+    words = " ".join(visible(r.text).split())
+    assert "most runs show no withdrawal signs" in words
+    assert f"(typical highest score {w['peak_score']:.2g} of 64, range" in words
+    assert f"signs appear at all in {100 * w['share_with_signs']:.0f} % of the runs" in words
+
+
 def duration(hours: float) -> str:
     """Hours as the page words them: hours up to two days, then days with one decimal."""
     return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"

@@ -243,7 +243,7 @@ def _withdrawal_sentence(res: Outcomes, roles: dict[str, list[Reading]]) -> Sent
         else:
             text = (
                 "If use stopped after the last dose, most runs show no withdrawal signs "
-                f"(typical score at most {_n(peak)} of 64{band and ', ' + band}), but {runs}"
+                f"(typical highest score {_n(peak)} of 64{band and ', ' + band}), but {runs}"
             )
             if w.get("latency_h_low") is not None:
                 text += (
