@@ -113,3 +113,17 @@ def test_the_pruned_reference_integrates_only_what_the_outputs_need() -> None:
     pruned = simulate_reference(SPEC, p, times, doses, t_out, prune=True, **tight)
     for name in pk:
         assert relative_error(pruned[name], whole[name]) < 1e-8, name
+
+
+def test_interval_classes_that_every_subject_steps_alike_merge_as_numpy_unique_would() -> None:
+    from kratomsim.engine.compiled import _unique_columns
+
+    rng = np.random.default_rng(7)
+    for n, c in [(1, 1), (3, 8), (500, 12)]:
+        key = np.vstack([rng.choice([0.5, 1.0], size=(1, c)), rng.integers(1, 3, size=(n, c))])
+        key[:, -1] = key[:, 0]  # at least one repeated column
+        first, inverse = _unique_columns(key)
+        want = np.unique(key, axis=1)
+        assert first.size == want.shape[1] < c + (c == 1)
+        assert np.array_equal(key[:, first][:, inverse], key)
+        assert np.array_equal(np.sort(first), np.sort(np.unique(key, axis=1, return_index=True)[1]))

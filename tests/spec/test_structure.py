@@ -44,6 +44,8 @@ def test_the_solve_order_follows_the_dependencies(full) -> None:
     assert order.index("tolerance") < order.index("counter")
     loops = [s for s in full.stages if s.passes > 1]
     assert [sorted(u.state for u in s.units) for s in loops] == [["d_hep", "mg_central"]]
+    # in the cycle the forced state goes first: the collocated one is predicted, then solved
+    assert [u.kind for u in loops[0].units] == ["forced", "collocated"]
 
 
 def test_outputs_prune_the_states_they_do_not_need() -> None:

@@ -11,13 +11,16 @@ drive at a node serves tolerance, counter-adaptation and the outputs alike. A un
 affine in its own state, so it is evaluated twice — with the state at 0 (``α``) and at 1
 (``α + β``) — and the node values solve ``(I − h·W·diag β)·N = base + h·W·α`` (``W`` the
 collocation weights: Gauss–Legendre ``a_ij`` for collocated states, the exponential ``Ā_ij`` for
-forced exact states).
+forced exact states). In a cycle of units the collocated states are read before they are solved;
+their node values start from the prediction ``c0 + c_i·h·g``, ``g`` their rate at the previous
+step's last node (kept per lane in ``cg``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from kratomsim.engine.codegen_text import Hoist, Names, py, solve_lines
@@ -197,7 +200,20 @@ def step_body(gen: StepGen) -> list[str]:
     ctx = [NodeCtx(gen, lines, ind, start[i]) for i in range(s)]
     forcing_at: dict[str, list[str]] = {e: ["0.0"] * s for e in st.forced}
     rate_at: dict[str, list[str]] = {}
+    slope: dict[str, str] = {}
+    nodes_c = (np.polynomial.legendre.leggauss(s)[0] + 1.0) / 2.0
     for stage in st.stages:
+        if stage.passes > 1:
+            # predict the collocated states of a cycle at the nodes from their rate at the
+            # previous step's last node (their node values are read before they are solved)
+            for unit in stage.units:
+                if unit.kind == "collocated" and unit.state not in gen.passive:
+                    q = st.collocated.index(unit.state)
+                    for i in range(s):
+                        v = gen.fresh("P")
+                        lines.append(f"{v} = c0_{q} + {float(nodes_c[i])!r} * h * cg[{q}, b]")
+                        ctx[i].set(unit.state, v)
+                    slope[unit.state] = ""
         for _ in range(stage.passes):
             for unit in stage.units:
                 if unit.state in gen.passive:
@@ -248,11 +264,15 @@ def step_body(gen: StepGen) -> list[str]:
         else:
             acc = " + ".join(f"{gen.co(('hB', j))} * {rate_at[c][j]}" for j in range(s))
             lines.append(f"c1_{q} = c0_{q} + {acc}")
+    for c in slope:
+        slope[c] = rate_at[c][s - 1]
     lines.append("if act[b]:")
     for q in range(n):
         lines.append(f"    xs[{q}, b] = x1_{q}")
     for q in range(len(st.collocated)):
         lines.append(f"    cs[{q}, b] = c1_{q}")
+    for c, g in slope.items():
+        lines.append(f"    cg[{st.collocated.index(c)}, b] = {g}")
     return lines
 
 

@@ -15,7 +15,8 @@ The generated kernels solve the model with an exponential Gauss–Legendre collo
 * the **collocated** states ``c`` with their rates split as ``α + β·c`` when affine in the state
   itself (then each step solves a small linear system instead of iterating);
 * the order in which node values can be computed: a graph of what depends on what, with its strongly
-  connected components solved in topological order (block Gauss–Seidel passes within a component).
+  connected components solved in topological order (block Gauss–Seidel passes within a component,
+  collocated states last: the step predicts them, so that the first pass starts near the answer).
 
 Exact zeros are found numerically (random points; a sum of flows that cancels, like the outflows of a
 depot, gives an entry that is exactly zero at every point) and then set to an exact 0.
@@ -202,7 +203,7 @@ def analyse(
     sym: Symbolic,
     outputs: Iterable[str],
     *,
-    passes: int = 3,
+    passes: int = 2,
     switches: dict[str, float] | None = None,
 ) -> Structure:
     """Work out the kernel structure of ``sym`` for ``outputs`` with the switches fixed."""
@@ -334,7 +335,7 @@ def _plan(
         deps[name] = {f"X:{e}" if e in needed else f"F:{e}" for e in forced if r in reach[e]}
     stages = []
     for comp in _sccs(nodes, deps):
-        units = tuple(sorted((unit_of[c] for c in comp), key=lambda u: u.kind != "collocated"))
+        units = tuple(sorted((unit_of[c] for c in comp), key=lambda u: u.kind == "collocated"))
         cyclic = len(comp) > 1
         stages.append(Stage(units, passes if cyclic else 1))
     return tuple(stages)
@@ -344,7 +345,7 @@ def structure(
     spec: Spec,
     outputs: Iterable[str],
     *,
-    passes: int = 3,
+    passes: int = 2,
     switches: dict[str, float] | None = None,
 ) -> Structure:
     """Parse ``spec`` and analyse it for ``outputs`` (no caching; see engine/compiled.py)."""
