@@ -196,8 +196,11 @@ def test_cohort_runs_each_member_under_each_set_as_a_direct_simulation() -> None
     direct = simulate_subjects(
         values, Dosing("capsule", times, dose, dose * 0, t), outputs=COHORT_OUTPUTS
     )
+    # the cohort's grid holds the other members' dose times too, so the two runs step
+    # differently: they agree within the kernel's accuracy (1e-6 of the series' largest value)
+    want = direct.withdrawal_score[0, 1:]
     np.testing.assert_allclose(
-        run.withdrawal[s, m], direct.withdrawal_score[0, 1:], rtol=1e-6, atol=1e-9
+        run.withdrawal[s, m], want, rtol=1e-6, atol=1e-6 * float(np.abs(want).max())
     )
     assert run.withdrawal[s, m].max() > 1.0  # a comparison of non-trivial series
     assert run.withdrawal[s, m].max() > run.withdrawal[0, m].max()
