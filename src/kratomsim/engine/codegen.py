@@ -25,11 +25,11 @@ has a constant coefficient in itself and that no other rate reads (counter-adapt
 with exponential weights instead: ``c1 = e^{βh}·c0 + h Σ_j b_j e^{βh(1 − c_j)} α_j``. The stage
 values are solved unit by unit in the order :mod:`kratomsim.spec.structure` works out
 (:mod:`.codegen_step`); a cycle of units (mitragynine ⇄ hepatic CYP3A) gets two block
-Gauss–Seidel passes, the forced states first, from collocated states predicted at the nodes by their
-rate at the previous step's last node (``c0 + c_i·h·g``). On the benchmark workload two passes
-from that prediction leave 2.6e-7 of relative error, where two from the unforced guess left 1.0e-6
-and three 9e-9 (each pass shrinks the error about 1e4-fold). Everything that depends on ``h`` is computed once per subject and distinct
-sub-step length.
+Gauss–Seidel passes, the forced states first, from collocated states predicted at the nodes by
+their rate at the previous step's last node (``c0 + c_i·h·g``). On the benchmark workload two
+passes from that prediction leave 2.6e-7 of relative error, where two from the unforced guess left
+1.0e-6 and three 9e-9 (each pass shrinks the error about 1e4-fold). Everything that depends on
+``h`` is computed once per subject and distinct sub-step length.
 
 Generated code
 --------------

@@ -362,7 +362,7 @@ def substeps(
     return np.ascontiguousarray(np.stack(cols, axis=1))
 
 
-def _unique_columns(key: FloatArray) -> tuple[IntArray, IntArray]:
+def _unique_columns(key: NDArray[np.generic]) -> tuple[IntArray, IntArray]:
     """First index of each distinct column of ``key`` (in order of first appearance) and, for
     every column, the number of its distinct column.
 
