@@ -432,7 +432,17 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
     passive = _passive(st, set(params))
     index = _coefficients(st, nodes, passive)
     ix = {x: i for i, x in enumerate(st.exact)}
-    gen = StepGen(st, nodes, params, hoist, index, ix, passive, forcing_exprs(st))
+    gen = StepGen(
+        st,
+        nodes,
+        params,
+        hoist,
+        index,
+        ix,
+        passive,
+        forcing_exprs(st),
+        c_nodes=tuple(map(float, c)),
+    )
     step_lines = step_body(gen)
     # outputs from the states at a step end, intermediates shared
     out_lines: list[str] = []

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import sympy as sp
 
 from kratomsim.engine.codegen_text import Hoist, Names, py, solve_lines
@@ -42,6 +41,8 @@ class StepGen:
     passive: tuple[str, ...]
     #: forced exact state → its forcing with intermediates kept (flows minus their values at rest)
     forcing: dict[str, sp.Expr]
+    #: the collocation nodes c_i on [0, 1]
+    c_nodes: tuple[float, ...] = ()
     fresh: Names = field(default_factory=Names)
 
     def co(self, key: tuple) -> str:
@@ -200,8 +201,7 @@ def step_body(gen: StepGen) -> list[str]:
     ctx = [NodeCtx(gen, lines, ind, start[i]) for i in range(s)]
     forcing_at: dict[str, list[str]] = {e: ["0.0"] * s for e in st.forced}
     rate_at: dict[str, list[str]] = {}
-    slope: dict[str, str] = {}
-    nodes_c = (np.polynomial.legendre.leggauss(s)[0] + 1.0) / 2.0
+    predicted: list[str] = []
     for stage in st.stages:
         if stage.passes > 1:
             # predict the collocated states of a cycle at the nodes from their rate at the
@@ -211,9 +211,9 @@ def step_body(gen: StepGen) -> list[str]:
                     q = st.collocated.index(unit.state)
                     for i in range(s):
                         v = gen.fresh("P")
-                        lines.append(f"{v} = c0_{q} + {float(nodes_c[i])!r} * h * cg[{q}, b]")
+                        lines.append(f"{v} = c0_{q} + {gen.c_nodes[i]!r} * h * cg[{q}, b]")
                         ctx[i].set(unit.state, v)
-                    slope[unit.state] = ""
+                    predicted.append(unit.state)
         for _ in range(stage.passes):
             for unit in stage.units:
                 if unit.state in gen.passive:
@@ -264,15 +264,13 @@ def step_body(gen: StepGen) -> list[str]:
         else:
             acc = " + ".join(f"{gen.co(('hB', j))} * {rate_at[c][j]}" for j in range(s))
             lines.append(f"c1_{q} = c0_{q} + {acc}")
-    for c in slope:
-        slope[c] = rate_at[c][s - 1]
     lines.append("if act[b]:")
     for q in range(n):
         lines.append(f"    xs[{q}, b] = x1_{q}")
     for q in range(len(st.collocated)):
         lines.append(f"    cs[{q}, b] = c1_{q}")
-    for c, g in slope.items():
-        lines.append(f"    cg[{st.collocated.index(c)}, b] = {g}")
+    for c in predicted:
+        lines.append(f"    cg[{st.collocated.index(c)}, b] = {rate_at[c][s - 1]}")
     return lines
 
 

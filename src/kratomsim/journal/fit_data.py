@@ -25,8 +25,8 @@ MIN_PAIN_RATINGS: Final = 5
 MIN_RATING_DAYS: Final = 3
 NRS_MAX: Final = 10.0
 SOWS_MAX: Final = 64.0
-#: The fit reads the last this many days of a journal (a 28-day journal fits in about 2 s on 2 cores); older
-#: entries say less about the person now.
+#: The fit reads the last this many days of a journal (a 28-day journal fits in about 2 s on
+#: 2 cores); older entries say less about the person now.
 FIT_WINDOW_DAYS: Final = 28
 #: Units a logged dose may be given in, as grams per unit.
 DOSE_UNITS_G: Final = {"g": 1.0, "gram": 1.0, "grams": 1.0, "mg": 1e-3}

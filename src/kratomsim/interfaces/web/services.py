@@ -283,8 +283,7 @@ def taper_figure(results: Sequence[TaperResult]) -> Figure:
 
 # --- the personal fit -----------------------------------------------------------------------------
 
-#: The fit reads the last this many days of the journal (a 28-day journal fits in about 2 s on
-#: 2 cores).
+#: The days of the journal the fit reads (:data:`kratomsim.journal.fit_data.FIT_WINDOW_DAYS`).
 FIT_WINDOW_DAYS = fit_data.FIT_WINDOW_DAYS
 FORECAST_DRAWS = 300
 #: Fits of the latest journal states (keyed by the entries fitted), shared by the Personal
