@@ -72,6 +72,15 @@ def test_the_check_reaches_the_libraries_it_needs(tmp_path: Path) -> None:
     assert "pandas" in loaded(body + ".to_frame()", HEAVY, tmp_path)
 
 
+def test_only_a_simulation_that_draws_loads_the_plotting_library(tmp_path: Path) -> None:
+    # matplotlib takes about 0.6 s to import: a table of results must not pay for it.
+    regimen = ("simulate", "2 g once", "--duration", "1 d")
+    assert loaded(run_cli(*regimen), HEAVY, tmp_path).count("matplotlib") == 0
+    drawn = run_cli(*regimen, "--plot", str(tmp_path / "exposure.png"))
+    assert "matplotlib" in loaded(drawn, HEAVY, tmp_path)
+    assert (tmp_path / "exposure.png").stat().st_size > 0
+
+
 def test_public_names_load_on_first_use() -> None:
     import kratomsim
 

@@ -10,17 +10,19 @@ import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from kratomsim.analyses.outcomes import Outcomes
 from kratomsim.analyses.taper import TaperResult
 from kratomsim.engine.result import Simulation
 from kratomsim.errors import KratomsimError, bad_value
+
+if TYPE_CHECKING:  # matplotlib loads in about 0.6 s: only commands that draw pay for it
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 FOOTER = "Simulation, not advice; discuss with a clinician."
 COLOURS = {"mitragynine": "#1f5f8b", "7-hydroxymitragynine": "#c0392b"}
@@ -100,6 +102,8 @@ def plot_exposure(
     # Only doses inside the window: a short --duration can end before the regimen does.
     doses = doses[(doses >= sim.time_h[0]) & (doses <= sim.time_h[-1])] / scale
 
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 6.4), layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)
     for k, (ax, name) in enumerate(zip(axes, sim.analytes, strict=True)):
@@ -145,6 +149,8 @@ def plot_taper(results: Sequence[TaperResult], path: str | Path | None = None) -
     """Withdrawal score (central line and interval) and effective activation for each plan."""
     if path is not None:
         check_plot_path(path)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 6.2), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     for r in results:
@@ -195,6 +201,8 @@ def plot_outcomes(res: Outcomes, path: str | Path | None = None) -> Figure:
         if s.name in ("pain_nrs", "cold_pressor_tolerance_s", "ecs_activation_hypothesis")
     ]
     names = [*OUTCOME_PANELS, *extra]
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 2.1 * (len(names) + 1)), layout="constrained")
     axes = fig.subplots(len(names) + 1, 1, sharex=True)
     sim = res.exposure
