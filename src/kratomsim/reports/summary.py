@@ -41,13 +41,14 @@ CAVEATS = (
     DISCLAIMER,
 )
 
-#: Summary rows: label and :class:`~kratomsim.engine.result.AnalyteSummary` field.
+#: Summary rows: label (plain words first, the pharmacokinetic term after; short enough for an
+#: 80-column table) and :class:`~kratomsim.engine.result.AnalyteSummary` field.
 SUMMARY_ROWS = (
-    ("Cmax (ng/mL)", "cmax_ng_ml"),
-    ("tmax (h)", "tmax_h"),
-    ("AUC over window (ng·h/mL)", "auc_ng_h_ml"),
-    ("AUC 0–∞ of the regimen (ng·h/mL)", "auc_inf_ng_h_ml"),
-    ("last trough (ng/mL)", "last_trough_ng_ml"),
+    ("highest level, Cmax (ng/mL)", "cmax_ng_ml"),
+    ("time of highest, tmax (h)", "tmax_h"),
+    ("exposure, AUC window (ng·h/mL)", "auc_ng_h_ml"),
+    ("exposure, AUC 0–∞ (ng·h/mL)", "auc_inf_ng_h_ml"),
+    ("level before last dose (ng/mL)", "last_trough_ng_ml"),
     ("time to 90 % of steady state (h)", "time_to_90pct_steady_state_h"),
 )
 
