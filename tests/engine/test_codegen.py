@@ -77,6 +77,24 @@ def test_kernel_matches_the_reference_within_1e_6(kind: str, rng: np.random.Gene
                 assert err <= 1e-6, f"{kind}, shorter sub-steps, subject {s}, {name}: {err:.2e}"
 
 
+def test_the_outputs_powers_are_computed_for_a_whole_block_at_once() -> None:
+    from kratomsim.engine.codegen import kernel_source
+    from kratomsim.spec.structure import analyse
+    from kratomsim.spec.symbolic import build
+
+    sym = build(SPEC)
+
+    def output_phase(outputs: tuple[str, ...]) -> str:
+        text, _ = kernel_source(analyse(sym, outputs), nodes=4, block=32)
+        return text[text.index("o = node_out[g]") : text.index("def a0_all")]
+
+    full = output_phase(ALL)
+    # withdrawal score, ventilation and pupil are Hill curves with per-subject exponents
+    assert "vpow(pwx, pwy, pwr, pwe, pwm, pwk)" in full and "**" not in full
+    pk = output_phase(("mitragynine_nm", "oh7_nm"))
+    assert "vpow(" not in pk and "**" not in pk
+
+
 def test_results_do_not_depend_on_threads_or_block_membership(rng: np.random.Generator) -> None:
     absorption, times, doses, t_out = regimen("leaf q8h")
     kernel = compiled_kernel(SPEC, ALL)

@@ -38,7 +38,10 @@ exponential helpers (copied from :mod:`.kernel_expm`), per-subject constants, th
 kernel function with the step and the outputs inlined as straight-line code in loops over the lanes
 of a block (so that they vectorise: a lane that has finished its sub-steps keeps its state through
 a select, not a branch). Expressions are printed with the literal 0/1 of an affine split put in and
-their repeated subexpressions computed once. The kernel is compiled with the fast-math flags
+their repeated subexpressions computed once. At an output time the outputs of all of a block's
+lanes go to a small buffer and from there to each subject's row; their powers with non-integer
+exponents (the Hill curves' per-subject exponents) are computed for the whole block by one
+vectorised :func:`.kernel_pow.vpow` rather than by the C library's scalar ``pow`` lane by lane. The kernel is compiled with the fast-math flags
 ``contract``, ``arcp`` and ``nsz`` only (fused multiply-add, multiplication by a reciprocal, no
 signed zeros; nothing assumes finite values): they change results by round-off, and every lane
 still does the same arithmetic whatever its block. The module raises LLVM's limit on runtime alias checks before it
@@ -49,6 +52,8 @@ generator can never meet an old compiled kernel.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +207,8 @@ N_PARAMS = {n_params}
 N_DERIVED = {n_derived}
 N_COEF = {n_coef}
 N_OUT = {n_out}
+#: powers with a non-integer exponent in the outputs, computed for a whole block by vpow
+N_POW = {n_pow}
 N_PASSIVE = {n_passive}
 GL_C = np.array({gl_c!r})
 GL_A = np.array({gl_a!r}).reshape({nodes}, {nodes})
@@ -332,6 +339,13 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
     cg = np.zeros((max(N_COLL, 1), BLOCK))
     act = np.zeros(BLOCK, dtype=np.bool_)
     most = np.zeros(max(n_len, 1), dtype=np.int64)
+    ob = np.zeros((max(N_OUT, 1), BLOCK))
+    pwx = np.ones(max(N_POW, 1) * BLOCK)
+    pwy = np.ones(max(N_POW, 1) * BLOCK)
+    pwr = np.ones(max(N_POW, 1) * BLOCK)
+    pwe = np.zeros(max(N_POW, 1) * BLOCK, dtype=np.int64)
+    pwm = np.zeros(max(N_POW, 1) * BLOCK, dtype=np.int64)
+    pwk = np.zeros(max(N_POW, 1) * BLOCK, dtype=np.int64)
     for blk in range(first, last):
         i0 = blk * BLOCK
         nb = min(BLOCK, n - i0)
@@ -368,8 +382,12 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
                         xs[DOSE_STATES[j], b] += doses[dose_row[b], dslot, j]
             o = node_out[g]
             if o >= 0:
-                for b in range(nb):
+{POWERS}
+                for b in range(BLOCK):
 {OUTPUTS}
+                for r in range(N_OUT):
+                    for b in range(nb):
+                        out[r, lane[b], o] = ob[r, b]
 '''
 
 AUX = '''
@@ -444,15 +462,7 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         c_nodes=tuple(map(float, c)),
     )
     step_lines = step_body(gen)
-    # outputs from the states at a step end, intermediates shared
-    out_lines: list[str] = []
-    values = {x: f"xs[{q}, b]" for q, x in enumerate(st.exact)}
-    values |= {x: f"cs[{q}, b]" for q, x in enumerate(st.collocated)}
-    ctx = NodeCtx(gen, out_lines, "", values)
-    for r, name in enumerate(st.outputs):
-        v = ctx.value(st.sym.outputs[name], "y")
-        fac = 1.0 / base_factor(st.spec.output(name).unit)
-        out_lines.append(f"out[{r}, lane[b], o] = {v}" + ("" if fac == 1.0 else f" * {fac!r}"))
+    out_lines, pow_lines, n_pow = _output_lines(gen)
     # A0, collocated rates at a state, passive β: parameter-only parts are hoisted into `derived`
     a0_lines = [
         f"a[{i}, {j}] = {py(gen.constants(st.a0[i, j]), _names_p_d(gen))}"
@@ -500,6 +510,7 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         n_derived=len(hoist.order),
         n_coef=len(index),
         n_out=len(st.outputs),
+        n_pow=n_pow,
         n_passive=len(passive),
         gl_c=c.tolist(),
         gl_a=a.ravel().tolist(),
@@ -525,9 +536,9 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         _fn("coll_rates", "p, d, x, c, r", rate_lines),
         _fn("passive_beta", "p, d, out", passive_lines),
         SETUP,
-        DRIVER.replace("{STEP}", "\n".join(body + line for line in step_lines)).replace(
-            "{OUTPUTS}", "\n".join(" " * 20 + line for line in out_lines)
-        ),
+        DRIVER.replace("{STEP}", "\n".join(body + line for line in step_lines))
+        .replace("{POWERS}\n", _powers_stage(pow_lines))
+        .replace("{OUTPUTS}", "\n".join(" " * 20 + line for line in out_lines)),
         AUX,
     ]
     layout = Layout(
@@ -540,6 +551,67 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         reads=reads(st),
     )
     return "\n".join(parts) + "\n", layout
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _output_lines(gen: StepGen) -> tuple[list[str], list[str], int]:
+    """The outputs from the states at a step end (intermediates shared), for ``b in range(nb)``.
+
+    Powers with a non-integer exponent (the Hill curves' per-subject exponents) are read from
+    ``pwr[j * BLOCK + b]``: the second list holds the lines of a loop over all of a block's lanes
+    that store their bases and exponents in ``pwx``/``pwy`` (with the lines those need), for one
+    vectorised :func:`.kernel_pow.vpow` over the block. A power of a power keeps the inline
+    ``**`` throughout (none occurs in the specification today). Also returns the powers' count.
+    """
+    st = gen.st
+    args: list[tuple[str, str]] = []
+
+    def stored(base: str, exponent: str) -> str:
+        if (base, exponent) not in args:
+            args.append((base, exponent))
+        return f"pwr[{args.index((base, exponent))} * BLOCK + b]"
+
+    def emit(powers: Callable[[str, str], str] | None) -> list[str]:
+        lines: list[str] = []
+        values = {x: f"xs[{q}, b]" for q, x in enumerate(st.exact)}
+        values |= {x: f"cs[{q}, b]" for q, x in enumerate(st.collocated)}
+        ctx = NodeCtx(gen, lines, "", values)
+        ctx.powers = powers
+        for r, name in enumerate(st.outputs):
+            v = ctx.value(st.sym.outputs[name], "y")
+            fac = 1.0 / base_factor(st.spec.output(name).unit)
+            lines.append(f"ob[{r}, b] = {v}" + ("" if fac == 1.0 else f" * {fac!r}"))
+        return lines
+
+    lines = emit(stored)
+    if not args:
+        return lines, [], 0
+    assigned = {m.group(1): i for i, line in enumerate(lines) if (m := re.match(r"(\w+) = ", line))}
+    need: set[int] = set()
+    todo = [t for base, exponent in args for t in _NAME.findall(f"{base} {exponent}")]
+    while todo:
+        i = assigned.get(todo.pop(), -1)
+        if i >= 0 and i not in need:
+            need.add(i)
+            todo += _NAME.findall(lines[i].split(" = ", 1)[1])
+    if any("pwr[" in lines[i] for i in need) or any("pwr[" in b + e for b, e in args):
+        return emit(None), [], 0
+    stage = [lines[i] for i in sorted(need)]
+    for j, (base, exponent) in enumerate(args):
+        stage += [f"pwx[{j} * BLOCK + b] = {base}", f"pwy[{j} * BLOCK + b] = {exponent}"]
+    return lines, stage, len(args)
+
+
+def _powers_stage(lines: list[str]) -> str:
+    """The driver's text for the block's powers before its outputs (nothing without powers)."""
+    if not lines:
+        return ""
+    body = "\n".join(" " * 20 + line for line in lines)
+    return (
+        f"{' ' * 16}for b in range(BLOCK):\n{body}\n{' ' * 16}vpow(pwx, pwy, pwr, pwe, pwm, pwk)\n"
+    )
 
 
 def _helpers_source() -> str:
@@ -556,4 +628,8 @@ def _helpers_source() -> str:
             skip = False
         if not skip:
             out.append(line.replace("@njit(cache=True,", "@njit(cache=True, nogil=True,"))
+    from kratomsim.engine import kernel_pow
+
+    text = Path(kernel_pow.__file__).read_text(encoding="utf-8")
+    out += ["", "", *text[text.index("#: ln 2 in two parts") :].splitlines()]
     return "\nfrom typing import Final\n" + "\n".join(out)

@@ -18,6 +18,7 @@ step's last node (kept per lane in ``cg``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -71,6 +72,8 @@ class NodeCtx:
         self.val = dict(values)
         self.cache: dict[tuple[str, tuple[str, ...]], str] = {}
         self.deps = _intermediate_state_deps(gen.st)
+        #: where powers with a non-integer exponent go (see :func:`.codegen_text.py`); None: inline
+        self.powers: Callable[[str, str], str] | None = None
 
     def set(self, state: str, text: str) -> None:
         self.val[state] = text
@@ -97,7 +100,7 @@ class NodeCtx:
             return hit
         expr = self.gen.constants(self.gen.st.sym.intermediates[name])
         local = self.gen.fresh("q")
-        text = py(expr, self._names(expr))
+        text = py(expr, self._names(expr), self.powers)
         self.lines.append(f"{self.ind}{local} = {text}")
         self.cache[key] = local
         return local
@@ -108,7 +111,7 @@ class NodeCtx:
         if e.is_Symbol and str(e) in self.val:
             return self.val[str(e)]
         local = self.gen.fresh(stem)
-        self.lines.append(f"{self.ind}{local} = {py(e, self._names(e))}")
+        self.lines.append(f"{self.ind}{local} = {py(e, self._names(e), self.powers)}")
         return local
 
     def affine(self, expr: sp.Expr, state: str) -> tuple[str, str]:

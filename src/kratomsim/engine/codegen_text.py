@@ -7,6 +7,8 @@ parameter-only subexpressions hoisted into per-subject constants, unrolled small
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import sympy as sp
 
@@ -22,8 +24,13 @@ class Names:
         return f"{stem}{self.n}"
 
 
-def py(expr: sp.Expr, names: dict[sp.Symbol, str]) -> str:
-    """Python text of ``expr`` with symbols renamed (max/min for Max/Min)."""
+def py(
+    expr: sp.Expr,
+    names: dict[sp.Symbol, str],
+    powers: Callable[[str, str], str] | None = None,
+) -> str:
+    """Python text of ``expr`` with symbols renamed (max/min for Max/Min); with ``powers``, a power
+    whose exponent is not an integer is the text ``powers(base, exponent)`` returns."""
     from sympy.printing.pycode import PythonCodePrinter
 
     class Printer(PythonCodePrinter):
@@ -43,6 +50,8 @@ def py(expr: sp.Expr, names: dict[sp.Symbol, str]) -> str:
             if x == 2:
                 t = self.parenthesize(b, 1000)
                 return f"({t}*{t})"
+            if powers is not None and not x.is_Integer:
+                return powers(self._print(b), self._print(x))
             return f"({self.parenthesize(b, 1000)}**{self.parenthesize(x, 1000)})"
 
         def _print_Float(self, e: sp.Float) -> str:

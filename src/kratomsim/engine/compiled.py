@@ -58,6 +58,7 @@ _GENERATOR_FILES: Final = (
     "engine/codegen_step.py",
     "engine/codegen_text.py",
     "engine/kernel_expm.py",
+    "engine/kernel_pow.py",
     "spec/structure.py",
     "spec/symbolic.py",
     "spec/units.py",
