@@ -33,21 +33,22 @@ passes from that prediction leave 2.6e-7 of relative error, where two from the u
 
 Generated code
 --------------
-:func:`kernel_source` writes the Python source of one self-contained module: the matrix-
-exponential helpers (copied from :mod:`.kernel_expm`), per-subject constants, the setup, and one
-kernel function with the step and the outputs inlined as straight-line code in loops over the lanes
-of a block (so that they vectorise: a lane that has finished its sub-steps keeps its state through
-a select, not a branch). Expressions are printed with the literal 0/1 of an affine split put in and
-their repeated subexpressions computed once. At an output time the outputs of all of a block's
-lanes go to a small buffer and from there to each subject's row; their powers with non-integer
-exponents (the Hill curves' per-subject exponents) are computed for the whole block by one
-vectorised :func:`.kernel_pow.vpow` rather than by the C library's scalar ``pow`` lane by lane. The kernel is compiled with the fast-math flags
-``contract``, ``arcp`` and ``nsz`` only (fused multiply-add, multiplication by a reciprocal, no
-signed zeros; nothing assumes finite values): they change results by round-off, and every lane
-still does the same arithmetic whatever its block. The module raises LLVM's limit on runtime alias checks before it
-compiles, so that the step loop over the lanes is vectorised rather than left scalar. :mod:`.compiled` stores the text under the SHA-256 of the text
-itself and imports it; Numba caches the compiled code next to it, so a changed specification or
-generator can never meet an old compiled kernel.
+:func:`kernel_source` writes the Python source of one self-contained module: the matrix-exponential
+and power helpers (copied from :mod:`.kernel_expm` and :mod:`.kernel_pow`), per-subject constants,
+the setup, and one kernel function with the step and the outputs inlined as straight-line code in
+loops over the lanes of a block (so that they vectorise: a lane that has finished its sub-steps
+keeps its state through a select, not a branch). Expressions are printed with the literal 0/1 of an
+affine split put in and their repeated subexpressions computed once. At an output time the outputs
+of all of a block's lanes go to a small buffer and from there to each subject's row; their powers
+with non-integer exponents (the Hill curves' per-subject exponents) are computed for the whole
+block by one vectorised :func:`.kernel_pow.vpow` rather than by the C library's scalar ``pow`` lane
+by lane. The kernel is compiled with the fast-math flags ``contract``, ``arcp`` and ``nsz`` only
+(fused multiply-add, multiplication by a reciprocal, no signed zeros; nothing assumes finite
+values): they change results by round-off, and every lane still does the same arithmetic whatever
+its block. The module raises LLVM's limit on runtime alias checks before it compiles, so that the
+step loop over the lanes is vectorised rather than left scalar. :mod:`.compiled` stores the text
+under the SHA-256 of the text itself and imports it; Numba caches the compiled code next to it, so
+a changed specification or generator can never meet an old compiled kernel.
 """
 
 from __future__ import annotations
@@ -557,7 +558,8 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def _output_lines(gen: StepGen) -> tuple[list[str], list[str], int]:
-    """The outputs from the states at a step end (intermediates shared), for ``b in range(nb)``.
+    """Lines that put the outputs of lane ``b`` into the block buffer ``ob[r, b]`` from the states
+    at a step end (intermediates shared); the driver runs them for every lane of the block.
 
     Powers with a non-integer exponent (the Hill curves' per-subject exponents) are read from
     ``pwr[j * BLOCK + b]``: the second list holds the lines of a loop over all of a block's lanes
