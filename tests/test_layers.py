@@ -237,8 +237,9 @@ FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "l
 LOADER_PREFIXES = ("load_", "resolve_", "parse_", "read_")
 #: Modules that read the engine's own code, never data: jit.py hashes the kernels' source files
 #: to key Numba's compile cache, codegen.py copies the exponential helpers of kernel_expm.py into
-#: the generated kernel, compiled.py writes and reloads the generated kernels in the compile cache.
-READS_ITS_OWN_SOURCE = {"jit.py", "codegen.py", "compiled.py"}
+#: the generated kernel, compiled.py writes and reloads the generated kernels in the compile cache,
+#: native.py stores and links their machine code there.
+READS_ITS_OWN_SOURCE = {"jit.py", "codegen.py", "compiled.py", "native.py"}
 
 
 def engine_io(path: Path) -> list[str]:

@@ -65,11 +65,20 @@ def test_a_lookup_without_a_regimen_loads_no_heavy_library(tmp_path: Path) -> No
 
 
 def test_the_check_reaches_the_libraries_it_needs(tmp_path: Path) -> None:
-    # The probe sees imports: a simulation does load the engine's libraries (pandas only when a
-    # result is turned into a table).
+    # The probe sees imports: a simulation parses its regimen with lark, and pandas is loaded
+    # only when a result is turned into a table.
     body = "import kratomsim\nkratomsim.simulate('2 g once', duration='1 d')"
-    assert "numba" in loaded(body, HEAVY, tmp_path)
+    assert "lark" in loaded(body, HEAVY, tmp_path)
     assert "pandas" in loaded(body + ".to_frame()", HEAVY, tmp_path)
+
+
+def test_a_compiled_kernel_runs_without_numba(tmp_path: Path) -> None:
+    # Importing Numba and readying its compiler costs about 0.8 s: a kernel this machine has
+    # compiled is called through its stored machine code instead (kratomsim.engine.native).
+    body = "import kratomsim\nkratomsim.simulate('2 g once', duration='1 d')"
+    loaded(body, HEAVY, tmp_path)  # compiles the kernel where this machine has not yet
+    assert "numba" not in loaded(body, HEAVY, tmp_path)
+    assert "numba" not in loaded(run_cli("simulate", "2 g once", "--outcomes"), HEAVY, tmp_path)
 
 
 def test_only_a_simulation_that_draws_loads_the_plotting_library(tmp_path: Path) -> None:

@@ -46,9 +46,12 @@ by lane. The kernel is compiled with the fast-math flags ``contract``, ``arcp`` 
 (fused multiply-add, multiplication by a reciprocal, no signed zeros; nothing assumes finite
 values): they change results by round-off, and every lane still does the same arithmetic whatever
 its block. The module raises LLVM's limit on runtime alias checks before it compiles, so that the
-step loop over the lanes is vectorised rather than left scalar. :mod:`.compiled` stores the text
-under the SHA-256 of the text itself and imports it; Numba caches the compiled code next to it, so
-a changed specification or generator can never meet an old compiled kernel.
+step loop over the lanes is vectorised rather than left scalar. Its entry points (:data:`ENTRIES`)
+are Numba ``cfunc`` functions that take pointers and sizes. The kernel allocates its working
+arrays once per call (:func:`_arrays`), each separately, so that LLVM knows they do not overlap
+(views of one buffer made the full model's step twice as slow). :mod:`.compiled` stores the text
+under the SHA-256 of the text itself, and :mod:`.native` the entry points' machine code beside it, so a changed specification or
+generator can never meet an old compiled kernel.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ class Layout:
     dose_molar_mass: tuple[str, ...]
     #: parameters and inputs the kernel's equations actually read
     reads: tuple[str, ...] = ()
+    block: int = 0
 
 
 def reads(st: Structure) -> tuple[str, ...]:
@@ -190,7 +194,7 @@ Specification digest {digest}; outputs: {outputs}.
 """
 import llvmlite.binding as llvm
 import numpy as np
-from numba import njit
+from numba import carray, cfunc, njit, types
 
 # The step loop over a block's lanes reads a few hundred coefficient rows and writes the state
 # rows. LLVM vectorises it only behind runtime checks that these do not overlap, and by default it
@@ -240,25 +244,21 @@ GAMMA_TAIL = np.array({tail!r})
 
 SETUP = '''
 
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
+@njit(nogil=True, fastmath=False, error_model="numpy")
+def setup_lane(p, d, lengths, nsub, co, b, a, pw, ph, v, w, beta, work, sig_pow):  # pragma: no cover
     """Per length class of lane b: the step h, Φ(h), rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b,
     and the exponential weights of passive states (computed once per distinct step h: classes
-    with the same step get a copy).
+    with the same step get a copy). ``a`` … ``sig_pow`` are working arrays of the kernel.
 
     Φ by scaling and squaring (:func:`expm_from_powers`); the integrals Ā and B̄ as power series
     in M = A0·h applied to the forced columns only, Ā_ij = Σ_m γ_ijm M^m, B̄_j = Σ_m β_jm M^m,
     summed until the terms vanish.
     """
-    a = np.zeros((N_EXACT, N_EXACT))
+    a[:, :] = 0.0
     fill_a0(p, d, a)
-    pw = np.empty((5, N_EXACT, N_EXACT))
     powers(a, BAND_HI, BAND_LO, pw)
     nrm = norm1(a)
-    ph = np.empty((N_EXACT, N_EXACT))
-    v = np.zeros((max(FORCED.size, 1), N_EXACT))
-    w = np.zeros(N_EXACT)
-    beta = np.zeros(max(N_COLL, 1))
+    beta[:] = 0.0
     passive_beta(p, d, beta)
     for k in range(lengths.size):
         h = lengths[k] / nsub[k]
@@ -272,11 +272,11 @@ def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
                 co[k, t, b] = co[same, t, b]
             continue
         co[k, 0, b] = h
-        expm_from_powers(pw, nrm, h, BAND_HI, BAND_LO, ph)
+        expm_from_powers(pw, nrm, h, BAND_HI, BAND_LO, ph, work, sig_pow)
         for t in range(PHI_TAB.shape[0]):
             co[k, PHI_TAB[t, 0], b] = ph[PHI_TAB[t, 1], PHI_TAB[t, 2]]
         for i in range(NODES):
-            expm_from_powers(pw, nrm, GL_C[i] * h, BAND_HI, BAND_LO, ph)
+            expm_from_powers(pw, nrm, GL_C[i] * h, BAND_HI, BAND_LO, ph, work, sig_pow)
             for t in range(ROW_TAB.shape[0]):
                 if ROW_TAB[t, 1] == i:
                     co[k, ROW_TAB[t, 0], b] = ph[ROW_TAB[t, 2], ROW_TAB[t, 3]]
@@ -320,33 +320,18 @@ def setup_lane(p, d, lengths, nsub, co, b):  # pragma: no cover - jit
 
 DRIVER = '''
 
-@njit(nogil=True, cache=True, fastmath={"contract", "arcp", "nsz"}, error_model="numpy")
+@njit(nogil=True, fastmath={"contract", "arcp", "nsz"}, error_model="numpy")
 def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, first, last, out):
     """Run blocks ``first … last − 1`` of subjects (rows of ``pm``; block ``k`` holds subjects
     ``order[k·BLOCK:(k + 1)·BLOCK]``) through the schedule; write ``out[row, subject, slot]``.
 
-    Releases the GIL: threads may run disjoint block ranges at once. Each lane does its own
-    arithmetic in the same order whatever its block, so results do not depend on the blocks.
+    Threads may run disjoint block ranges at once. Each lane does its own arithmetic in the same
+    order whatever its block, so results do not depend on the blocks.
     """
     n = order.size
     n_len = lengths.size
-    pb = np.zeros((N_PARAMS + N_DERIVED, BLOCK))
-    co = np.zeros((max(n_len, 1), N_COEF, BLOCK))
-    ns = np.zeros((max(n_len, 1), BLOCK), dtype=np.int64)
-    dose_row = np.zeros(BLOCK, dtype=np.int64)
-    d = np.zeros(max(N_DERIVED, 1))
-    xs = np.zeros((max(N_EXACT, 1), BLOCK))
-    cs = np.zeros((max(N_COLL, 1), BLOCK))
-    cg = np.zeros((max(N_COLL, 1), BLOCK))
-    act = np.zeros(BLOCK, dtype=np.bool_)
-    most = np.zeros(max(n_len, 1), dtype=np.int64)
-    ob = np.zeros((max(N_OUT, 1), BLOCK))
-    pwx = np.ones(max(N_POW, 1) * BLOCK)
-    pwy = np.ones(max(N_POW, 1) * BLOCK)
-    pwr = np.ones(max(N_POW, 1) * BLOCK)
-    pwe = np.zeros(max(N_POW, 1) * BLOCK, dtype=np.int64)
-    pwm = np.zeros(max(N_POW, 1) * BLOCK, dtype=np.int64)
-    pwk = np.zeros(max(N_POW, 1) * BLOCK, dtype=np.int64)
+    nl = max(n_len, 1)
+{ARRAYS}
     for blk in range(first, last):
         i0 = blk * BLOCK
         nb = min(BLOCK, n - i0)
@@ -361,10 +346,13 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
                 pb[N_PARAMS + q, b] = d[q]
             for k in range(n_len):
                 ns[k, b] = nsub[i, k]
-            setup_lane(p, d, lengths, ns[:, b], co, b)
+            setup_lane(p, d, lengths, ns[:, b], co, b, sa, spw, sph, sv, sw, sbeta, swork, ssig)
             dose_row[b] = 0 if doses.shape[0] == 1 else i
         for k in range(n_len):
-            most[k] = ns[k].max()
+            top = 0
+            for b in range(BLOCK):
+                top = max(top, ns[k, b])
+            most[k] = top
         xs[:, :] = 0.0
         cs[:, :] = 0.0
         cg[:, :] = 0.0
@@ -393,7 +381,7 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
 
 AUX = '''
 
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+@njit(nogil=True, fastmath=False, error_model="numpy")
 def a0_all(pm, out):
     """A0 of every subject: ``out`` (n, N_EXACT, N_EXACT)."""
     d = np.zeros(max(N_DERIVED, 1))
@@ -402,7 +390,7 @@ def a0_all(pm, out):
         fill_a0(pm[i], d, out[i])
 
 
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+@njit(nogil=True, fastmath=False, error_model="numpy")
 def coll_rates_all(pm, x, out):
     """|β| of the collocated states of every subject at exact states ``x`` (n, N_EXACT), c = 0."""
     d = np.zeros(max(N_DERIVED, 1))
@@ -411,6 +399,83 @@ def coll_rates_all(pm, x, out):
         derived(pm[i], d)
         coll_rates(pm[i], d, x[i], c, out[i])
 '''
+
+#: The module's entry points with a C interface (pointers and sizes): :mod:`.native` stores their
+#: machine code, and a later process calls it through ctypes without importing Numba.
+ENTRIES = """
+
+_F = types.CPointer(types.float64)
+_I = types.CPointer(types.int64)
+_N = types.int64
+
+
+@cfunc(
+    types.void(_F, _N, _F, _N, _N, _I, _I, _N, _I, _N, _F, _N, _I, _I, _N, _N, _F, _N),
+    error_model="numpy",
+)
+def kernel_c(
+    pm, n, doses, dose_rows, dose_slots, node_dose, node_out, n_nodes, interval_len, n_int,
+    lengths, n_len, nsub, order, first, last, out, n_times,
+):  # pragma: no cover - jit
+    kernel(
+        carray(pm, (n, N_PARAMS)),
+        carray(doses, (dose_rows, dose_slots, DOSE_STATES.size)),
+        carray(node_dose, (n_nodes,)),
+        carray(node_out, (n_nodes,)),
+        carray(interval_len, (n_int,)),
+        carray(lengths, (n_len,)),
+        carray(nsub, (n, n_len)),
+        carray(order, (n,)),
+        first,
+        last,
+        carray(out, (N_OUT, n, n_times)),
+    )
+
+
+@cfunc(types.void(_F, _N, _F), error_model="numpy")
+def a0_all_c(pm, n, out):  # pragma: no cover - jit
+    a0_all(carray(pm, (n, N_PARAMS)), carray(out, (n, N_EXACT, N_EXACT)))
+
+
+@cfunc(types.void(_F, _N, _F, _F), error_model="numpy")
+def coll_rates_all_c(pm, n, x, out):  # pragma: no cover - jit
+    coll_rates_all(
+        carray(pm, (n, N_PARAMS)), carray(x, (n, N_EXACT)), carray(out, (n, max(N_COLL, 1)))
+    )
+"""
+
+
+def _arrays(n: dict[str, int]) -> list[str]:
+    """Lines that allocate the kernel's working arrays, each its own (``nl``: length classes);
+    ``n`` holds the module's sizes."""
+    pw = max(n["pow"], 1) * n["block"]
+    ne, blk = n["exact"], n["block"]
+    floats = [
+        ("pb", (n["params"] + n["derived"], blk)),
+        ("co", ("nl", n["coef"], blk)),
+        ("d", (max(n["derived"], 1),)),
+        ("xs", (max(ne, 1), blk)),
+        ("cs", (max(n["coll"], 1), blk)),
+        ("cg", (max(n["coll"], 1), blk)),
+        ("ob", (max(n["out"], 1), blk)),
+        ("sa", (ne, ne)),
+        ("spw", (5, ne, ne)),
+        ("sph", (ne, ne)),
+        ("sv", (max(n["forced"], 1), ne)),
+        ("sw", (ne,)),
+        ("sbeta", (max(n["coll"], 1),)),
+        ("swork", (2, ne, ne)),
+        ("ssig", (5,)),
+    ]
+    ints = [("ns", ("nl", blk)), ("dose_row", (blk,)), ("most", ("nl",))]
+    ints += [(name, (pw,)) for name in ("pwe", "pwm", "pwk")]
+    lines = [f"{name} = np.zeros({shape!r})".replace("'nl'", "nl") for name, shape in floats]
+    lines += [f"{name} = np.ones({pw})" for name in ("pwx", "pwy", "pwr")]
+    lines += [
+        f"{name} = np.zeros({shape!r}, dtype=np.int64)".replace("'nl'", "nl")
+        for name, shape in ints
+    ]
+    return [*lines, f"act = np.zeros({blk}, dtype=np.bool_)"]
 
 
 def _names_p_d(gen: StepGen) -> dict[sp.Symbol, str]:
@@ -422,7 +487,7 @@ def _names_p_d(gen: StepGen) -> dict[sp.Symbol, str]:
 
 
 def _fn(name: str, args: str, lines: list[str]) -> str:
-    jit = '@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")'
+    jit = '@njit(nogil=True, fastmath=False, error_model="numpy")'
     body = "\n".join("    " + line for line in lines) if lines else "    pass"
     return f"\n\n{jit}\ndef {name}({args}):  # pragma: no cover - jit\n{body}"
 
@@ -498,6 +563,18 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
     n = len(st.exact)
     pattern = np.array([[float(st.a0[i, j] != 0) for j in range(n)] for i in range(n)])
     hi, lo = band(pattern if n else np.zeros((1, 1)))
+    sizes = {
+        "params": len(params),
+        "derived": len(hoist.order),
+        "coef": len(index),
+        "exact": n,
+        "coll": len(st.collocated),
+        "out": len(st.outputs),
+        "pow": n_pow,
+        "forced": len(st.forced),
+        "block": block,
+    }
+    arrays = _arrays(sizes)
     dose_states = tuple(ix[d.state] for d in st.spec.doses if d.state in ix)
     tabs = _tables(index)
     header = HEADER.format(
@@ -539,8 +616,10 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         SETUP,
         DRIVER.replace("{STEP}", "\n".join(body + line for line in step_lines))
         .replace("{POWERS}\n", _powers_stage(pow_lines))
-        .replace("{OUTPUTS}", "\n".join(" " * 20 + line for line in out_lines)),
+        .replace("{OUTPUTS}", "\n".join(" " * 20 + line for line in out_lines))
+        .replace("{ARRAYS}", "\n".join(" " * 4 + line for line in arrays)),
         AUX,
+        ENTRIES,
     ]
     layout = Layout(
         params=params,
@@ -550,6 +629,7 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         dose_states=dose_states,
         dose_molar_mass=tuple(d.molar_mass for d in st.spec.doses if d.state in ix),
         reads=reads(st),
+        block=block,
     )
     return "\n".join(parts) + "\n", layout
 
@@ -629,7 +709,7 @@ def _helpers_source() -> str:
         elif skip and (line.startswith("@njit") or line.startswith("#:")):
             skip = False
         if not skip:
-            out.append(line.replace("@njit(cache=True,", "@njit(cache=True, nogil=True,"))
+            out.append(line.replace("@njit(cache=True,", "@njit(nogil=True,"))
     from kratomsim.engine import kernel_pow
 
     text = Path(kernel_pow.__file__).read_text(encoding="utf-8")

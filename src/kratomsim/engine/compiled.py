@@ -4,9 +4,12 @@
 generated text is written to the kernel cache (``$KRATOMSIM_CACHE`` or the user cache directory)
 under the SHA-256 of the text itself, so a changed specification or generator can never meet an old
 compiled kernel; an index keyed on the specification's digest and the generator's own source lets a
-later process find the module without running SymPy again. Before generating or compiling a kernel
-this machine has not compiled yet, it gives the :data:`~kratomsim.engine.notices.COMPILING` notice
-(:mod:`kratomsim.engine.notices`), so an interface can say why it pauses. :func:`run_kernel`
+later process find the module without running SymPy again. The first process that needs a kernel on
+this machine imports the module (Numba compiles it) and stores its machine code (:mod:`.native`);
+every process then calls that code through ctypes, without importing Numba. Before generating or
+compiling a kernel this machine has not compiled yet, it gives the
+:data:`~kratomsim.engine.notices.COMPILING` notice (:mod:`kratomsim.engine.notices`), so an
+interface can say why it pauses. :func:`run_kernel`
 prepares the event schedule and each subject's sub-steps (merging interval classes that every
 subject sub-steps alike, so that their coefficients are set up and read once) and runs the kernel.
 """
@@ -32,6 +35,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kratomsim.cache import cache_root
+from kratomsim.engine import native
+from kratomsim.engine.native import Native, ptr
 from kratomsim.engine.notices import COMPILING, notify
 from kratomsim.errors import ModelSpecError, bad_value
 from kratomsim.spec import Spec
@@ -83,9 +88,9 @@ def generator_digest() -> str:
 
 @dataclass(frozen=True)
 class Kernel:
-    """A generated, imported kernel module and the layout of its arrays."""
+    """A generated kernel's entry points (:mod:`.native`) and the layout of its arrays."""
 
-    module: ModuleType
+    native: Native
     params: tuple[str, ...]
     exact: tuple[str, ...]
     collocated: tuple[str, ...]
@@ -95,6 +100,8 @@ class Kernel:
     path: Path
     #: parameters and inputs the kernel's equations read (the rest of ``params`` are unused)
     reads: tuple[str, ...] = ()
+    #: subjects per block (lanes)
+    block: int = 32
 
 
 def _index_key(
@@ -198,6 +205,7 @@ def _load(
         "dose_states": list(layout.dose_states),
         "dose_molar_mass": list(layout.dose_molar_mass),
         "reads": list(layout.reads),
+        "block": layout.block,
     }
     tmp = index.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(meta), encoding="utf-8")
@@ -206,19 +214,21 @@ def _load(
 
 
 def is_compiled(path: Path) -> bool:
-    """Whether Numba's cache holds machine code of the generated kernel module at ``path``.
-
-    Numba caches each function of the module beside it (``__pycache__/<module>.<function>-<line>
-    .pyXY.nbi``); a module without any is compiled on first use.
-    """
-    return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
+    """Whether this machine holds the object code of the generated kernel module at ``path``
+    (:mod:`.native`); a module without it is compiled on first use."""
+    return native.is_built(path)
 
 
 def _kernel(path: Path, meta: dict) -> Kernel:
     if not is_compiled(path):
         notify(COMPILING)
+        native.build(_import(path), path)
+    try:
+        code = native.load(path)
+    except (OSError, RuntimeError, IndexError, KeyError, ValueError):
+        code = native.in_process(_import(path))  # compiles in this process instead
     return Kernel(
-        module=_import(path),
+        native=code,
         params=tuple(meta["params"]),
         exact=tuple(meta["exact"]),
         collocated=tuple(meta["collocated"]),
@@ -227,6 +237,7 @@ def _kernel(path: Path, meta: dict) -> Kernel:
         dose_molar_mass=tuple(meta["dose_molar_mass"]),
         path=path,
         reads=tuple(meta.get("reads", meta["params"])),
+        block=int(meta["block"]),
     )
 
 
@@ -471,20 +482,28 @@ def run_kernel(
     for what, value in (("max_step_h", max_step_h), ("rate_step", rate_step)):
         if not (np.isfinite(value) and value > 0):
             raise ModelSpecError(bad_value(f"The kernel's {what} must be > 0", value, "E.g. 1."))
-    mod = kernel.module
+    code = kernel.native
     pm = np.ascontiguousarray(pm, dtype=np.float64)
     n = pm.shape[0]
     sched = make_schedule(dose_times_h, t_out_h)
-    doses = slot_doses(doses_nmol, sched)
+    doses = np.ascontiguousarray(slot_doses(doses_nmol, sched), dtype=np.float64)
+    # the kernel reads raw memory: shapes are checked here
+    if pm.ndim != 2 or pm.shape[1] != len(kernel.params):
+        raise ValueError(f"pm has shape {pm.shape}, the kernel needs (n, {len(kernel.params)})")
+    if doses.shape[0] not in (1, n) or doses.shape[2] != len(kernel.dose_states):
+        raise ValueError(
+            f"doses_nmol has shape {np.shape(doses_nmol)}, the kernel needs "
+            f"(1 or {n}, doses, {len(kernel.dose_states)})"
+        )
     a0 = np.zeros((n, len(kernel.exact), len(kernel.exact)))
-    mod.a0_all(pm, a0)
+    code.a0_all(ptr(pm), n, ptr(a0))
     rate = fastest_rate(a0, doses, kernel.dose_states)
     x_post = np.zeros((n, len(kernel.exact)))
     largest = doses.max(axis=1)  # (1 or n, inputs)
     for j, s in enumerate(kernel.dose_states):
         x_post[:, s] = largest[:, j]
     coll = np.zeros((n, max(len(kernel.collocated), 1)))
-    mod.coll_rates_all(pm, x_post, coll)
+    code.coll_rates_all(ptr(pm), n, ptr(x_post), ptr(coll))
     rate_front = np.maximum(rate, coll.max(axis=1))
     depot = np.abs(np.stack([a0[:, s, s] for s in kernel.dose_states], axis=1))
     dosed = largest > 0
@@ -495,30 +514,34 @@ def run_kernel(
     want = (len(kernel.outputs), n, sched.out_slot.size)
     if out is not None and out.shape != want:
         raise ValueError(f"out has shape {out.shape}, the kernel needs {want}")
-    direct = out is not None and sched.n_out_slots == sched.out_slot.size
-    result = out if direct and out is not None else np.empty((*want[:2], sched.n_out_slots))
-    order = lane_order(sched, nsub, mod.BLOCK)
-    args = (
-        pm,
-        doses,
-        sched.node_dose,
-        sched.node_out,
-        sched.interval_len,
-        sched.lengths,
-        nsub,
-        order,
+    direct = (
+        out is not None
+        and sched.n_out_slots == sched.out_slot.size
+        and out.dtype == np.float64
+        and out.flags.c_contiguous
     )
-    n_blocks = (n + mod.BLOCK - 1) // mod.BLOCK
+    result = out if direct and out is not None else np.empty((*want[:2], sched.n_out_slots))
+    order = np.ascontiguousarray(lane_order(sched, nsub, kernel.block), dtype=np.int64)
+    ints = [np.ascontiguousarray(a, dtype=np.int64) for a in (sched.node_dose, sched.node_out)]
+    intervals = np.ascontiguousarray(sched.interval_len, dtype=np.int64)
+    lengths = np.ascontiguousarray(sched.lengths, dtype=np.float64)
+    nsub = np.ascontiguousarray(nsub, dtype=np.int64)
+
+    def run(first: int, last: int) -> None:
+        code.kernel(
+            ptr(pm), n, ptr(doses), doses.shape[0], doses.shape[1], ptr(ints[0]), ptr(ints[1]),
+            ints[0].size, ptr(intervals), intervals.size, ptr(lengths), lengths.size, ptr(nsub),
+            ptr(order), first, last, ptr(result), result.shape[2],
+        )  # fmt: skip
+
+    n_blocks = (n + kernel.block - 1) // kernel.block
     workers = max(1, min(threads if threads is not None else default_threads(), n_blocks))
     if workers == 1:
-        mod.kernel(*args, 0, n_blocks, result)
+        run(0, n_blocks)
     else:
         bounds = np.linspace(0, n_blocks, workers + 1).round().astype(int)
         pool = _pool(workers)
-        jobs = [
-            pool.submit(mod.kernel, *args, int(lo), int(hi), result)
-            for lo, hi in itertools.pairwise(bounds)
-        ]
+        jobs = [pool.submit(run, int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
         for job in jobs:
             job.result()
     ordered = sched.reorder(result, axis=2)

@@ -77,9 +77,20 @@ def powers(
 
 @njit(cache=True, fastmath=False, error_model="numpy")
 def expm_from_powers(
-    pw: np.ndarray, norm1: float, tau: float, hi: np.ndarray, lo: np.ndarray, out: np.ndarray
+    pw: np.ndarray,
+    norm1: float,
+    tau: float,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    out: np.ndarray,
+    work: np.ndarray,
+    sig_pow: np.ndarray,
 ) -> None:  # pragma: no cover - jit
-    """``out = expm(A·tau)`` from ``pw[k] = A^k`` (k ≤ 4) and ``norm1 = ‖A‖₁``."""
+    """``out = expm(A·tau)`` from ``pw[k] = A^k`` (k ≤ 4) and ``norm1 = ‖A‖₁``.
+
+    ``work`` (2, n, n) and ``sig_pow`` (5,) are scratch: the function allocates nothing, so that a
+    kernel built from it needs no memory manager at run time.
+    """
     n = pw.shape[1]
     s = 0
     scaled = norm1 * abs(tau)
@@ -87,12 +98,11 @@ def expm_from_powers(
         scaled *= 0.5
         s += 1
     sig = tau / 2.0**s
-    sig_pow = np.empty(5)
     sig_pow[0] = 1.0
     for k in range(1, 5):
         sig_pow[k] = sig_pow[k - 1] * sig
-    x4 = np.empty((n, n))
-    tmp = np.empty((n, n))
+    x4 = work[0]
+    tmp = work[1]
     for i in range(n):
         for j in range(n):
             x4[i, j] = sig_pow[4] * pw[4, i, j]
@@ -111,7 +121,9 @@ def expm_from_powers(
                 out[i, j] = acc
     for _ in range(s):
         band_matmul(out, out, hi, lo, tmp)
-        out[:, :] = tmp
+        for i in range(n):
+            for j in range(n):
+                out[i, j] = tmp[i, j]
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
@@ -134,4 +146,4 @@ def expm_banded(a: np.ndarray, tau: float, out: np.ndarray) -> None:  # pragma: 
     lo = np.zeros(n, dtype=np.int64)
     pw = np.empty((5, n, n))
     powers(a, hi, lo, pw)
-    expm_from_powers(pw, norm1(a), tau, hi, lo, out)
+    expm_from_powers(pw, norm1(a), tau, hi, lo, out, np.empty((2, n, n)), np.empty(5))

@@ -1,0 +1,193 @@
+"""A generated kernel's machine code, stored once and called through ctypes without Numba.
+
+Importing Numba and preparing its compiler costs about 0.8 s, more than the rest of a ``simulate``
+command, although a cached kernel needs none of it: only its machine code. The generated module
+(:mod:`.codegen`) exposes its entry points as Numba ``cfunc`` functions that take pointers and
+sizes. :func:`build` compiles them (importing the module runs Numba) and
+writes each one's object code beside the module, for this CPU; :func:`load` links the object code
+into llvmlite's MCJIT — the same LLVM that Numba uses, imported in about 0.1 s — and returns
+callables. Should linking fail, :func:`in_process` calls the entry points as Numba compiled them.
+
+The code calls a few of Numba's C helpers: its runtime's allocator (``NRT_*``: the kernel allocates
+its working arrays) and, on paths that report errors, ``numba_*``. :func:`load` registers them from
+Numba's two C extension modules, loaded by themselves (the Numba package is not imported; loading
+the runtime's module sets up its allocator), under the names Numba gives them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import hashlib
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+#: The module's entry points with a C interface (see :data:`.codegen.ENTRIES`).
+ENTRIES = ("kernel_c", "a0_all_c", "coll_rates_all_c")
+_P, _N = ctypes.c_void_p, ctypes.c_int64
+#: ctypes prototypes of the entry points (pointer ``P``, size ``N``), in the cfuncs' order.
+_PROTOTYPES = {
+    "kernel_c": "PNPNNPPNPNPNPPNNPN",
+    "a0_all_c": "PNP",
+    "coll_rates_all_c": "PNPP",
+}
+#: Numba's C extension modules and the prefix of the symbols their ``c_helpers`` provide.
+_HELPERS = (("numba._helperlib", "_helperlib", "numba_"), ("numba.core.runtime._nrt_python",
+            "core/runtime/_nrt_python", "NRT_"))  # fmt: skip
+
+
+def _llvm() -> Any:
+    import llvmlite.binding as llvm
+
+    return llvm
+
+
+@cache
+def machine_tag() -> str:
+    """Short digest of what object code depends on besides its source: CPU, LLVM, Numba, and
+    this module (how the code was built)."""
+    llvm = _llvm()
+    text = json.dumps(
+        [
+            llvm.get_host_cpu_name(),
+            llvm.get_host_cpu_features().flatten(),
+            llvm.get_default_triple(),
+            importlib.metadata.version("llvmlite"),
+            importlib.metadata.version("numba"),
+            hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),  # how it was built
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def object_paths(module_path: Path) -> dict[str, Path]:
+    """Where the entry points' object code of the generated module at ``module_path`` lives."""
+    tag = machine_tag()
+    return {e: module_path.with_name(f"{module_path.stem}-{e}-{tag}.o") for e in ENTRIES}
+
+
+def is_built(module_path: Path) -> bool:
+    """Whether this machine holds the object code of the module at ``module_path``."""
+    names = module_path.with_name(f"{module_path.stem}-{machine_tag()}.json")
+    return names.exists() and all(p.exists() for p in object_paths(module_path).values())
+
+
+def build(module: ModuleType, module_path: Path) -> None:
+    """Compile the module's entry points (already done by importing it) and store their object
+    code and symbol names beside ``module_path``."""
+    llvm = _llvm()
+    target = llvm.Target.from_default_triple()
+    tm = target.create_target_machine(
+        cpu=llvm.get_host_cpu_name(),
+        features=llvm.get_host_cpu_features().flatten(),
+        opt=3,
+        reloc="default",
+        codemodel="jitdefault",
+        jit=True,
+    )
+    names = {}
+    for entry, path in object_paths(module_path).items():
+        cf = getattr(module, entry)
+        obj = tm.emit_object(llvm.parse_assembly(cf.inspect_llvm()))
+        _write(path, obj)
+        names[entry] = cf.native_name
+    _write(
+        module_path.with_name(f"{module_path.stem}-{machine_tag()}.json"),
+        json.dumps(names).encode(),
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@cache
+def _prepared() -> Any:
+    """llvmlite with the native target ready and Numba's C helpers registered (once a process)."""
+    llvm = _llvm()
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    spec = importlib.util.find_spec("numba")
+    assert spec is not None and spec.submodule_search_locations
+    root = spec.submodule_search_locations[0]
+    for name, rel, prefix in _HELPERS:
+        module = sys.modules.get(name)
+        if module is None:
+            found = glob.glob(os.path.join(root, f"{rel}.*.so")) or glob.glob(
+                os.path.join(root, f"{rel}.*.pyd")
+            )
+            loader = importlib.machinery.ExtensionFileLoader(name, found[0])
+            ext = importlib.util.spec_from_file_location(name, found[0], loader=loader)
+            assert ext is not None
+            module = importlib.util.module_from_spec(ext)
+            sys.modules[name] = module
+        for py_name, address in module.c_helpers.items():
+            # as Numba does (numba.core.base, numba.core.runtime.nrt): the runtime's internal
+            # helpers keep their own names
+            own = prefix == "NRT_" and py_name.startswith("_")
+            llvm.add_symbol(py_name if own else prefix + py_name, address)
+    return llvm
+
+
+def _prototype(entry: str) -> Any:
+    return ctypes.CFUNCTYPE(None, *[_P if c == "P" else _N for c in _PROTOTYPES[entry]])
+
+
+@dataclass(frozen=True)
+class Native:
+    """The entry points of one kernel, as ctypes functions (they release the GIL while they run)."""
+
+    kernel: Callable[..., None]
+    a0_all: Callable[..., None]
+    coll_rates_all: Callable[..., None]
+    #: what owns the code (MCJIT engines, or the compiled module), kept alive with the functions
+    engines: tuple[Any, ...]
+
+
+def load(module_path: Path) -> Native:
+    """Link the stored object code of the module at ``module_path`` and return its entry points."""
+    llvm = _prepared()
+    names = json.loads(
+        module_path.with_name(f"{module_path.stem}-{machine_tag()}.json").read_text()
+    )
+    funcs, engines = {}, []
+    for entry, path in object_paths(module_path).items():
+        # the engine owns its (empty) module and its target machine
+        tm = llvm.Target.from_default_triple().create_target_machine()
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+        engine.add_object_file(llvm.ObjectFileRef.from_data(path.read_bytes()))
+        engine.finalize_object()
+        address = engine.get_function_address(names[entry])
+        if not address:
+            raise RuntimeError(f"{path.name} defines no {names[entry]}")
+        funcs[entry] = _prototype(entry)(address)
+        engines.append(engine)
+    return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], tuple(engines))
+
+
+def in_process(module: ModuleType) -> Native:
+    """The entry points as Numba compiled them in this process (where the stored code cannot be
+    linked, e.g. a Numba build whose C helpers are laid out differently)."""
+    funcs = {e: _prototype(e)(getattr(module, e).address) for e in ENTRIES}
+    return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], (module,))
+
+
+def ptr(a: np.ndarray) -> int:
+    """Address of ``a``'s data: a C-contiguous float64 or int64 array that the caller keeps."""
+    if a.dtype not in (np.float64, np.int64) or not a.flags.c_contiguous:
+        raise ValueError(f"expected a C-contiguous float64 or int64 array, got {a.dtype}")
+    return a.ctypes.data

@@ -1,0 +1,51 @@
+"""Stored machine code (kratomsim.engine.native) computes what Numba's in-process code computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kratomsim.engine import compiled, native
+from kratomsim.engine.compiled import compiled_kernel, run_kernel
+from kratomsim.evidence.model_values import model_evidence
+from kratomsim.spec import default_spec
+
+SPEC = default_spec()
+OUTPUTS = ("mitragynine_nm", "oh7_nm", "cyp3a_liver_activity")
+
+
+def workload(kernel: compiled.Kernel, n: int) -> tuple[np.ndarray, ...]:
+    """``n`` subjects (clearance and absorption spread), doses every 8 h for 3 days, 0.25 h grid."""
+    base = model_evidence("tea").central()
+    pm = np.array([[base[p] for p in kernel.params] for _ in range(n)])
+    rng = np.random.default_rng(7)
+    for name in ("clu_h", "ka"):
+        pm[:, kernel.params.index(name)] *= np.exp(rng.normal(0.0, 0.4, n))
+    times = np.arange(0.0, 72.0, 8.0)
+    doses = np.column_stack([np.full(times.size, 2 * 19.5e6 / 398.5), np.zeros(times.size)])
+    return pm, times, doses[None], np.arange(0.0, 96.25, 0.25)
+
+
+def test_the_stored_code_equals_numbas_in_process_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    kernel = compiled_kernel(SPEC, OUTPUTS)
+    assert compiled.is_compiled(kernel.path)
+    pm, times, doses, t_out = workload(kernel, 70)  # three blocks, the last one partial
+    stored = run_kernel(kernel, pm, times, doses, t_out, threads=2)
+    # The same module compiled by Numba here, its entry points called through their addresses.
+    other = compiled.Kernel(**{**kernel.__dict__, "native": native.in_process(
+        compiled._import(kernel.path))})  # fmt: skip
+    assert other.native.kernel is not kernel.native.kernel
+    here = run_kernel(other, pm, times, doses, t_out, threads=1)
+    assert np.all(np.isfinite(stored)) and np.max(stored[0]) > 0
+    np.testing.assert_allclose(stored, here, rtol=1e-12, atol=0.0)
+
+
+def test_wrong_shapes_are_refused_before_the_kernel_reads_memory() -> None:
+    kernel = compiled_kernel(SPEC, OUTPUTS)
+    pm, times, doses, t_out = workload(kernel, 3)
+    with pytest.raises(ValueError, match=r"pm has shape \(3, \d+\)"):
+        run_kernel(kernel, pm[:, :-1], times, doses, t_out)
+    with pytest.raises(ValueError, match="doses_nmol has shape"):
+        run_kernel(kernel, pm, times, doses[..., :1], t_out)
+    with pytest.raises(ValueError, match="doses_nmol has shape"):
+        run_kernel(kernel, pm, times, np.repeat(doses, 2, axis=0), t_out)
