@@ -400,8 +400,9 @@ def coll_rates_all(pm, x, out):
         coll_rates(pm[i], d, x[i], c, out[i])
 '''
 
-#: The module's entry points with a C interface (pointers and sizes): :mod:`.native` stores their
-#: machine code, and a later process calls it through ctypes without importing Numba.
+#: The module's entry points with a C interface (pointers and sizes; their signatures are
+#: :data:`.native.PROTOTYPES`): :mod:`.native` stores their machine code, and a later process calls
+#: it through ctypes without importing Numba.
 ENTRIES = """
 
 _F = types.CPointer(types.float64)
@@ -409,10 +410,7 @@ _I = types.CPointer(types.int64)
 _N = types.int64
 
 
-@cfunc(
-    types.void(_F, _N, _F, _N, _N, _I, _I, _N, _I, _N, _F, _N, _I, _I, _N, _N, _F, _N),
-    error_model="numpy",
-)
+@cfunc({kernel_c}, error_model="numpy")
 def kernel_c(
     pm, n, doses, dose_rows, dose_slots, node_dose, node_out, n_nodes, interval_len, n_int,
     lengths, n_len, nsub, order, first, last, out, n_times,
@@ -432,17 +430,28 @@ def kernel_c(
     )
 
 
-@cfunc(types.void(_F, _N, _F), error_model="numpy")
+@cfunc({a0_all_c}, error_model="numpy")
 def a0_all_c(pm, n, out):  # pragma: no cover - jit
     a0_all(carray(pm, (n, N_PARAMS)), carray(out, (n, N_EXACT, N_EXACT)))
 
 
-@cfunc(types.void(_F, _N, _F, _F), error_model="numpy")
+@cfunc({coll_rates_all_c}, error_model="numpy")
 def coll_rates_all_c(pm, n, x, out):  # pragma: no cover - jit
     coll_rates_all(
         carray(pm, (n, N_PARAMS)), carray(x, (n, N_EXACT)), carray(out, (n, max(N_COLL, 1)))
     )
 """
+
+
+def _entries() -> str:
+    """:data:`ENTRIES` with each cfunc's signature written from :data:`.native.PROTOTYPES`."""
+    from kratomsim.engine.native import PROTOTYPES
+
+    text = ENTRIES
+    for name, letters in PROTOTYPES.items():
+        kinds = ", ".join({"F": "_F", "I": "_I", "N": "_N"}[c] for c in letters)
+        text = text.replace("{" + name + "}", f"types.void({kinds})")
+    return text
 
 
 def _arrays(n: dict[str, int]) -> list[str]:
@@ -619,7 +628,7 @@ def kernel_source(st: Structure, *, nodes: int, block: int) -> tuple[str, Layout
         .replace("{OUTPUTS}", "\n".join(" " * 20 + line for line in out_lines))
         .replace("{ARRAYS}", "\n".join(" " * 4 + line for line in arrays)),
         AUX,
-        ENTRIES,
+        _entries(),
     ]
     layout = Layout(
         params=params,

@@ -64,6 +64,7 @@ _GENERATOR_FILES: Final = (
     "engine/codegen_text.py",
     "engine/kernel_expm.py",
     "engine/kernel_pow.py",
+    "engine/native.py",
     "spec/structure.py",
     "spec/symbolic.py",
     "spec/units.py",

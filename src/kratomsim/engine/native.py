@@ -34,15 +34,15 @@ from typing import Any
 
 import numpy as np
 
-#: The module's entry points with a C interface (see :data:`.codegen.ENTRIES`).
-ENTRIES = ("kernel_c", "a0_all_c", "coll_rates_all_c")
-_P, _N = ctypes.c_void_p, ctypes.c_int64
-#: ctypes prototypes of the entry points (pointer ``P``, size ``N``), in the cfuncs' order.
-_PROTOTYPES = {
-    "kernel_c": "PNPNNPPNPNPNPPNNPN",
-    "a0_all_c": "PNP",
-    "coll_rates_all_c": "PNPP",
+#: The entry points' arguments, in order: ``F`` a float64 pointer, ``I`` an int64 pointer, ``N`` a
+#: size (int64). :mod:`.codegen` writes the cfuncs' signatures from these, ctypes calls them so.
+PROTOTYPES = {
+    "kernel_c": "FNFNNIININFNIINNFN",
+    "a0_all_c": "FNF",
+    "coll_rates_all_c": "FNFF",
 }
+#: The module's entry points with a C interface (see :data:`.codegen.ENTRIES`).
+ENTRIES = tuple(PROTOTYPES)
 #: Numba's C extension modules and the prefix of the symbols their ``c_helpers`` provide.
 _HELPERS = (("numba._helperlib", "_helperlib", "numba_"), ("numba.core.runtime._nrt_python",
             "core/runtime/_nrt_python", "NRT_"))  # fmt: skip
@@ -144,7 +144,8 @@ def _prepared() -> Any:
 
 
 def _prototype(entry: str) -> Any:
-    return ctypes.CFUNCTYPE(None, *[_P if c == "P" else _N for c in _PROTOTYPES[entry]])
+    kinds = [ctypes.c_int64 if c == "N" else ctypes.c_void_p for c in PROTOTYPES[entry]]
+    return ctypes.CFUNCTYPE(None, *kinds)
 
 
 @dataclass(frozen=True)
