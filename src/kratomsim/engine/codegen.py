@@ -447,7 +447,7 @@ def _entries() -> str:
     """:data:`ENTRIES` with each cfunc's signature written from :data:`.native.PROTOTYPES`."""
     from kratomsim.engine.native import PROTOTYPES
 
-    text = ENTRIES
+    text = f"\n\nPROTOTYPES = {PROTOTYPES!r}" + ENTRIES
     for name, letters in PROTOTYPES.items():
         kinds = ", ".join({"F": "_F", "I": "_I", "N": "_N"}[c] for c in letters)
         text = text.replace("{" + name + "}", f"types.void({kinds})")

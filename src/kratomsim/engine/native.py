@@ -72,21 +72,26 @@ def machine_tag() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def object_paths(module_path: Path) -> dict[str, Path]:
-    """Where the entry points' object code of the generated module at ``module_path`` lives."""
+def object_paths(module_path: Path, entries: tuple[str, ...] = ENTRIES) -> dict[str, Path]:
+    """Where the entry points' object code of the module at ``module_path`` lives (a generated
+    kernel's by default)."""
     tag = machine_tag()
-    return {e: module_path.with_name(f"{module_path.stem}-{e}-{tag}.o") for e in ENTRIES}
+    return {e: module_path.with_name(f"{module_path.stem}-{e}-{tag}.o") for e in entries}
 
 
-def is_built(module_path: Path) -> bool:
+def _names_path(module_path: Path) -> Path:
+    return module_path.with_name(f"{module_path.stem}-{machine_tag()}.json")
+
+
+def is_built(module_path: Path, entries: tuple[str, ...] = ENTRIES) -> bool:
     """Whether this machine holds the object code of the module at ``module_path``."""
-    names = module_path.with_name(f"{module_path.stem}-{machine_tag()}.json")
-    return names.exists() and all(p.exists() for p in object_paths(module_path).values())
+    paths = object_paths(module_path, entries).values()
+    return _names_path(module_path).exists() and all(p.exists() for p in paths)
 
 
-def build(module: ModuleType, module_path: Path) -> None:
+def build(module: ModuleType, module_path: Path, entries: tuple[str, ...] = ENTRIES) -> None:
     """Compile the module's entry points (already done by importing it) and store their object
-    code and symbol names beside ``module_path``."""
+    code and symbol names under ``module_path`` (its folder and stem)."""
     llvm = _llvm()
     target = llvm.Target.from_default_triple()
     tm = target.create_target_machine(
@@ -98,15 +103,12 @@ def build(module: ModuleType, module_path: Path) -> None:
         jit=True,
     )
     names = {}
-    for entry, path in object_paths(module_path).items():
+    for entry, path in object_paths(module_path, entries).items():
         cf = getattr(module, entry)
         obj = tm.emit_object(llvm.parse_assembly(cf.inspect_llvm()))
         _write(path, obj)
-        names[entry] = cf.native_name
-    _write(
-        module_path.with_name(f"{module_path.stem}-{machine_tag()}.json"),
-        json.dumps(names).encode(),
-    )
+        names[entry] = [cf.native_name, module.PROTOTYPES[entry]]
+    _write(_names_path(module_path), json.dumps(names).encode())
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -143,8 +145,9 @@ def _prepared() -> Any:
     return llvm
 
 
-def _prototype(entry: str) -> Any:
-    kinds = [ctypes.c_int64 if c == "N" else ctypes.c_void_p for c in PROTOTYPES[entry]]
+def prototype(letters: str) -> Any:
+    """The ctypes function type of an entry point with these argument letters (:data:`PROTOTYPES`)."""
+    kinds = [ctypes.c_int64 if c == "N" else ctypes.c_void_p for c in letters]
     return ctypes.CFUNCTYPE(None, *kinds)
 
 
@@ -160,30 +163,39 @@ class Native:
 
 
 def load(module_path: Path) -> Native:
-    """Link the stored object code of the module at ``module_path`` and return its entry points."""
+    """Link the stored object code of the generated kernel at ``module_path``: its entry points."""
+    funcs, engines = link(module_path, ENTRIES)
+    return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], engines)
+
+
+def link(
+    module_path: Path, entries: tuple[str, ...]
+) -> tuple[dict[str, Callable[..., None]], tuple[Any, ...]]:
+    """The stored entry points of the module at ``module_path`` as ctypes functions (typed by the
+    argument letters the module declared in its ``PROTOTYPES``), and the MCJIT engines that own
+    their code."""
     llvm = _prepared()
-    names = json.loads(
-        module_path.with_name(f"{module_path.stem}-{machine_tag()}.json").read_text()
-    )
+    names = json.loads(_names_path(module_path).read_text())
     funcs, engines = {}, []
-    for entry, path in object_paths(module_path).items():
+    for entry, path in object_paths(module_path, entries).items():
+        symbol, letters = names[entry]
         # the engine owns its (empty) module and its target machine
         tm = llvm.Target.from_default_triple().create_target_machine()
         engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
         engine.add_object_file(llvm.ObjectFileRef.from_data(path.read_bytes()))
         engine.finalize_object()
-        address = engine.get_function_address(names[entry])
+        address = engine.get_function_address(symbol)
         if not address:
-            raise RuntimeError(f"{path.name} defines no {names[entry]}")
-        funcs[entry] = _prototype(entry)(address)
+            raise RuntimeError(f"{path.name} defines no {symbol}")
+        funcs[entry] = prototype(letters)(address)
         engines.append(engine)
-    return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], tuple(engines))
+    return funcs, tuple(engines)
 
 
 def in_process(module: ModuleType) -> Native:
     """The entry points as Numba compiled them in this process (where the stored code cannot be
     linked, e.g. a Numba build whose C helpers are laid out differently)."""
-    funcs = {e: _prototype(e)(getattr(module, e).address) for e in ENTRIES}
+    funcs = {e: prototype(PROTOTYPES[e])(getattr(module, e).address) for e in ENTRIES}
     return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], (module,))
 
 

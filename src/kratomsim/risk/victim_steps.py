@@ -1,23 +1,53 @@
-"""The victim drug's march over a grid, compiled (:mod:`kratomsim.risk.ddi_dynamic`).
+"""The victim drug's march over a grid (:mod:`kratomsim.risk.ddi_dynamic`), run as stored code.
 
-Each step of the one-compartment oral victim is exact. NumPy computes the elimination rate and the
-exponentials of every step; this loop forms the rest of each step's factors and carries the gut and
-central amounts from one step to the next, for every draw and dosing scenario at once, without the
-temporary arrays. Its arithmetic is the NumPy expressions it replaces, term by term in the same
-order (no fused multiply-add), so the numbers are the same to the last bit.
+The march itself is :func:`kratomsim.risk.victim_march.march`, compiled by Numba. The first process
+on a machine that needs it imports that module (which compiles it) and stores the machine code in
+the cache (:func:`kratomsim.cache.cache_root`, under ``native``), keyed on the module's source;
+later processes link the stored code and call it without importing Numba
+(:mod:`kratomsim.engine.native`), so an interaction check starts as fast as a simulation.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.engine.jit import njit
+from kratomsim.cache import cache_root
+from kratomsim.engine import native
+from kratomsim.engine.native import ptr
 
 FloatArray = NDArray[np.float64]
+_ENTRIES = ("march_c",)
+#: MCJIT engines that own the stored code: kept for the process's life
+_ENGINES: list[tuple[object, ...]] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@cache
+def _march_c() -> Callable[..., None]:
+    source = Path(__file__).with_name("victim_march.py")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:32]
+    folder = cache_root() / "native"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"victim_march-{digest}.py"  # names the stored files; no module is written
+    if not native.is_built(stem, _ENTRIES):
+        from kratomsim.risk import victim_march
+
+        native.build(victim_march, stem, _ENTRIES)
+    try:
+        funcs, engines = native.link(stem, _ENTRIES)
+    except (OSError, RuntimeError, IndexError, KeyError, ValueError):
+        from kratomsim.risk import victim_march
+
+        return native.prototype(victim_march.PROTOTYPES["march_c"])(victim_march.march_c.address)
+    _ENGINES.append(engines)
+    return funcs["march_c"]
+
+
 def march(
     hep: FloatArray,
     k: FloatArray,
@@ -31,7 +61,7 @@ def march(
     x: FloatArray,
     ka: FloatArray,
     doses: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:  # pragma: no cover - jit
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Carry the victim through every step; return gut and central amounts, AUC, Cmax and ``r``.
 
     Per draw (rows) and step (columns): ``hep`` the relative hepatic clearance, ``k`` the elimination
@@ -40,41 +70,19 @@ def march(
     per draw ``fg``, ``x`` (baseline fu·CLint/Q) and ``ka``. ``doses``: shape (scenarios, nodes),
     the amount taken at each node (the last node's dose is added to the gut at the end). Results
     have shape (draws, scenarios), the AUC up to the last node; ``r`` (draws,) is the absorption
-    rate into the centre in the last step.
+    rate into the centre in the last step. Every array must be C-contiguous float64.
     """
     d, steps = k.shape
     m = doses.shape[0]
-    gut = np.zeros((d, m))
-    cen = np.zeros((d, m))
-    auc = np.zeros((d, m))
-    cmax = np.zeros((d, m))
+    grids = (hep, k, ek, eka, em_k, em_ka, gut_step)
+    if any(a.shape != (d, steps) for a in grids) or h.shape != (steps,):
+        raise ValueError(f"the step arrays must all have shape {(d, steps)} and h {(steps,)}")
+    if any(a.shape != (d,) for a in (fg, x, ka)) or doses.shape != (m, steps + 1):
+        raise ValueError(f"fg, x, ka must have shape {(d,)} and doses {(m, steps + 1)}")
+    gut, cen, auc, cmax = (np.zeros((d, m)) for _ in range(4))
     r_end = np.zeros(d)
-    for a in range(d):
-        fga, xa, kaa = fg[a], x[a], ka[a]
-        for i in range(steps):
-            ki, hi = k[a, i], h[i]
-            avail = fga / (fga + (1.0 - fga) * gut_step[a, i]) / (1.0 + hep[a, i] * xa)
-            r = kaa * avail
-            diff = ki - kaa
-            near = abs(diff) < 1e-9 * kaa
-            if near:
-                g_to_c = r * hi * ek[a, i]
-                auc_c = -em_k[a, i] / ki
-                auc_g = r * (1.0 - ek[a, i] * (1.0 + ki * hi)) / (ki * ki)
-            else:
-                g_to_c = r * (eka[a, i] - ek[a, i]) / diff
-                auc_c = -em_k[a, i] / ki
-                auc_g = r / diff * (-em_ka[a, i] / kaa - auc_c)
-            for b in range(m):
-                g = gut[a, b] + doses[b, i]
-                c = cen[a, b]
-                auc[a, b] += c * auc_c + g * auc_g
-                c = c * ek[a, i] + g * g_to_c
-                cen[a, b] = c
-                gut[a, b] = g * eka[a, i]
-                if c > cmax[a, b] or c != c:  # as np.maximum: NaN wins
-                    cmax[a, b] = c
-            r_end[a] = r
-        for b in range(m):
-            gut[a, b] += doses[b, steps]
+    inputs = (*grids[:6], h, gut_step, fg, x, ka, doses)
+    _march_c()(
+        *(ptr(a) for a in inputs), d, steps, m, *(ptr(a) for a in (gut, cen, auc, cmax, r_end))
+    )
     return gut, cen, auc, cmax, r_end
