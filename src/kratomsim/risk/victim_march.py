@@ -42,16 +42,8 @@ def march(
     r_end: FloatArray,
 ) -> None:  # pragma: no cover - jit
     """Carry the victim through every step; write gut and central amounts, AUC, Cmax and ``r``
-    into the last five arrays (zeros on entry).
-
-    Per draw (rows) and step (columns): ``hep`` the relative hepatic clearance, ``k`` the elimination
-    rate, ``ek = exp(-k·h)``, ``eka = exp(-ka·h)``, ``em_k = expm1(-k·h)``, ``em_ka =
-    expm1(-ka·h)``, ``gut_step`` the relative gut-wall CYP3A clearance; ``h`` the step lengths;
-    per draw ``fg``, ``x`` (baseline fu·CLint/Q) and ``ka``. ``doses``: shape (scenarios, nodes),
-    the amount taken at each node (the last node's dose is added to the gut at the end). Results
-    have shape (draws, scenarios), the AUC up to the last node; ``r`` (draws,) is the absorption
-    rate into the centre in the last step.
-    """
+    into the last five arrays (zeros on entry). The arrays are those of
+    :func:`kratomsim.risk.victim_steps.march`."""
     d, steps = k.shape
     m = doses.shape[0]
     for a in range(d):
