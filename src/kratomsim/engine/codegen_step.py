@@ -8,16 +8,18 @@ Node values are computed unit by unit in the order of :attr:`Structure.stages`. 
 node is a fresh local name (single assignment), and each of the specification's intermediates is
 computed at most once per node for each combination of the state values it reads: the analgesic
 drive at a node serves tolerance, counter-adaptation and the outputs alike. A unit's rate is
-affine in its own state, so it is evaluated twice — with the state at 0 (``α``) and at 1
-(``α + β``) — and the node values solve ``(I − h·W·diag β)·N = base + h·W·α`` (``W`` the
-collocation weights: Gauss–Legendre ``a_ij`` for collocated states, the exponential ``Ā_ij`` for
-forced exact states). In a cycle of units the collocated states are read before they are solved;
-their node values start from the prediction ``c0 + c_i·h·g``, ``g`` their rate at the previous
-step's last node (kept per lane in ``cg``).
+affine in its own state: SymPy splits it into ``α + β·state`` (the intermediates that read the state
+written out; ``α`` at state 0, ``β`` the derivative), and the node values solve
+``(I − h·W·diag β)·N = base + h·W·α`` (``W`` the collocation weights: Gauss–Legendre ``a_ij`` for
+collocated states, the exponential ``Ā_ij`` for forced exact states). In a cycle of units the
+collocated states are read before they are solved; their node values start from a prediction:
+after a step of the same length and no dose, the previous step's node rates (kept per lane in
+``cg``, its length in ``hp``) extrapolated; otherwise their rate at this step's start.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,6 +46,8 @@ class StepGen:
     forcing: dict[str, sp.Expr]
     #: the collocation nodes c_i on [0, 1]
     c_nodes: tuple[float, ...] = ()
+    #: weights that extrapolate the previous step's node rates to this step's nodes (same length)
+    extrapolate: tuple[tuple[float, ...], ...] = ()
     fresh: Names = field(default_factory=Names)
 
     def co(self, key: tuple) -> str:
@@ -115,16 +119,26 @@ class NodeCtx:
         return local
 
     def affine(self, expr: sp.Expr, state: str) -> tuple[str, str]:
-        """(α, β) of ``expr = α + β·state`` at this node (two evaluations)."""
-        keep = self.val[state]
-        self.set(state, "0.0")
-        alpha = self.value(expr, "al")
-        self.set(state, "1.0")
-        one = self.value(expr, "ao")
-        self.set(state, keep)
-        beta = self.gen.fresh("be")
-        self.lines.append(f"{self.ind}{beta} = {one} - {alpha}")
-        return alpha, beta
+        """(α, β) of ``expr = α + β·state`` at this node: the intermediates that read ``state``
+        are written out, ``α`` is ``expr`` at ``state = 0`` and ``β = ∂expr/∂state``; what the two
+        share is computed once."""
+        sym = self.gen.st.sym
+        x = sym.symbols[state]
+        reading = {sym.symbols[n]: e for n, e in sym.intermediates.items() if state in self.deps[n]}
+        e = self.gen.constants(expr)
+        while e.free_symbols & reading.keys():
+            e = self.gen.constants(e.xreplace(reading))
+        alpha, beta = e.xreplace({x: sp.Integer(0)}), sp.diff(e, x)
+        if x in beta.free_symbols:
+            raise NotImplementedError(f"{expr} is not affine in {state}")
+        temps = (sp.Symbol(self.gen.fresh("cse"), real=True) for _ in itertools.count())
+        shared, (alpha, beta) = sp.cse([alpha, beta], symbols=temps, order="none")
+        for t, sub in shared:
+            self.set(str(t), self.value(sub, "t"))
+        out = self.value(alpha, "al"), self.value(beta, "be")
+        for t, _ in shared:
+            del self.val[str(t)]
+        return out
 
 
 def _intermediate_state_deps(st: Structure) -> dict[str, tuple[str, ...]]:
@@ -206,15 +220,28 @@ def step_body(gen: StepGen) -> list[str]:
     rate_at: dict[str, list[str]] = {}
     predicted: list[str] = []
     for stage in st.stages:
-        if stage.passes > 1:
-            # predict the collocated states of a cycle at the nodes from their rate at the
-            # previous step's last node (their node values are read before they are solved)
+        if stage.cyclic:
+            # predict the collocated states of a cycle at the nodes (their node values are read
+            # before they are solved): after a step of the same length and no dose, from the
+            # polynomial through the previous step's node rates; otherwise from the rate now
+            same = gen.fresh("sm")
+            lines.append(f"{same} = 1.0 * (abs(h - hp[b]) <= 1e-12 * h)")
+            now = NodeCtx(gen, lines, ind, {
+                **{x: f"x0_{q}" for q, x in enumerate(st.exact)},
+                **{c: f"c0_{q}" for q, c in enumerate(st.collocated)},
+            })  # fmt: skip
             for unit in stage.units:
                 if unit.kind == "collocated" and unit.state not in gen.passive:
                     q = st.collocated.index(unit.state)
+                    g = [f"cg[{q * s + j}, b]" for j in range(s)]
+                    g0 = now.value(st.sym.rates[unit.state], "g")
                     for i in range(s):
+                        ext = " + ".join(
+                            f"{w!r} * {g[j]}" for j, w in enumerate(gen.extrapolate[i])
+                        )
+                        lin = f"{gen.c_nodes[i]!r} * {g0}"
                         v = gen.fresh("P")
-                        lines.append(f"{v} = c0_{q} + {gen.c_nodes[i]!r} * h * cg[{q}, b]")
+                        lines.append(f"{v} = c0_{q} + h * ({lin} + {same} * ({ext} - {lin}))")
                         ctx[i].set(unit.state, v)
                     predicted.append(unit.state)
         for _ in range(stage.passes):
@@ -273,7 +300,10 @@ def step_body(gen: StepGen) -> list[str]:
     for q in range(len(st.collocated)):
         lines.append(f"    cs[{q}, b] = c1_{q}")
     for c in predicted:
-        lines.append(f"    cg[{st.collocated.index(c)}, b] = {rate_at[c][s - 1]}")
+        q = st.collocated.index(c)
+        lines += [f"    cg[{q * s + j}, b] = {rate_at[c][j]}" for j in range(s)]
+    if predicted:
+        lines.append("    hp[b] = h")
     return lines
 
 

@@ -55,10 +55,12 @@ class Unit:
 
 @dataclass(frozen=True)
 class Stage:
-    """Units solved together; ``passes > 1`` when they depend on each other (a cycle)."""
+    """Units solved together; ``cyclic`` when they depend on each other, and then in ``passes``
+    block Gauss–Seidel passes."""
 
     units: tuple[Unit, ...]
     passes: int
+    cyclic: bool = False
 
 
 @dataclass(frozen=True)
@@ -337,7 +339,7 @@ def _plan(
     for comp in _sccs(nodes, deps):
         units = tuple(sorted((unit_of[c] for c in comp), key=lambda u: u.kind == "collocated"))
         cyclic = len(comp) > 1
-        stages.append(Stage(units, passes if cyclic else 1))
+        stages.append(Stage(units, passes if cyclic else 1, cyclic))
     return tuple(stages)
 
 
