@@ -261,14 +261,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="smoke run: 4 subjects, 1 day, no trial")
     ap.add_argument("--subjects", type=int, help="kernel population (default 10,000; quick 4)")
     ap.add_argument("--days", type=int, help="days of dosing and output (default 28; quick 1)")
-    ap.add_argument("--ref-subjects", type=int, help="subjects in the accuracy check (3; quick 1)")
+    ap.add_argument("--ref-subjects", type=int, help="subjects in the accuracy check (12; quick 1)")
     ap.add_argument("--budget-s", type=float, help="time budget per loop (40 s; quick 0.2 s)")
     ap.add_argument("--repeats", type=int, help="kernel runs, median (3; quick 1)")
     ap.add_argument("--trial-subjects", type=int, help="kratomsim trial size (50,000; quick 0)")
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("--out", type=Path, default=None, help="write/replace a section in this file")
     a = ap.parse_args(argv)
-    defaults = {"subjects": (10_000, 4), "days": (28, 1), "ref_subjects": (3, 1)}
+    defaults = {"subjects": (10_000, 4), "days": (28, 1), "ref_subjects": (12, 1)}
     defaults |= {"budget_s": (40.0, 0.2), "repeats": (3, 1), "trial_subjects": (50_000, 0)}
     for key, (full, quick) in defaults.items():
         if getattr(a, key) is None:
