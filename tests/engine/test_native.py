@@ -32,8 +32,9 @@ def test_the_stored_code_equals_numbas_in_process_code(monkeypatch: pytest.Monke
     pm, times, doses, t_out = workload(kernel, 70)  # three blocks, the last one partial
     stored = run_kernel(kernel, pm, times, doses, t_out, threads=2)
     # The same module compiled by Numba here, its entry points called through their addresses.
-    other = compiled.Kernel(**{**kernel.__dict__, "native": native.in_process(
-        compiled._import(kernel.path))})  # fmt: skip
+    module = compiled._import(kernel.path)
+    own = native.Native.of(native.own(module, native.ENTRIES), (module,))
+    other = compiled.Kernel(**{**kernel.__dict__, "native": own})
     assert other.native.kernel is not kernel.native.kernel
     here = run_kernel(other, pm, times, doses, t_out, threads=1)
     assert np.all(np.isfinite(stored)) and np.max(stored[0]) > 0

@@ -72,8 +72,11 @@ def test_a_kernel_this_machine_has_not_compiled_gives_the_notice(
         monkeypatch.setattr(compiled, "cache_dir", lambda: tmp_path)
         built: list[Path] = []
         monkeypatch.setattr(compiled, "_import", lambda path: path)
-        monkeypatch.setattr(native, "build", lambda module, path: built.append(path))
-        monkeypatch.setattr(native, "load", lambda path: kernel.native)
+        monkeypatch.setattr(native, "build", lambda module, path, entries: built.append(path))
+        code = kernel.native
+        stored = {"kernel_c": code.kernel, "a0_all_c": code.a0_all}
+        stored["coll_rates_all_c"] = code.coll_rates_all
+        monkeypatch.setattr(native, "link", lambda path, entries: (stored, code.engines))
         compiled._load.cache_clear()
         compiled.compiled_kernel(spec, outputs)
     finally:

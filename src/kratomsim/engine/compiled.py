@@ -221,15 +221,11 @@ def is_compiled(path: Path) -> bool:
 
 
 def _kernel(path: Path, meta: dict) -> Kernel:
-    if not is_compiled(path):
-        notify(COMPILING)
-        native.build(_import(path), path)
-    try:
-        code = native.load(path)
-    except (OSError, RuntimeError, IndexError, KeyError, ValueError):
-        code = native.in_process(_import(path))  # compiles in this process instead
+    funcs, owners = native.entry_points(
+        path, native.ENTRIES, lambda: _import(path), lambda: notify(COMPILING)
+    )
     return Kernel(
-        native=code,
+        native=Native.of(funcs, owners),
         params=tuple(meta["params"]),
         exact=tuple(meta["exact"]),
         collocated=tuple(meta["collocated"]),

@@ -3,13 +3,15 @@
 Importing Numba and preparing its compiler costs about 0.8 s, more than the rest of a ``simulate``
 command, although a cached kernel needs none of it: only its machine code. The generated module
 (:mod:`.codegen`) exposes its entry points as Numba ``cfunc`` functions that take pointers and
-sizes. :func:`build` compiles them (importing the module runs Numba) and
-writes each one's object code beside the module, for this CPU; :func:`load` links the object code
-into llvmlite's MCJIT — the same LLVM that Numba uses, imported in about 0.1 s — and returns
-callables. Should linking fail, :func:`in_process` calls the entry points as Numba compiled them.
+sizes. :func:`entry_points` gives them to the callers: the first time on a machine it has
+:func:`build` compile them (importing the module runs Numba) and write each one's object code beside
+the module, for this CPU; then and later it has :func:`link` load the object code into llvmlite's
+MCJIT — the same LLVM that Numba uses, imported in about 0.1 s — as callables. Should linking fail,
+it calls the entry points as Numba compiled them in this process. The interaction checker's victim
+march (:mod:`kratomsim.risk.victim_steps`) is stored and called the same way.
 
 The code calls a few of Numba's C helpers: its runtime's allocator (``NRT_*``: the kernel allocates
-its working arrays) and, on paths that report errors, ``numba_*``. :func:`load` registers them from
+its working arrays) and, on paths that report errors, ``numba_*``. :func:`link` registers them from
 Numba's two C extension modules, loaded by themselves (the Numba package is not imported; loading
 the runtime's module sets up its allocator), under the names Numba gives them.
 """
@@ -161,11 +163,41 @@ class Native:
     #: what owns the code (MCJIT engines, or the compiled module), kept alive with the functions
     engines: tuple[Any, ...]
 
+    @classmethod
+    def of(cls, funcs: dict[str, Callable[..., None]], owners: tuple[Any, ...]) -> Native:
+        return cls(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], owners)
 
-def load(module_path: Path) -> Native:
-    """Link the stored object code of the generated kernel at ``module_path``: its entry points."""
-    funcs, engines = link(module_path, ENTRIES)
-    return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], engines)
+
+#: What linking stored object code may raise; the entry points then run as compiled in-process.
+LINK_ERRORS = (OSError, RuntimeError, IndexError, KeyError, ValueError)
+
+
+def entry_points(
+    module_path: Path,
+    entries: tuple[str, ...],
+    module: Callable[[], ModuleType],
+    building: Callable[[], None] | None = None,
+) -> tuple[dict[str, Callable[..., None]], tuple[Any, ...]]:
+    """The entry points of the module at ``module_path`` and what owns their code. Without stored
+    code for this machine, ``building()`` is told and the code is built from ``module()`` (which
+    imports, and so compiles, the module); where the stored code cannot be linked, they are the
+    module's own, as Numba compiled them in this process."""
+    if not is_built(module_path, entries):
+        if building is not None:
+            building()
+        build(module(), module_path, entries)
+    try:
+        return link(module_path, entries)
+    except LINK_ERRORS:
+        mod = module()
+        return own(mod, entries), (mod,)
+
+
+def own(module: ModuleType, entries: tuple[str, ...]) -> dict[str, Callable[..., None]]:
+    """The module's entry points as Numba compiled them in this process, through their addresses
+    (where the stored code cannot be linked, e.g. a Numba build whose C helpers are laid out
+    differently)."""
+    return {e: prototype(module.PROTOTYPES[e])(getattr(module, e).address) for e in entries}
 
 
 def link(
@@ -190,13 +222,6 @@ def link(
         funcs[entry] = prototype(letters)(address)
         engines.append(engine)
     return funcs, tuple(engines)
-
-
-def in_process(module: ModuleType) -> Native:
-    """The entry points as Numba compiled them in this process (where the stored code cannot be
-    linked, e.g. a Numba build whose C helpers are laid out differently)."""
-    funcs = {e: prototype(PROTOTYPES[e])(getattr(module, e).address) for e in ENTRIES}
-    return Native(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], (module,))
 
 
 def ptr(a: np.ndarray) -> int:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,18 +35,15 @@ def _march_c() -> Callable[..., None]:
     folder = cache_root() / "native"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"victim_march-{digest}.py"  # names the stored files; no module is written
-    if not native.is_built(stem, _ENTRIES):
-        from kratomsim.risk import victim_march
-
-        native.build(victim_march, stem, _ENTRIES)
-    try:
-        funcs, engines = native.link(stem, _ENTRIES)
-    except (OSError, RuntimeError, IndexError, KeyError, ValueError):
-        from kratomsim.risk import victim_march
-
-        return native.prototype(victim_march.PROTOTYPES["march_c"])(victim_march.march_c.address)
-    _ENGINES.append(engines)
+    funcs, owners = native.entry_points(stem, _ENTRIES, _victim_march)
+    _ENGINES.append(owners)
     return funcs["march_c"]
+
+
+def _victim_march() -> ModuleType:
+    from kratomsim.risk import victim_march
+
+    return victim_march
 
 
 def march(
