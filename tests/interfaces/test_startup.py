@@ -85,6 +85,11 @@ def test_a_compiled_kernel_runs_without_numba(tmp_path: Path) -> None:
     interactions = run_cli("interactions", "2 g once", "--drug", "midazolam", "--draws", "4")
     loaded(interactions, HEAVY, tmp_path)
     assert "numba" not in loaded(interactions, HEAVY, tmp_path)
+    # and a trial's band histograms (kratomsim.population.streaming); a trial that draws no plot
+    # does not load the plotting library either
+    trial = run_cli("trial", "2 g every 8 h for 2 days", "--n", "40", "--format", "json")
+    loaded(trial, HEAVY, tmp_path)
+    assert not {"numba", "matplotlib"} & set(loaded(trial, HEAVY, tmp_path))
 
 
 def test_only_a_simulation_that_draws_loads_the_plotting_library(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ sizes. :func:`entry_points` gives them to the callers: the first time on a machi
 :func:`build` compile them (importing the module runs Numba) and write each one's object code beside
 the module, for this CPU; then and later it has :func:`link` load the object code into llvmlite's
 MCJIT — the same LLVM that Numba uses, imported in about 0.1 s — as callables. Should linking fail,
-it calls the entry points as Numba compiled them in this process. The interaction checker's victim
-march (:mod:`kratomsim.risk.victim_steps`) is stored and called the same way.
+it calls the entry points as Numba compiled them in this process. Hand-written Numba modules (the
+interaction checker's victim march, the population's band histograms) are stored and called the
+same way, through :func:`module_entry_points`.
 
 The code calls a few of Numba's C helpers: its runtime's allocator (``NRT_*``: the kernel allocates
 its working arrays) and, on paths that report errors, ``numba_*``. :func:`link` registers them from
@@ -37,7 +38,8 @@ from typing import Any
 import numpy as np
 
 #: The entry points' arguments, in order: ``F`` a float64 pointer, ``I`` an int64 pointer, ``N`` a
-#: size (int64). :mod:`.codegen` writes the cfuncs' signatures from these, ctypes calls them so.
+#: size (int64); ``J``, an int32 pointer, elsewhere. :mod:`.codegen` writes the cfuncs' signatures
+#: from these (hand-written modules take :func:`cfunc_signature`), ctypes calls them so.
 PROTOTYPES = {
     "kernel_c": "FNFNNIININFNIINNFN",
     "a0_all_c": "FNF",
@@ -147,6 +149,19 @@ def _prepared() -> Any:
     return llvm
 
 
+def cfunc_signature(letters: str) -> Any:
+    """Numba's signature of an entry point with these argument letters (imports Numba)."""
+    from numba import types
+
+    kinds = {
+        "F": types.CPointer(types.float64),
+        "I": types.CPointer(types.int64),
+        "J": types.CPointer(types.int32),
+        "N": types.int64,
+    }
+    return types.void(*[kinds[c] for c in letters])
+
+
 def prototype(letters: str) -> Any:
     """The ctypes function type of an entry point with these argument letters (:data:`PROTOTYPES`)."""
     kinds = [ctypes.c_int64 if c == "N" else ctypes.c_void_p for c in letters]
@@ -193,6 +208,27 @@ def entry_points(
         return own(mod, entries), (mod,)
 
 
+#: What owns the code of :func:`module_entry_points`: kept for the process's life.
+_KEPT: list[tuple[Any, ...]] = []
+
+
+def module_entry_points(
+    source: Path, entries: tuple[str, ...], module: Callable[[], ModuleType]
+) -> dict[str, Callable[..., None]]:
+    """The entry points of a hand-written Numba module (its file at ``source``) through
+    :func:`entry_points`, their code stored in the cache (``native`` in
+    :func:`kratomsim.cache.cache_root`) under the SHA-256 of the module's text."""
+    from kratomsim.cache import cache_root
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:32]
+    folder = cache_root() / "native"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"{source.stem}-{digest}.py"  # names the stored files; no module is written
+    funcs, owners = entry_points(stem, entries, module)
+    _KEPT.append(owners)
+    return funcs
+
+
 def own(module: ModuleType, entries: tuple[str, ...]) -> dict[str, Callable[..., None]]:
     """The module's entry points as Numba compiled them in this process, through their addresses
     (where the stored code cannot be linked, e.g. a Numba build whose C helpers are laid out
@@ -225,7 +261,8 @@ def link(
 
 
 def ptr(a: np.ndarray) -> int:
-    """Address of ``a``'s data: a C-contiguous float64 or int64 array that the caller keeps."""
-    if a.dtype not in (np.float64, np.int64) or not a.flags.c_contiguous:
-        raise ValueError(f"expected a C-contiguous float64 or int64 array, got {a.dtype}")
+    """Address of ``a``'s data: a C-contiguous float64, int64 or int32 array that the caller
+    keeps."""
+    if a.dtype not in (np.float64, np.int64, np.int32) or not a.flags.c_contiguous:
+        raise ValueError(f"expected a C-contiguous float64, int64 or int32 array, got {a.dtype}")
     return a.ctypes.data

@@ -223,7 +223,6 @@ def register(app: typer.Typer) -> None:
         from kratomsim.interfaces.render import evidence_table
         from kratomsim.population import PopulationSpec, run_population
         from kratomsim.reports.plots import check_plot_path
-        from kratomsim.reports.population_plots import plot_scalar_histogram, plot_vpc
 
         if fmt is Format.csv:
             raise refuse_format(
@@ -281,6 +280,9 @@ def register(app: typer.Typer) -> None:
             )
         written: list[Path] = []
         if plot is not None:
+            # Matplotlib takes about 0.6 s to import: only a trial that draws pays for it
+            from kratomsim.reports.population_plots import plot_scalar_histogram, plot_vpc
+
             plot_vpc(res, plot)
             written.append(plot)
             for name in dict.fromkeys(e.threshold.name for e in res.exceedances):

@@ -16,14 +16,18 @@ The state's size depends on the number of time points and bins, never on the num
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaincinv
 
-from kratomsim.engine.jit import njit
+from kratomsim.engine import native
+from kratomsim.engine.native import ptr
 from kratomsim.population.workspace import reused_zeros
 
 FloatArray = NDArray[np.float64]
@@ -285,7 +289,22 @@ def _compact(flat: IntArray, counts: IntArray, top: FloatArray) -> BandCounts:
     return BandCounts(flat.astype(index_type), counts.astype(np.min_scalar_type(largest)), top)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+_ENTRIES = ("count_c", "extract_c", "merge_c")
+
+
+@cache
+def _stored() -> dict[str, Callable[..., None]]:
+    """The compiled histogram functions (:mod:`.histograms`), from stored machine code."""
+    source = Path(__file__).with_name("histograms.py")
+    return native.module_entry_points(source, _ENTRIES, _histograms)
+
+
+def _histograms() -> ModuleType:
+    from kratomsim.population import histograms
+
+    return histograms
+
+
 def _sparse_histograms(
     x: FloatArray,
     logs: FloatArray,
@@ -294,56 +313,46 @@ def _sparse_histograms(
     log_ratio: float,
     n: int,
     hist: NDArray[np.int32],
-) -> tuple[IntArray, IntArray]:  # pragma: no cover - jit
-    """Count into ``hist`` (all zeros on entry and on return), return the non-empty bins."""
-    n_times, size = x.shape[1], n + 2
-    first = np.full(n_times, size, dtype=np.int64)
-    last = np.full(n_times, -1, dtype=np.int64)
-    for i in range(x.shape[0]):
-        for t in range(n_times):
-            v = x[i, t]
-            if v >= hi:
-                k = n + 1
-            elif v >= lo:
-                k = min(max(int(np.floor(logs[i, t] / log_ratio)) + 1, 0), n + 1)
-            else:  # below the range, zeros and NaN
-                k = 0
-            hist[t, k] += 1
-            first[t] = min(first[t], k)
-            last[t] = max(last[t], k)
-    m = 0
-    for t in range(n_times):
-        for k in range(first[t], last[t] + 1):
-            m += hist[t, k] > 0
-    flat = np.empty(m, dtype=np.int64)
-    counts = np.empty(m, dtype=np.int64)
-    j = 0
-    for t in range(n_times):
-        for k in range(first[t], last[t] + 1):
-            if hist[t, k] > 0:
-                flat[j] = t * size + k
-                counts[j] = hist[t, k]
-                hist[t, k] = 0
-                j += 1
+) -> tuple[IntArray, IntArray]:
+    """Count into ``hist`` (all zeros on entry and on return), return the non-empty bins
+    (:func:`.histograms.count`, :func:`.histograms.extract`)."""
+    n_subjects, n_times = x.shape
+    # the compiled code reads raw memory: shapes are checked here
+    if logs.shape != x.shape or hist.shape != (n_times, n + 2) or hist.dtype != np.int32:
+        raise ValueError(
+            f"x {x.shape}, logs {logs.shape} and hist {hist.shape} ({hist.dtype}) do not fit: "
+            f"logs must have x's shape, hist ({n_times}, {n + 2}) int32"
+        )
+    code = _stored()
+    first, last = np.empty(n_times, dtype=np.int64), np.empty(n_times, dtype=np.int64)
+    m = np.zeros(1, dtype=np.int64)
+    bounds = np.array([lo, hi, log_ratio], dtype=np.float64)
+    code["count_c"](
+        ptr(x), n_subjects, n_times, ptr(logs), ptr(bounds), n, ptr(hist), ptr(first), ptr(last),
+        ptr(m),
+    )  # fmt: skip
+    flat, counts = np.empty(int(m[0]), dtype=np.int64), np.empty(int(m[0]), dtype=np.int64)
+    code["extract_c"](
+        ptr(hist), n_times, n, ptr(first), ptr(last), ptr(flat), ptr(counts), int(m[0])
+    )
     return flat, counts
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
 def _merge_sparse(
     flat: IntArray, counts: IntArray, hist: NDArray[np.int32]
-) -> tuple[IntArray, IntArray]:  # pragma: no cover - jit
+) -> tuple[IntArray, IntArray]:
     """Sum sparse counts (the parts one after another) through ``hist`` (flat; all zeros on
-    entry and on return)."""
-    for j in range(flat.size):
-        hist[flat[j]] += counts[j]
-    out_flat = np.empty(flat.size, dtype=np.int64)
-    out_counts = np.empty(flat.size, dtype=np.int64)
-    m = 0
-    for j in range(flat.size):
-        q = flat[j]
-        if hist[q] > 0:  # first sighting of this bin: emit it once, then clear it
-            out_flat[m] = q
-            out_counts[m] = hist[q]
-            hist[q] = 0
-            m += 1
-    return out_flat[:m], out_counts[:m]
+    entry and on return) (:func:`.histograms.merge`)."""
+    flat = np.ascontiguousarray(flat, dtype=np.int64)
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    if counts.shape != flat.shape or hist.ndim != 1 or hist.dtype != np.int32:
+        raise ValueError("flat and counts must have one shape, hist be flat int32")
+    if flat.size and (flat.min() < 0 or flat.max() >= hist.size):
+        raise ValueError(f"flat indexes bins 0 … {hist.size - 1} only")
+    out_flat, out_counts = np.empty_like(flat), np.empty_like(counts)
+    m = np.zeros(1, dtype=np.int64)
+    _stored()["merge_c"](
+        ptr(flat), ptr(counts), flat.size, ptr(hist), hist.size, ptr(out_flat), ptr(out_counts),
+        ptr(m),
+    )  # fmt: skip
+    return out_flat[: int(m[0])], out_counts[: int(m[0])]

@@ -14,9 +14,11 @@ importing Numba (:mod:`kratomsim.engine.native`). Importing this module compiles
 from __future__ import annotations
 
 import numpy as np
-from numba import cfunc, njit, types
+from numba import cfunc, njit
 from numba.np.numpy_support import carray
 from numpy.typing import NDArray
+
+from kratomsim.engine.native import cfunc_signature
 
 FloatArray = NDArray[np.float64]
 
@@ -79,10 +81,9 @@ def march(
 #: The entry point's arguments (float64 pointers ``F``, sizes ``N``), read by
 #: :func:`kratomsim.engine.native.link` when it is stored.
 PROTOTYPES = {"march_c": "F" * 12 + "NNN" + "F" * 5}
-_TYPES = {"F": types.CPointer(types.float64), "N": types.int64}
 
 
-@cfunc(types.void(*[_TYPES[c] for c in PROTOTYPES["march_c"]]), error_model="numpy")
+@cfunc(cfunc_signature(PROTOTYPES["march_c"]), error_model="numpy")
 def march_c(
     hep, k, ek, eka, em_k, em_ka, h, gut_step, fg, x, ka, doses, d, steps, m,
     gut, cen, auc, cmax, r_end,

@@ -9,7 +9,6 @@ later processes link the stored code and call it without importing Numba
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -18,26 +17,17 @@ from types import ModuleType
 import numpy as np
 from numpy.typing import NDArray
 
-from kratomsim.cache import cache_root
 from kratomsim.engine import native
 from kratomsim.engine.native import ptr
 
 FloatArray = NDArray[np.float64]
 _ENTRIES = ("march_c",)
-#: MCJIT engines that own the stored code: kept for the process's life
-_ENGINES: list[tuple[object, ...]] = []
 
 
 @cache
 def _march_c() -> Callable[..., None]:
     source = Path(__file__).with_name("victim_march.py")
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:32]
-    folder = cache_root() / "native"
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / f"victim_march-{digest}.py"  # names the stored files; no module is written
-    funcs, owners = native.entry_points(stem, _ENTRIES, _victim_march)
-    _ENGINES.append(owners)
-    return funcs["march_c"]
+    return native.module_entry_points(source, _ENTRIES, _victim_march)["march_c"]
 
 
 def _victim_march() -> ModuleType:
