@@ -348,9 +348,9 @@ def flush(out, held_out, lane, nb, o0, held):  # pragma: no cover - jit
     """``out[r, subject, o0 + t] = held_out[t, r, b]``: each subject's row, a run of times at once."""
     for r in range(N_OUT):
         for b in range(nb):
-            row = out[r, lane[b]]
+            subject = lane[b]
             for t in range(held):
-                row[o0 + t] = held_out[t, r, b]
+                out[r, subject, o0 + t] = held_out[t, r, b]
 
 
 @njit(nogil=True, fastmath={"contract", "arcp", "nsz"}, error_model="numpy")
@@ -420,6 +420,7 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
                 held += 1
         if held > 0:
             flush(out, held_out, lane, nb, o0, held)
+            held = 0
 '''
 
 AUX = '''
