@@ -16,7 +16,8 @@ The generated kernels solve the model with an exponential Gauss–Legendre collo
   itself (then each step solves a small linear system instead of iterating);
 * the order in which node values can be computed: a graph of what depends on what, with its strongly
   connected components solved in topological order (block Gauss–Seidel passes within a component,
-  collocated states last: the step predicts them, so that the first pass starts near the answer).
+  collocated states last: the step predicts them, so that the first pass starts near the answer;
+  the last pass is explicit, a sweep instead of a solve).
 
 Exact zeros are found numerically (random points; a sum of flows that cancels, like the outflows of a
 depot, gives an entry that is exactly zero at every point) and then set to an exact 0.
@@ -56,7 +57,7 @@ class Unit:
 @dataclass(frozen=True)
 class Stage:
     """Units solved together; ``cyclic`` when they depend on each other, and then in ``passes``
-    block Gauss–Seidel passes."""
+    block Gauss–Seidel passes, the last of them explicit (see :mod:`kratomsim.engine.codegen_step`)."""
 
     units: tuple[Unit, ...]
     passes: int
