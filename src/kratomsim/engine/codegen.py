@@ -28,10 +28,13 @@ values are solved unit by unit in the order :mod:`kratomsim.spec.structure` work
 Gauss–Seidel passes, the forced states first, from predicted node values of its collocated states:
 after a step of the same length with no dose since, the polynomial through the previous step's
 node rates, integrated on (:func:`extrapolation`); otherwise their rate at the step's start
-(``c0 + c_i·h·g0``). Each pass adds about two orders in ``h`` to what the prediction leaves. On 12
-subjects of the benchmark workload (PK outputs, hourly) this leaves 1.8e-7 of relative error; the
-previous step's last node rate alone, read across doses, left 1.7e-6, all of it in the hour after
-each dose. Everything that depends on ``h`` is computed once per subject and distinct sub-step
+(``c0 + c_i·h·g0``). The first pass solves each unit's system; the second is explicit (a Jacobi
+sweep of the forced state's own term, the collocated state's rates at its node values from the
+first pass). On 12 subjects of the benchmark workload (hourly) this leaves 3.2e-7 of relative error
+in the PK outputs and 5.1e-7 in the full model's (two solved passes: 1.8e-7 and 4.4e-7, for a
+quarter more time; one pass alone: 1.1e-3; leaving out the second pass's CYP3A: 4.8e-6); the
+previous step's last node rate alone as prediction, read across doses, left 1.7e-6, all of it in
+the hour after each dose. Everything that depends on ``h`` is computed once per subject and distinct sub-step
 length.
 
 Generated code
