@@ -365,8 +365,9 @@ def _forced(
         r = gen.fresh("rx")
         lines.append(f"{r} = " + " + ".join(parts))
         rhs.append(r)
-    solve = _sweep_stages if sweep else _solve_stages
-    forcing_at[e] = solve(gen, ctx, e, ab, ("abar", (ei, ei)), rhs, ("X", "F"), lines)
+    forcing_at[e] = _solve_stages(
+        gen, ctx, e, ab, ("abar", (ei, ei)), rhs, ("X", "F"), lines, sweep
+    )
 
 
 def _solve_stages(
@@ -378,56 +379,33 @@ def _solve_stages(
     rhs: list[str],
     prefixes: tuple[str, str],
     lines: list[str],
+    sweep: bool = False,
 ) -> list[str]:
     """Solve the stage values X of ``name``, affine in itself (``a_j + b_j·X_j`` at stage j,
     ``ab``): ``X_i − Σ_j A_ij·b_j·X_j = rhs_i``, ``A_ij`` the coefficient ``(kind, i, j, *tail)``
-    of ``coef = (kind, tail)``. Sets X in ``ctx``; returns the names of ``a_i + b_i·X_i``
-    (``prefixes``: for X and for these)."""
+    of ``coef = (kind, tail)``; with ``sweep``, one Jacobi sweep instead of the solve,
+    ``X_i = rhs_i + Σ_j A_ij·b_j·P_j`` with ``P`` the node values of ``name`` in ``ctx`` (the pass
+    before). Sets X in ``ctx``; returns the names of ``a_i + b_i·X_i`` (``prefixes``: for X and for
+    these)."""
     s = gen.s
     kind, tail = coef
-    mat = [
-        [
-            (f"(1.0 - {gen.co((kind, i, j, *tail))} * {ab[j][1]})" if i == j
-             else f"(-{gen.co((kind, i, j, *tail))} * {ab[j][1]})")
-            for j in range(s)
-        ]
-        for i in range(s)
-    ]  # fmt: skip
     outs = [gen.fresh(prefixes[0]) for _ in range(s)]
-    solve_lines(lines, mat, rhs, outs, gen.fresh, "")
-    values = []
-    for i in range(s):
-        ctx[i].set(name, outs[i])
-        v = gen.fresh(prefixes[1])
-        lines.append(f"{v} = {ab[i][0]} + {ab[i][1]} * {outs[i]}")
-        values.append(v)
-    return values
-
-
-def _sweep_stages(
-    gen: StepGen,
-    ctx: list[NodeCtx],
-    name: str,
-    ab: list[tuple[str, str]],
-    coef: tuple[str, tuple[int, ...]],
-    rhs: list[str],
-    prefixes: tuple[str, str],
-    lines: list[str],
-) -> list[str]:
-    """One Jacobi sweep instead of :func:`_solve_stages`' solve: ``X_i = rhs_i + Σ_j A_ij·b_j·P_j``
-    with ``P`` the node values of ``name`` in ``ctx`` (the pass before). Sets X in ``ctx``; returns
-    the names of ``a_i + b_i·X_i``."""
-    s = gen.s
-    kind, tail = coef
-    prev = [ctx[i].val[name] for i in range(s)]
-    outs = []
-    for i in range(s):
-        acc = " + ".join(
-            f"{gen.co((kind, i, j, *tail))} * {ab[j][1]} * {prev[j]}" for j in range(s)
-        )
-        v = gen.fresh(prefixes[0])
-        lines.append(f"{v} = {rhs[i]} + {acc}")
-        outs.append(v)
+    if sweep:
+        for i in range(s):
+            acc = " + ".join(
+                f"{gen.co((kind, i, j, *tail))} * {ab[j][1]} * {ctx[j].val[name]}" for j in range(s)
+            )
+            lines.append(f"{outs[i]} = {rhs[i]} + {acc}")
+    else:
+        mat = [
+            [
+                (f"(1.0 - {gen.co((kind, i, j, *tail))} * {ab[j][1]})" if i == j
+                 else f"(-{gen.co((kind, i, j, *tail))} * {ab[j][1]})")
+                for j in range(s)
+            ]
+            for i in range(s)
+        ]  # fmt: skip
+        solve_lines(lines, mat, rhs, outs, gen.fresh, "")
     values = []
     for i in range(s):
         ctx[i].set(name, outs[i])
