@@ -267,8 +267,9 @@ GAMMA_TAIL = np.array({tail!r})
 SETUP = '''
 
 @njit(nogil=True, fastmath=False, error_model="numpy")
-def setup_lane(p, d, lengths, nsub, co, b, a, pw, ph, v, w, beta, work, sig_pow):  # pragma: no cover
-    """Per length class of lane b: the step h, Φ(h), rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b,
+def setup_lane(p, d, lengths, ns, co, b, a, pw, ph, v, w, beta, work, sig_pow):  # pragma: no cover
+    """Per length class k of lane b (``ns[k, b]`` sub-steps of ``lengths[k]``): the step h, Φ(h),
+    rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b,
     and the exponential weights of passive states (computed once per distinct step h: classes
     with the same step get a copy). ``a`` … ``sig_pow`` are working arrays of the kernel.
 
@@ -283,7 +284,7 @@ def setup_lane(p, d, lengths, nsub, co, b, a, pw, ph, v, w, beta, work, sig_pow)
     beta[:] = 0.0
     passive_beta(p, d, beta)
     for k in range(lengths.size):
-        h = lengths[k] / nsub[k]
+        h = lengths[k] / ns[k, b]
         same = -1
         for j in range(k):  # classes that differ only in time since dose share their sub-step
             if co[j, 0, b] == h:
@@ -384,7 +385,7 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
                 pb[N_PARAMS + q, b] = d[q]
             for k in range(n_len):
                 ns[k, b] = nsub[i, k]
-            setup_lane(p, d, lengths, ns[:, b], co, b, sa, spw, sph, sv, sw, sbeta, swork, ssig)
+            setup_lane(p, d, lengths, ns, co, b, sa, spw, sph, sv, sw, sbeta, swork, ssig)
             dose_row[b] = 0 if doses.shape[0] == 1 else i
         for k in range(n_len):
             top = 0
