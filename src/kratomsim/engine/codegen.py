@@ -34,8 +34,8 @@ first pass). On 12 subjects of the benchmark workload (hourly) this leaves 3.2e-
 in the PK outputs and 5.1e-7 in the full model's (two solved passes: 1.8e-7 and 4.4e-7, for a
 quarter more time; one pass alone: 1.1e-3; leaving out the second pass's CYP3A: 4.8e-6); the
 previous step's last node rate alone as prediction, read across doses, left 1.7e-6, all of it in
-the hour after each dose. Everything that depends on ``h`` is computed once per subject and distinct sub-step
-length.
+the hour after each dose. Everything that depends on ``h`` is computed once per subject and
+distinct sub-step length.
 
 Generated code
 --------------
