@@ -6,18 +6,15 @@ nothing.
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
-
-def test_section_has_a_row_per_command_and_replaces_itself(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.syspath_prepend(str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_cli", BENCH / "bench_cli.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_section_has_a_row_per_command_and_replaces_itself(
+    tmp_path: Path, monkeypatch, load_benchmark: Callable[[str], ModuleType]
+) -> None:
+    bench = load_benchmark("bench_cli")
     commands = [
         ("`import kratomsim`", ["python", "-c", "import kratomsim"], 60.0),
         ("impossible target", ["python", "-c", "import kratomsim"], 1e-9),

@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
@@ -19,20 +18,11 @@ import pytest
 pytest.importorskip("roadrunner")
 pytest.importorskip("libsbml")
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_engine.py"
 
-
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_cli_trial_end_to_end_against_the_extrapolated_scipy_loop() -> None:
-    bench = load_bench()
+def test_cli_trial_end_to_end_against_the_extrapolated_scipy_loop(
+    load_benchmark: Callable[[str], ModuleType],
+) -> None:
+    bench = load_benchmark("bench_engine")
     report = importlib.import_module("bench_report")  # next to bench_engine, on its path
     trial = bench.cli_trial(30, 1, 3, warm=False)
     assert trial.subjects == 30 and trial.times == 25  # hourly over one day

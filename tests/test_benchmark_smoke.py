@@ -6,8 +6,7 @@ Only accuracy and the report's structure are asserted; timings on shared machine
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -17,7 +16,6 @@ import pytest
 pytest.importorskip("roadrunner")
 pytest.importorskip("libsbml")
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 CONTENDERS = (
     "kratomsim kernel, 2 threads",
     "kratomsim kernel, 1 thread",
@@ -26,18 +24,9 @@ CONTENDERS = (
 )
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_engine", BENCH / "bench_engine.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def quick_run() -> tuple[ModuleType, dict[str, object]]:
-    bench = load_bench()
+def quick_run(load_benchmark: Callable[[str], ModuleType]) -> tuple[ModuleType, dict[str, object]]:
+    bench = load_benchmark("bench_engine")
     return bench, bench.run(["--quick"])
 
 
