@@ -46,6 +46,7 @@ test-all: lint docs-check
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py --out BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_method.py --out BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_cli.py --out BENCHMARKS.md
 
 calibrate: setup
