@@ -69,3 +69,19 @@ def test_a_week_is_fitted_and_forecast(
     assert len(f["hours_ahead"]) == len(f["withdrawal_score"])
     assert all(lo <= hi for lo, hi in zip(f["relief_nrs_low"], f["relief_nrs_high"], strict=True))
     assert plot.stat().st_size > 5_000
+
+
+def test_the_table_reads_in_words_with_the_model_names_beside(
+    home: Path, capsys: pytest.CaptureFixture[str], at: At, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _log_week(capsys, at)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert run(["journal", "fit", "--horizon", "2 d"]) == 0
+    text = capsys.readouterr().out
+    assert "Your usual pain without kratom" in text and "How fast you build tolerance" in text
+    assert "baseline_nrs" in text and "tol_k_on" in text  # for the clinician and pharmacologist
+    assert "Your journal" in text  # what it narrowed, in words
+    # a pure number shows no unit "1" after it
+    assert not any(
+        cell.strip().endswith(" 1") for line in text.splitlines() for cell in line.split("│")
+    )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from kratomsim.analyses.outcomes import simulate_outcomes
-from kratomsim.interfaces.labels import OUTCOME_LABELS, PARAMETER_LABELS, ROLES, parameter_words
+from kratomsim.interfaces.labels import (
+    OUTCOME_LABELS,
+    PARAMETER_LABELS,
+    ROLES,
+    narrowed_summary,
+    parameter_words,
+    unit_words,
+)
 from kratomsim.models.regimen_text import parse_regimen
 from kratomsim.spec import default_spec
 
@@ -37,3 +44,19 @@ def test_model_parameters_read_as_the_specification_describes_them() -> None:
     assert parameter_words("tol_k_on") == PARAMETER_LABELS["tol_k_on"]
     assert parameter_words("se_nausea_slope") == "Side effect: nausea dose slope"
     assert parameter_words("leaf-powder.mg_per_g") == "Leaf powder: mitragynine content"
+
+
+def test_pure_numbers_show_no_unit_and_annotated_ones_their_words() -> None:
+    assert unit_words("1") == "" and unit_words(" ") == ""
+    assert unit_words("1 (correlation between days)") == "correlation between days"
+    assert unit_words("1/h") == "1/h" and unit_words("NRS points") == "NRS points"
+
+
+def test_what_the_journal_did_not_narrow_is_named_in_words() -> None:
+    names = ["baseline_nrs", "tol_k_on", "wd_gain"]
+    some = narrowed_summary(names, [True, False, False])
+    assert "how fast you build tolerance; how strongly withdrawal shows in you" in some
+    assert "tol_k_on" not in some and "usual pain" not in some
+    assert narrowed_summary(names, [True] * 3) == "Your journal narrowed every one of these."
+    assert "did not narrow any" in narrowed_summary(names, [False] * 3)
+    assert "coarse" in narrowed_summary(names, [True] * 3, resolved=False)

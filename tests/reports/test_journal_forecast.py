@@ -87,3 +87,14 @@ def test_the_report_says_whose_forecast_it_shows(
         assert "No forecast fitted to the person yet" in journal
         assert "population model's, for a typical adult, not fitted to this person" in journal
     assert "Tolerance and withdrawal outlook, population model" in html
+
+
+def test_the_forecast_plot_titles_its_panels_in_words(tmp_path: Path) -> None:
+    from kratomsim.reports.forecast_plot import plot_forecast
+
+    fit = fit_entries(_entries(tmp_path, days=8, pain_days=8))
+    fig = plot_forecast(fit.forecast("stop", "3 d"), tmp_path / "forecast.png")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["Pain relief", "Withdrawal (SOWS)"]
+    assert all(ax.get_ylabel() and "_" not in ax.get_ylabel() for ax in fig.axes)
+    assert (tmp_path / "forecast.png").stat().st_size > 5_000

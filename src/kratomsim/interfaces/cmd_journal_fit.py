@@ -47,6 +47,7 @@ def fit_cmd(
     """
     from kratomsim.interfaces.api import read_plan
     from kratomsim.interfaces.cmd_journal import _journal, _since
+    from kratomsim.interfaces.labels import narrowed_summary, parameter_label, unit_words
     from kratomsim.journal.fit import fit_person
     from kratomsim.journal.fit_data import FitData
     from kratomsim.reports.forecast_plot import plot_forecast
@@ -94,11 +95,13 @@ def fit_cmd(
         }
         sys.stdout.write(json.dumps(payload, allow_nan=False) + "\n")
         return
+    names = [e.name for e in fit.estimates]
+    summary = narrowed_summary(names, [e.informative for e in fit.estimates], fit.resolved)
     if is_brief():
         relief, wd = forecast.get("relief_nrs"), forecast.get("withdrawal_score")
         brief(
             [
-                fit.summary(),
+                summary,
                 f"Forecast ({forecast.plan}), last day: relief {relief.median[-1]:.1f} NRS points "
                 f"({relief.low[-1]:.1f}-{relief.high[-1]:.1f}); withdrawal {wd.median[-1]:.1f} "
                 f"on SOWS 0-64 ({wd.low[-1]:.1f}-{wd.high[-1]:.1f}), {fit.level:.0%} interval.",
@@ -107,20 +110,22 @@ def fit_cmd(
             out,
         )
         return
-    table = Table(title=f"Personal parameters ({fit.level:.0%} credible interval)")
-    for col in ("parameter", "median", "interval", "prior interval", "narrowed", "prior source"):
+    table = Table(title=f"What your journal says about you ({fit.level:.0%} credible interval)")
+    columns = ("what it describes", "median", "interval", "before your journal", "narrowed")
+    for col in (*columns, "model name", "source (grade)"):
         table.add_column(col)
     for e in fit.estimates:
         table.add_row(
-            e.name,
-            f"{e.median:.3g} {e.unit}",
+            parameter_label(e.name),
+            f"{e.median:.3g} {unit_words(e.unit)}".strip(),
             f"{e.low:.3g}-{e.high:.3g}",
             f"{e.prior_low:.3g}-{e.prior_high:.3g}",
-            "yes" if e.informative else "no (prior)",
+            "yes" if e.informative else "no",
+            e.name,
             f"{e.prior.source} ({e.prior.grade})",
         )
     out.print(table)
-    out.print(Text(fit.summary()))
+    out.print(Text(summary))
     ahead = Table(title=f"Forecast, plan: {forecast.plan}")
     for col in ("days ahead", "relief (NRS points)", "withdrawal score (0-64)"):
         ahead.add_column(col)

@@ -6,7 +6,7 @@ the factor between them. A name the table does not know still gets a readable la
 words and unit, so a new model output shows up without code changes; adding it to
 :data:`OUTCOME_LABELS` gives it a better one. Each label names its entry of the glossary
 (:mod:`kratomsim.interfaces.glossary`), which explains the few terms that remain. Shared by the
-web pages and the CSV downloads.
+web pages, the CSV downloads and the CLI's tables.
 """
 
 from __future__ import annotations
@@ -239,6 +239,37 @@ def label_for(name: str, unit: str = "") -> Label:
 def parameter_label(name: str) -> str:
     """A fitted parameter in plain words (its own words when it is not in the table)."""
     return PARAMETER_LABELS.get(name, _words(name))
+
+
+def unit_words(unit: str) -> str:
+    """A unit as people read it: a pure number ("1") shows none, "1 (what it is)" its words.
+
+    >>> unit_words("1"), unit_words("1 (actual / labelled mg per g)"), unit_words("1/h")
+    ('', 'actual / labelled mg per g', '1/h')
+    """
+    if unit.strip() in ("", "1"):
+        return ""
+    if unit.startswith("1 (") and unit.endswith(")"):
+        return unit[3:-1]
+    return unit
+
+
+def narrowed_summary(names: list[str], informative: list[bool], resolved: bool = True) -> str:
+    """What a personal fit's journal could and could not tell, in people's words: the fitted
+    parameters' ``names``, whether the journal narrowed each, and whether the fit is resolved
+    (enough effective draws)."""
+    vague = [parameter_label(n).lower() for n, ok in zip(names, informative, strict=True) if not ok]
+    if not vague:
+        text = "Your journal narrowed every one of these."
+    elif len(vague) == len(names):
+        text = "Your journal did not narrow any of these yet: they are still the starting ranges."
+    else:
+        text = (
+            f"Your journal did not narrow {'; '.join(vague)}: these are still the starting ranges."
+        )
+    if not resolved:
+        text += " The fit is coarse (few effective draws); logging more helps."
+    return text
 
 
 #: Words of the model's parameter names, for the evidence tables people read.

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from kratomsim.errors import JournalError, KratomsimError, RegimenError, bad_value
-from kratomsim.interfaces.labels import label_for, parameter_label
+from kratomsim.interfaces.labels import label_for, narrowed_summary, parameter_label, unit_words
 from kratomsim.interfaces.web import services
 from kratomsim.interfaces.web.charts import Chart, Series
 from kratomsim.interfaces.web.journal_charts import plot_forecast
@@ -66,27 +66,8 @@ def run(request: Request, form: dict[str, str]) -> tuple[PersonalFit, Forecast]:
 
 def _narrowed(fit: PersonalFit) -> str:
     """What the journal could and could not tell, in people's words."""
-    vague = [parameter_label(e.name).lower() for e in fit.estimates if not e.informative]
-    if not vague:
-        text = "Your journal narrowed every one of these."
-    elif len(vague) == len(fit.estimates):
-        text = "Your journal did not narrow any of these yet: they are still the starting ranges."
-    else:
-        text = (
-            f"Your journal did not narrow {'; '.join(vague)}: these are still the starting ranges."
-        )
-    if not fit.resolved:
-        text += " The fit is coarse (few effective draws); logging more helps."
-    return text
-
-
-def _unit_words(unit: str) -> str:
-    """A unit as people read it: a pure number ("1") shows none, "1 (what it is)" its words."""
-    if unit.strip() in ("", "1"):
-        return ""
-    if unit.startswith("1 (") and unit.endswith(")"):
-        return unit[3:-1]
-    return unit
+    names = [e.name for e in fit.estimates]
+    return narrowed_summary(names, [e.informative for e in fit.estimates], fit.resolved)
 
 
 def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
@@ -124,7 +105,7 @@ def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
         "estimates": [
             {
                 "label": parameter_label(e.name),
-                "unit": _unit_words(e.unit),
+                "unit": unit_words(e.unit),
                 "median": f"{e.median:.3g}",
                 "interval": f"{e.low:.3g}–{e.high:.3g}",
                 "prior": f"{e.prior_low:.3g}–{e.prior_high:.3g}",
