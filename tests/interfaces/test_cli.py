@@ -49,6 +49,8 @@ def test_simulate_table_with_plot(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "mitragynine" in out and "7-hydroxymitragynine" in out
     assert "Alkaloid content used" in out and "13.3" in out and "huestis2024" in out
     assert "ASSUMPTION" in out and "fg_mg" in out
+    flat = " ".join(out.split())  # what each flagged parameter is, in words, beside its name
+    assert "Blood-to-plasma concentration ratio" in flat and "what it is" in flat
     assert "does not prescribe" in out and "clinician" in out
     assert str(png) in out
 

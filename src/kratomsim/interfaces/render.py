@@ -55,14 +55,18 @@ def content_table(sim: Simulation) -> Table:
 
 
 def evidence_table(values: Iterable[CitedValue], title: str, *, locator: bool = True) -> Table:
-    """Cited values; ``locator=False`` leaves out where in the source (for compact summaries)."""
+    """Cited values, each with what it is in words; ``locator=False`` leaves out where in the
+    source (for compact summaries)."""
+    from kratomsim.interfaces.labels import parameter_words
+
     table = Table(title=title, title_justify="left")
-    cols = ["parameter", "value", "range", "grade", "source"] + (["locator"] if locator else [])
-    for col in cols:
+    cols = ["parameter", "what it is", "value", "range", "grade", "source"]
+    for col in cols + (["locator"] if locator else []):
         table.add_column(col, overflow="fold")
     for v in values:
         row: list[Text | str] = [
             _name(v),
+            parameter_words(v.name),
             v.quantity,
             f"{v.low:g}–{v.high:g}",
             v.grade,
