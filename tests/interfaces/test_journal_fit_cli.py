@@ -81,6 +81,7 @@ def test_the_table_reads_in_words_with_the_model_names_beside(
     assert "Your usual pain without kratom" in text and "How fast you build tolerance" in text
     assert "baseline_nrs" in text and "tol_k_on" in text  # for the clinician and pharmacologist
     assert "Your journal" in text  # what it narrowed, in words
+    assert "% of your pain" in text  # the largest relief, a share, as a percentage
     # a pure number shows no unit "1" after it
     assert not any(
         cell.strip().endswith(" 1") for line in text.splitlines() for cell in line.split("│")

@@ -10,6 +10,7 @@ from kratomsim.interfaces.labels import (
     PARAMETER_LABELS,
     ROLES,
     narrowed_summary,
+    parameter_display,
     parameter_words,
     unit_words,
 )
@@ -60,3 +61,12 @@ def test_what_the_journal_did_not_narrow_is_named_in_words() -> None:
     assert narrowed_summary(names, [True] * 3) == "Your journal narrowed every one of these."
     assert "did not narrow any" in narrowed_summary(names, [False] * 3)
     assert "coarse" in narrowed_summary(names, [True] * 3, resolved=False)
+
+
+def test_a_share_is_shown_as_a_percentage_and_other_values_as_they_are() -> None:
+    assert parameter_display("nrs_relief_max", "1") == (100.0, "% of your pain")
+    assert parameter_display("nrs_day_rho", "1 (correlation between days)") == (
+        1.0,
+        "correlation between days",
+    )
+    assert parameter_display("tol_k_on", "1/h") == (1.0, "1/h")

@@ -586,6 +586,7 @@ def test_forecast_says_what_is_missing_then_fits_in_plain_words(
         assert name not in text
     # a pure number carries no unit "1" (spec: values shown without the unit '1')
     assert not re.search(r"\(1[ )]", text), re.search(r".{60}\(1[ )].{20}", text)
+    assert "(% of your pain)" in text  # the largest relief is a share: shown as a percentage
     assert 'class="chart-data"' in r.text and "/forecast/plot.png?" in r.text
     fallback = re.search(r'<noscript><img src="([^"]+)"', r.text)
     assert fallback

@@ -47,7 +47,7 @@ def fit_cmd(
     """
     from kratomsim.interfaces.api import read_plan
     from kratomsim.interfaces.cmd_journal import _journal, _since
-    from kratomsim.interfaces.labels import narrowed_summary, parameter_label, unit_words
+    from kratomsim.interfaces.labels import narrowed_summary, parameter_display, parameter_label
     from kratomsim.journal.fit import fit_person
     from kratomsim.journal.fit_data import FitData
     from kratomsim.reports.forecast_plot import plot_forecast
@@ -115,11 +115,12 @@ def fit_cmd(
     for col in (*columns, "model name", "source (grade)"):
         table.add_column(col)
     for e in fit.estimates:
+        k, unit = parameter_display(e.name, e.unit)
         table.add_row(
             parameter_label(e.name),
-            f"{e.median:.3g} {unit_words(e.unit)}".strip(),
-            f"{e.low:.3g}-{e.high:.3g}",
-            f"{e.prior_low:.3g}-{e.prior_high:.3g}",
+            f"{k * e.median:.3g} {unit}".strip(),
+            f"{k * e.low:.3g}-{k * e.high:.3g}",
+            f"{k * e.prior_low:.3g}-{k * e.prior_high:.3g}",
             "yes" if e.informative else "no",
             e.name,
             f"{e.prior.source} ({e.prior.grade})",

@@ -254,6 +254,22 @@ def unit_words(unit: str) -> str:
     return unit
 
 
+#: Fitted parameters that are shares, shown as percentages: what each percentage is of.
+PERCENT_OF: dict[str, str] = {"nrs_relief_max": "% of your pain"}
+
+
+def parameter_display(name: str, unit: str) -> tuple[float, str]:
+    """How a fitted parameter's values are shown: the factor they are multiplied by and the unit
+    people read (a share as a percentage, else :func:`unit_words`).
+
+    >>> parameter_display("nrs_relief_max", "1"), parameter_display("tol_k_on", "1/h")
+    ((100.0, '% of your pain'), (1.0, '1/h'))
+    """
+    if name in PERCENT_OF:
+        return 100.0, PERCENT_OF[name]
+    return 1.0, unit_words(unit)
+
+
 def narrowed_summary(names: list[str], informative: list[bool], resolved: bool = True) -> str:
     """What a personal fit's journal could and could not tell, in people's words: the fitted
     parameters' ``names``, whether the journal narrowed each, and whether the fit is resolved

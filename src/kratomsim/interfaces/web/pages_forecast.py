@@ -15,13 +15,18 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from kratomsim.errors import JournalError, KratomsimError, RegimenError, bad_value
-from kratomsim.interfaces.labels import label_for, narrowed_summary, parameter_label, unit_words
+from kratomsim.interfaces.labels import (
+    label_for,
+    narrowed_summary,
+    parameter_display,
+    parameter_label,
+)
 from kratomsim.interfaces.web import services
 from kratomsim.interfaces.web.charts import Chart, Series
 from kratomsim.interfaces.web.journal_charts import plot_forecast
 from kratomsim.interfaces.web.pages_journal import journal_for, journal_path_of
 from kratomsim.interfaces.web.rendering import error_text, png_bytes, render
-from kratomsim.journal.fit import Forecast, PersonalFit
+from kratomsim.journal.fit import Forecast, ParameterEstimate, PersonalFit
 from kratomsim.journal.fit_data import MIN_DOSES, MIN_PAIN_RATINGS, MIN_RATING_DAYS
 
 router = APIRouter()
@@ -70,6 +75,20 @@ def _narrowed(fit: PersonalFit) -> str:
     return narrowed_summary(names, [e.informative for e in fit.estimates], fit.resolved)
 
 
+def _estimate(e: ParameterEstimate) -> dict[str, Any]:
+    """One fitted parameter as the page shows it."""
+    k, unit = parameter_display(e.name, e.unit)
+    return {
+        "label": parameter_label(e.name),
+        "unit": unit,
+        "median": f"{k * e.median:.3g}",
+        "interval": f"{k * e.low:.3g}–{k * e.high:.3g}",
+        "prior": f"{k * e.prior_low:.3g}–{k * e.prior_high:.3g}",
+        "informative": e.informative,
+        "grade": e.prior.grade,
+    }
+
+
 def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
     days = forecast.hours_ahead / 24.0
     series = []
@@ -102,18 +121,7 @@ def view(fit: PersonalFit, forecast: Forecast, query: str) -> dict[str, Any]:
     return {
         "plan": forecast.plan,
         "level": f"{fit.level:.0%}",
-        "estimates": [
-            {
-                "label": parameter_label(e.name),
-                "unit": unit_words(e.unit),
-                "median": f"{e.median:.3g}",
-                "interval": f"{e.low:.3g}–{e.high:.3g}",
-                "prior": f"{e.prior_low:.3g}–{e.prior_high:.3g}",
-                "informative": e.informative,
-                "grade": e.prior.grade,
-            }
-            for e in fit.estimates
-        ],
+        "estimates": [_estimate(e) for e in fit.estimates],
         "summary": _narrowed(fit),
         "counts": fit.counts,
         "ess": f"{fit.ess:.0f}",
