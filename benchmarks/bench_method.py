@@ -44,14 +44,15 @@ class Variant:
     nodes: int
     rate_step: float = DEFAULT_RATE_STEP
     every_h: int = 1  # output spacing; steps may be as long (max_step_h)
+    single: bool = True  # the stages in single precision (engine/codegen.py), else all double
 
-    def cells(self) -> tuple[str, str, str]:
-        """Nodes, sub-step rule and output spacing, as the table shows them."""
+    def cells(self) -> tuple[str, str, str, str]:
+        """Nodes, stage precision, sub-step rule and output spacing, as the table shows them."""
         steps = f"λ·h ≤ {self.rate_step:g}, h ≤ {max(DEFAULT_STEP_H, self.every_h):g} h"
         out = "hourly" if self.every_h == 1 else f"every {self.every_h} h"
         if self == Variant(SHIPPED_NODES):
             out += " (as shipped)"
-        return str(self.nodes), steps, out
+        return str(self.nodes), "single" if self.single else "double", steps, out
 
 
 VARIANTS = (
@@ -59,6 +60,7 @@ VARIANTS = (
     Variant(2),
     Variant(3),
     Variant(4),
+    Variant(4, single=False),
     Variant(3, rate_step=1.5),
     Variant(4, rate_step=6.0, every_h=8),
 )
@@ -80,7 +82,7 @@ def run_variant(
     """Outputs (outputs, subjects, times) of the first ``n`` subjects by the kernel of ``v``
     (written into ``out`` if given)."""
     spec = default_spec()
-    kernel = compiled_kernel(spec, outputs_of(model), nodes=v.nodes)
+    kernel = compiled_kernel(spec, outputs_of(model), nodes=v.nodes, single=v.single)
     values = w.values if n is None else w.first(n)
     pm, _ = parameter_matrix(values, kernel, spec)
     return run_kernel(
@@ -129,7 +131,7 @@ def split_cost(results: list[Result]) -> tuple[float, float] | None:
     pts = [
         (r.variant.nodes, r.cpu_us)
         for r in results
-        if r.variant.every_h == 1 and r.variant.rate_step == DEFAULT_RATE_STEP
+        if r.variant.every_h == 1 and r.variant.rate_step == DEFAULT_RATE_STEP and r.variant.single
     ]
     if len({n for n, _ in pts}) < 2:
         return None
@@ -139,7 +141,7 @@ def split_cost(results: list[Result]) -> tuple[float, float] | None:
 
 def _split_sentence(fixed: float, per: float, budget: float, target: float) -> str:
     head = (
-        f"A line through the hourly rows: {fixed:.1f} µs per subject outside the nodes and "
+        f"A line through the hourly single-precision rows: {fixed:.1f} µs per subject outside the nodes and "
         f"{per:.1f} µs per node. The target of {target:,.0f} subjects/s on 2 cores leaves "
         f"{budget:.1f} µs of CPU per subject"
     )
@@ -162,7 +164,9 @@ def markdown(results: list[Result], w: Workload, a: argparse.Namespace, facts: d
         "writing into a kept output array, so a little below the new-array times above); errors "
         "as above, on the first "
         f"{a.ref_subjects} subject{'s' if a.ref_subjects != 1 else ''}. Load average {load[0]:.2f} before and {load[1]:.2f} after "
-        "(1-min). Nodes: Gauss–Legendre collocation nodes per step; λ: the subject's fastest "
+        "(1-min). Nodes: Gauss–Legendre collocation nodes per step; stages: the precision of "
+        "the collocation stages (the states and step ends are double either way); λ: the "
+        "subject's fastest "
         "rate (engine/compiled.py `substeps`; in the interval that starts at a dose λ·h is at most "
         "half of it).",
         "",
@@ -175,9 +179,9 @@ def markdown(results: list[Result], w: Workload, a: argparse.Namespace, facts: d
         lines += [
             f"### {title[0].upper()}{title[1:]}",
             "",
-            "| Nodes | Sub-steps | Output | CPU per subject | Max rel. error | "
+            "| Nodes | Stages | Sub-steps | Output | CPU per subject | Max rel. error | "
             f"≤ {TARGET_ERROR:g} |",
-            "|---:|---|---|---:|---:|---|",
+            "|---:|---|---|---|---:|---:|---|",
         ]
         for r in rows:
             ok = "yes" if r.error <= TARGET_ERROR else "no"

@@ -26,6 +26,7 @@ the reference in ``tests/engine/test_codegen.py``).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,8 +56,16 @@ class StepGen:
     #: weights that extrapolate the previous step's node rates to this step's nodes (same length)
     extrapolate: tuple[tuple[float, ...], ...] = ()
     fresh: Names = field(default_factory=Names)
+    #: stage arithmetic in single precision (tables ``cof``, ``pbf``, states ``xsf``, ``csf``);
+    #: the step end always in double (``co``, ``xs``, ``cs``)
+    single: bool = True
 
     def co(self, key: tuple) -> str:
+        """The coefficient ``key`` as the stages read it."""
+        return f"{'cof' if self.single else 'co'}[k, {self.coef_index[key]}, b]"
+
+    def co_end(self, key: tuple) -> str:
+        """The coefficient ``key`` in double precision, for the step end."""
         return f"co[k, {self.coef_index[key]}, b]"
 
     def constants(self, e: sp.Expr) -> sp.Expr:
@@ -66,10 +75,16 @@ class StepGen:
 
     def base_names(self) -> dict[sp.Symbol, str]:
         sym = self.st.sym.symbols
-        out = {sym[p]: f"pb[{i}, b]" for i, p in enumerate(self.params)}
+        pb = self.pb
+        out = {sym[p]: f"{pb}[{i}, b]" for i, p in enumerate(self.params)}
         for d_idx, (dsym, _) in enumerate(self.hoist.order):
-            out[dsym] = f"pb[{len(self.params) + d_idx}, b]"
+            out[dsym] = f"{pb}[{len(self.params) + d_idx}, b]"
         return out
+
+    @property
+    def pb(self) -> str:
+        """The per-lane parameter table the stages read."""
+        return "pbf" if self.single else "pb"
 
 
 class NodeCtx:
@@ -100,7 +115,7 @@ class NodeCtx:
             elif name in inter:
                 names[s_] = self.intermediate(name)
         for d_idx, (dsym, _) in enumerate(self.gen.hoist.order):
-            names[dsym] = f"pb[{len(self.gen.params) + d_idx}, b]"
+            names[dsym] = f"{self.gen.pb}[{len(self.gen.params) + d_idx}, b]"
         return names
 
     def intermediate(self, name: str) -> str:
@@ -193,17 +208,34 @@ def forcing_exprs(st: Structure) -> dict[str, sp.Expr]:
     return out
 
 
-def step_body(gen: StepGen) -> list[str]:
-    """Code of one step for lane ``b`` (indented for the kernel's lane loop)."""
+@dataclass(frozen=True)
+class StepCode:
+    """One step as two loops over a block's lanes.
+
+    ``stages`` computes the node values and the rates the step end needs, and keeps those rates in
+    ``sb[j, b]`` (``carried[j]`` names them); ``end`` reads them back and advances the states. With
+    :attr:`StepGen.single` the stages run in single precision and the end in double: the lanes of
+    each loop then share one vector width, so the stage loop works on twice as many lanes per
+    instruction (a loop that mixes widths is vectorised at the wider one's).
+    """
+
+    stages: list[str]
+    end: list[str]
+    carried: tuple[str, ...]
+
+
+def step_body(gen: StepGen) -> StepCode:
+    """Code of one step for lane ``b`` (indented for the kernel's lane loops)."""
     st, s = gen.st, gen.s
     ind = ""
     lines: list[str] = []
     n = len(st.exact)
-    lines.append("h = co[k, 0, b]")
+    xs, cs = ("xsf", "csf") if gen.single else ("xs", "cs")
+    lines.append(f"h = {gen.co(('h',))}")
     for q in range(n):
-        lines.append(f"x0_{q} = xs[{q}, b]")
+        lines.append(f"x0_{q} = {xs}[{q}, b]")
     for q in range(len(st.collocated)):
-        lines.append(f"c0_{q} = cs[{q}, b]")
+        lines.append(f"c0_{q} = {cs}[{q}, b]")
     # base values of needed exact states at the nodes
     start: list[dict[str, str]] = [{} for _ in range(s)]
     for i in range(s):
@@ -282,36 +314,62 @@ def step_body(gen: StepGen) -> list[str]:
             rate_at[c] = [
                 ctx[i].value(st.sym.rates[c].xreplace({st.x(c): 0}), "pa") for i in range(s)
             ]
-    # step end
+    # step end, in double precision from the carried rates
+    end: list[str] = []
+    for q in range(n):
+        end.append(f"x0_{q} = xs[{q}, b]")
+    for q in range(len(st.collocated)):
+        end.append(f"c0_{q} = cs[{q}, b]")
     for q in range(n):
         terms = [
-            f"{gen.co(('phi', q, p))} * x0_{p}"
+            f"{gen.co_end(('phi', q, p))} * x0_{p}"
             for p in range(n)
             if st.exact[q] in st.reach[st.exact[p]]
         ]
         for e in st.forced:
             if st.exact[q] in st.reach[e]:
                 ei = gen.ix[e]
-                terms += [f"{gen.co(('bbar', j, q, ei))} * {forcing_at[e][j]}" for j in range(s)]
-        lines.append(f"x1_{q} = " + (" + ".join(terms) if terms else "0.0"))
+                terms += [
+                    f"{gen.co_end(('bbar', j, q, ei))} * {forcing_at[e][j]}" for j in range(s)
+                ]
+        end.append(f"x1_{q} = " + (" + ".join(terms) if terms else "0.0"))
     for q, c in enumerate(st.collocated):
         if c in gen.passive:
-            acc = " + ".join(f"{gen.co(('pw', q, j))} * {rate_at[c][j]}" for j in range(s))
-            lines.append(f"c1_{q} = {gen.co(('pe', q))} * c0_{q} + {acc}")
+            acc = " + ".join(f"{gen.co_end(('pw', q, j))} * {rate_at[c][j]}" for j in range(s))
+            end.append(f"c1_{q} = {gen.co_end(('pe', q))} * c0_{q} + {acc}")
         else:
-            acc = " + ".join(f"{gen.co(('hB', j))} * {rate_at[c][j]}" for j in range(s))
-            lines.append(f"c1_{q} = c0_{q} + {acc}")
-    lines.append("if act[b]:")
+            acc = " + ".join(f"{gen.co_end(('hB', j))} * {rate_at[c][j]}" for j in range(s))
+            end.append(f"c1_{q} = c0_{q} + {acc}")
     for q in range(n):
-        lines.append(f"    xs[{q}, b] = x1_{q}")
+        end.append(f"xs[{q}, b] = x1_{q}")
     for q in range(len(st.collocated)):
-        lines.append(f"    cs[{q}, b] = c1_{q}")
-    for c in predicted:
-        q = st.collocated.index(c)
-        lines += [f"    cg[{q * s + j}, b] = {rate_at[c][j]}" for j in range(s)]
+        end.append(f"cs[{q}, b] = c1_{q}")
+    if gen.single:
+        end += [f"xsf[{q}, b] = np.float32(x1_{q})" for q in range(n)]
+        end += [f"csf[{q}, b] = np.float32(c1_{q})" for q in range(len(st.collocated))]
+    used = [*itertools.chain(*forcing_at.values()), *itertools.chain(*rate_at.values())]
+    carried = tuple(dict.fromkeys(v for v in used if v.isidentifier()))
+    lines += [f"sb[{j}, b] = {v}" for j, v in enumerate(carried)]
+    end = [f"{v} = np.float64(sb[{j}, b])" for j, v in enumerate(carried)] + end
+    keep = [
+        f"    cg[{st.collocated.index(c) * s + j}, b] = {rate_at[c][j]}"
+        for c in predicted
+        for j in range(s)
+    ]
     if predicted:
-        lines.append("    hp[b] = h")
-    return lines
+        lines += ["if act[b]:", *keep, "    hp[b] = h"]
+    if gen.single:
+        lines = single_literals(lines)
+    return StepCode(lines, end, carried)
+
+
+_FLOAT = re.compile(r"(?<![\w.\[])(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)")
+
+
+def single_literals(lines: list[str]) -> list[str]:
+    """``lines`` with every float literal ``v`` as ``F32(v)`` (Numba types a bare literal as a
+    double, and one double operand makes the whole expression double)."""
+    return [_FLOAT.sub(lambda m: f"F32({m.group(0)})", line) for line in lines]
 
 
 def _collocated(

@@ -111,9 +111,10 @@ def _index_key(
     switches: tuple[tuple[str, float], ...],
     nodes: int,
     block: int,
+    single: bool,
 ) -> str:
     text = json.dumps(
-        [spec.digest, list(outputs), list(switches), nodes, block, generator_digest()]
+        [spec.digest, list(outputs), list(switches), nodes, block, single, generator_digest()]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -142,11 +143,13 @@ def compiled_kernel(
     switches: dict[str, float] | None = None,
     nodes: int = NODES,
     block: int = BLOCK,
+    single: bool = True,
 ) -> Kernel:
     """The compiled kernel of ``spec`` for ``outputs`` (generated on first use, then cached).
 
     ``switches`` fixes switch inputs (e.g. ``{"ecs_hypothesis": 1}``); the rest take their
-    defaults.
+    defaults. ``single``: the collocation stages in single precision, the states and the step end
+    in double (:mod:`.codegen`); False computes everything in double, for comparison.
     """
     fixed = {
         i.name: float((switches or {}).get(i.name, i.default)) for i in spec.inputs if i.switch
@@ -155,7 +158,7 @@ def compiled_kernel(
     if unknown:
         raise ModelSpecError(bad_value("Unknown switch", unknown, f"Use one of {sorted(fixed)}."))
     with _LOAD_LOCK:
-        return _load(spec, tuple(outputs), tuple(sorted(fixed.items())), nodes, block)
+        return _load(spec, tuple(outputs), tuple(sorted(fixed.items())), nodes, block, single)
 
 
 #: One thread at a time finds, generates or imports a kernel: a second thread asking for the same
@@ -171,10 +174,11 @@ def _load(
     switches: tuple[tuple[str, float], ...],
     nodes: int,
     block: int,
+    single: bool,
 ) -> Kernel:
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    index = folder / f"index-{_index_key(spec, outputs, switches, nodes, block)}.json"
+    index = folder / f"index-{_index_key(spec, outputs, switches, nodes, block, single)}.json"
     if index.exists():
         meta = json.loads(index.read_text(encoding="utf-8"))
         path = folder / meta["file"]
@@ -189,7 +193,7 @@ def _load(
     sym = build(spec)
     check_units(spec, sym)
     text, layout = kernel_source(
-        analyse(sym, outputs, switches=dict(switches)), nodes=nodes, block=block
+        analyse(sym, outputs, switches=dict(switches)), nodes=nodes, block=block, single=single
     )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
     path = folder / f"k{digest}.py"
