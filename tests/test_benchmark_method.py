@@ -24,7 +24,7 @@ def test_the_quick_run_separates_a_coarse_method_from_the_shipped_one(bench: Mod
     assert all(r.error_at in ("mitragynine_nm", "oh7_nm") for r in results)
     assert all(r.cpu_us > 0 for r in results)
     assert section.startswith(bench.START) and section.rstrip().endswith(bench.END)
-    assert "| 4 | λ·h ≤ 3, h ≤ 1 h | hourly (as shipped) |" in section
+    assert "| 4 | single | λ·h ≤ 3, h ≤ 1 h | hourly (as shipped) |" in section
     assert "### Full model" not in section
 
 

@@ -63,7 +63,9 @@ def concentrations(values: dict[str, float], absorption: str, mg_dose_mg: float)
         if name.startswith("ka_") and name != f"ka_{absorption}":
             continue
         base[spec_name] = v * ev.factor[spec_name]
-    kernel = compiled_kernel(default_spec(), OUTPUTS)
+    # all in double precision: the fit differentiates these by finite differences, which the
+    # fast kernels' single-precision stages (round-off of about 1e-7) would blur
+    kernel = compiled_kernel(default_spec(), OUTPUTS, single=False)
     pm = np.array([[base[n] for n in kernel.params]])
     doses = np.zeros((1, 1, len(kernel.dose_states)))
     doses[0, 0, 0] = mg_dose_mg * 1e6 / base["mw_mg"]

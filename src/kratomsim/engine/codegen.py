@@ -240,6 +240,10 @@ from numba import carray, cfunc, njit, types
 # the process's LLVM: later Numba compilations may vectorise more loops, never differently).
 for _option in ("runtime-memory-check-threshold", "vectorize-memory-check-threshold"):
     llvm.set_option("kratomsim", f"-{{_option}}=100000")
+# Interleave two vectors' worth of lanes in each iteration of the lane loops: the stages are long
+# chains of dependent operations (eliminations, divisions), and two independent chains keep the
+# processor's units busier (the cost model chooses one for loops this large).
+llvm.set_option("kratomsim", "-force-vector-interleave=2")
 
 #: the stages' float literals are written F32(v) in single precision
 F32 = np.float32
@@ -284,84 +288,126 @@ GAMMA_TAIL = np.array({tail!r})
 SETUP = '''
 
 @njit(nogil=True, fastmath=False, error_model="numpy")
-def setup_lane(p, d, lengths, ns, co, b, a, pw, ph, v, w, beta, work, sig_pow):  # pragma: no cover
-    """Per length class k of lane b (``ns[k, b]`` sub-steps of ``lengths[k]``): the step h, Φ(h),
-    rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b,
-    and the exponential weights of passive states (computed once per distinct step h: classes
-    with the same step get a copy). ``a`` … ``sig_pow`` are working arrays of the kernel.
+def setup_block(lengths, ns, co, a, beta, pw, ph, v, w, work, sig_pow, lf, li, live):  # pragma: no cover
+    """Per length class k and lane b (``ns[k, b]`` sub-steps of ``lengths[k]``): the step h,
+    Φ(h), rows of Φ(c_i h), h·Ā and h·B̄, h·a and h·b, and the exponential weights of passive
+    states, from each lane's ``a[..., b]`` = A0 and passive rates ``beta[:, b]``. A class whose
+    step every lane already met in an earlier class gets a copy; otherwise all lanes compute it
+    (a lane that met its step recomputes the same numbers). ``pw`` … ``live`` are working arrays of
+    the kernel.
 
-    Φ(c_i·h) by scaling and squaring (:func:`expm_from_powers`), Φ(h) as the product of the first
-    and last node's (one product instead of a fifth exponential); the integrals Ā and B̄ as power series
-    in M = A0·h applied to the forced columns only, Ā_ij = Σ_m γ_ijm M^m, B̄_j = Σ_m β_jm M^m,
-    summed until the terms vanish.
+    All lanes at once, the loops over them innermost (they vectorise); every lane does its own
+    arithmetic, the same whatever lanes share its block. Φ(c_i·h) by scaling and squaring
+    (:func:`expm_from_powers`), Φ(h) as the product of the first and last node's (one product
+    instead of a fifth exponential); the integrals Ā and B̄ as power series in M = A0·h applied to
+    the forced columns only, Ā_ij = Σ_m γ_ijm M^m, B̄_j = Σ_m β_jm M^m, each lane summing until
+    its own terms vanish.
     """
-    a[:, :] = 0.0
-    fill_a0(p, d, a)
+    nrm = lf[0]
+    hh = lf[1]
+    tau = lf[2]
+    big = lf[3]
+    same = li[0]
     powers(a, BAND_HI, BAND_LO, pw)
-    nrm = norm1(a)
-    beta[:] = 0.0
-    passive_beta(p, d, beta)
+    norm1(a, nrm)
     for k in range(lengths.size):
-        h = lengths[k] / ns[k, b]
-        same = -1
-        for j in range(k):  # classes that differ only in time since dose share their sub-step
-            if co[j, 0, b] == h:
-                same = j
-                break
-        if same >= 0:
-            for t in range(N_COEF):
-                co[k, t, b] = co[same, t, b]
+        fresh = False
+        for b in range(BLOCK):
+            hh[b] = lengths[k] / ns[k, b]
+            same[b] = -1
+            for j in range(k):  # classes that differ only in time since dose share their sub-step
+                if co[j, 0, b] == hh[b]:
+                    same[b] = j
+                    break
+            fresh = fresh or same[b] < 0
+        if not fresh:
+            for b in range(BLOCK):
+                for t in range(N_COEF):
+                    co[k, t, b] = co[same[b], t, b]
             continue
-        co[k, 0, b] = h
+        for b in range(BLOCK):
+            co[k, 0, b] = hh[b]
         for i in range(NODES):
-            expm_from_powers(pw, nrm, GL_C[i] * h, BAND_HI, BAND_LO, ph, work, sig_pow)
+            for b in range(BLOCK):
+                tau[b] = GL_C[i] * hh[b]
+            expm_from_powers(pw, nrm, tau, BAND_HI, BAND_LO, ph, work, sig_pow, li[1])
             for t in range(ROW_TAB.shape[0]):
                 if ROW_TAB[t, 1] == i:
-                    co[k, ROW_TAB[t, 0], b] = ph[ROW_TAB[t, 2], ROW_TAB[t, 3]]
+                    for b in range(BLOCK):
+                        co[k, ROW_TAB[t, 0], b] = ph[ROW_TAB[t, 2], ROW_TAB[t, 3], b]
             if i == 0:
-                work[2, :, :] = ph
+                work[2, :, :, :] = ph
             if i == NODES - 1:
-                work[3, :, :] = ph
+                work[3, :, :, :] = ph
         # Φ(h) = Φ(c_s·h)·Φ(c_1·h): the nodes lie symmetric about 1/2, c_1 + c_s = 1
         band_matmul(work[3], work[2], BAND_HI, BAND_LO, ph)
         for t in range(PHI_TAB.shape[0]):
-            co[k, PHI_TAB[t, 0], b] = ph[PHI_TAB[t, 1], PHI_TAB[t, 2]]
+            for b in range(BLOCK):
+                co[k, PHI_TAB[t, 0], b] = ph[PHI_TAB[t, 1], PHI_TAB[t, 2], b]
         for t in range(HA_TAB.shape[0]):
-            co[k, HA_TAB[t, 0], b] = h * GL_A[HA_TAB[t, 1], HA_TAB[t, 2]]
+            for b in range(BLOCK):
+                co[k, HA_TAB[t, 0], b] = hh[b] * GL_A[HA_TAB[t, 1], HA_TAB[t, 2]]
         for t in range(HB_TAB.shape[0]):
-            co[k, HB_TAB[t, 0], b] = h * GL_B[HB_TAB[t, 1]]
+            for b in range(BLOCK):
+                co[k, HB_TAB[t, 0], b] = hh[b] * GL_B[HB_TAB[t, 1]]
         for t in range(PE_TAB.shape[0]):
-            co[k, PE_TAB[t, 0], b] = np.exp(beta[PE_TAB[t, 1]] * h)
+            for b in range(BLOCK):
+                co[k, PE_TAB[t, 0], b] = np.exp(beta[PE_TAB[t, 1], b] * hh[b])
         for t in range(PW_TAB.shape[0]):
             j = PW_TAB[t, 2]
-            co[k, PW_TAB[t, 0], b] = h * GL_B[j] * np.exp(beta[PW_TAB[t, 1]] * h * (1.0 - GL_C[j]))
+            for b in range(BLOCK):
+                co[k, PW_TAB[t, 0], b] = hh[b] * GL_B[j] * np.exp(
+                    beta[PW_TAB[t, 1], b] * hh[b] * (1.0 - GL_C[j])
+                )
         for t in range(ABAR_TAB.shape[0]):
-            co[k, ABAR_TAB[t, 0], b] = 0.0
+            for b in range(BLOCK):
+                co[k, ABAR_TAB[t, 0], b] = 0.0
         for t in range(BBAR_TAB.shape[0]):
-            co[k, BBAR_TAB[t, 0], b] = 0.0
+            for b in range(BLOCK):
+                co[k, BBAR_TAB[t, 0], b] = 0.0
         for f in range(FORCED.size):
             for q in range(N_EXACT):
-                v[f, q] = 0.0
-            v[f, FORCED[f]] = h
+                for b in range(BLOCK):
+                    v[f, q, b] = 0.0
+            for b in range(BLOCK):
+                v[f, FORCED[f], b] = hh[b]
+        for b in range(BLOCK):
+            live[b] = True
         for m in range(SERIES):
             for t in range(ABAR_TAB.shape[0]):
                 f = ABAR_COL[t]
-                co[k, ABAR_TAB[t, 0], b] += GAMMA[ABAR_TAB[t, 1], ABAR_TAB[t, 2], m] * v[f, ABAR_TAB[t, 3]]
+                g = GAMMA[ABAR_TAB[t, 1], ABAR_TAB[t, 2], m]
+                for b in range(BLOCK):
+                    if live[b]:
+                        co[k, ABAR_TAB[t, 0], b] += g * v[f, ABAR_TAB[t, 3], b]
             for t in range(BBAR_TAB.shape[0]):
                 f = BBAR_COL[t]
-                co[k, BBAR_TAB[t, 0], b] += BETA[BBAR_TAB[t, 1], m] * v[f, BBAR_TAB[t, 2]]
-            big = 0.0
+                g = BETA[BBAR_TAB[t, 1], m]
+                for b in range(BLOCK):
+                    if live[b]:
+                        co[k, BBAR_TAB[t, 0], b] += g * v[f, BBAR_TAB[t, 2], b]
+            if m + 1 == SERIES:
+                break
+            for b in range(BLOCK):
+                big[b] = 0.0
             for f in range(FORCED.size):
                 for q in range(N_EXACT):
-                    acc = 0.0
+                    for b in range(BLOCK):
+                        w[q, b] = 0.0
                     for r in range(N_EXACT):
-                        acc += a[q, r] * v[f, r]
-                    w[q] = acc * h
+                        for b in range(BLOCK):
+                            w[q, b] += a[q, r, b] * v[f, r, b]
                 for q in range(N_EXACT):
-                    v[f, q] = w[q]
-                    big = max(big, abs(w[q]))
-            if m + 1 < SERIES and big * GAMMA_TAIL[m + 1] < 1e-17 * h:
+                    for b in range(BLOCK):
+                        v[f, q, b] = w[q, b] * hh[b]
+                        big[b] = max(big[b], abs(v[f, q, b]))
+            going = False
+            for b in range(BLOCK):
+                live[b] = live[b] and big[b] * GAMMA_TAIL[m + 1] >= 1e-17 * hh[b]
+                going = going or live[b]
+            if not going:
                 break
+
 '''
 
 DRIVER = '''
@@ -408,8 +454,17 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
                 pb[N_PARAMS + q, b] = d[q]
             for k in range(n_len):
                 ns[k, b] = nsub[i, k]
-            setup_lane(p, d, lengths, ns, co, b, sa, spw, sph, sv, sw, sbeta, swork, ssig)
+            sa1[:, :] = 0.0
+            fill_a0(p, d, sa1)
+            for r in range(N_EXACT):
+                for q in range(N_EXACT):
+                    sa[r, q, b] = sa1[r, q]
+            sbeta1[:] = 0.0
+            passive_beta(p, d, sbeta1)
+            for q in range(sbeta1.size):
+                sbeta[q, b] = sbeta1[q]
             dose_row[b] = 0 if doses.shape[0] == 1 else i
+        setup_block(lengths, ns, co, sa, sbeta, spw, sph, sv, sw, swork, ssig, slf, sli, slive)
         for k in range(n_len):
             top = 0
             for b in range(BLOCK):
@@ -550,16 +605,19 @@ def _arrays(n: dict[str, int]) -> list[str]:
         ("cs", (max(n["coll"], 1), blk)),
         ("ob", (max(n["out"], 1), blk)),
         ("held_out", ("HELD", max(n["out"], 1), blk)),
-        ("sa", (ne, ne)),
-        ("spw", (5, ne, ne)),
-        ("sph", (ne, ne)),
-        ("sv", (max(n["forced"], 1), ne)),
-        ("sw", (ne,)),
-        ("sbeta", (max(n["coll"], 1),)),
-        ("swork", (4, ne, ne)),
-        ("ssig", (5,)),
+        ("sa1", (ne, ne)),
+        ("sa", (ne, ne, blk)),
+        ("spw", (5, ne, ne, blk)),
+        ("sph", (ne, ne, blk)),
+        ("sv", (max(n["forced"], 1), ne, blk)),
+        ("sw", (ne, blk)),
+        ("sbeta1", (max(n["coll"], 1),)),
+        ("sbeta", (max(n["coll"], 1), blk)),
+        ("swork", (4, ne, ne, blk)),
+        ("ssig", (5, blk)),
+        ("slf", (4, blk)),
     ]
-    ints = [("ns", ("nl", blk)), ("dose_row", (blk,)), ("most", ("nl",))]
+    ints = [("ns", ("nl", blk)), ("dose_row", (blk,)), ("most", ("nl",)), ("sli", (2, blk))]
     ints += [(name, (pw,)) for name in ("pwe", "pwm", "pwk")]
     # what the stages read and write, in their precision
     stage = [
@@ -584,7 +642,8 @@ def _arrays(n: dict[str, int]) -> list[str]:
         f"{name} = np.zeros({shape!r}, dtype=np.int64)".replace("'nl'", "nl")
         for name, shape in ints
     ]
-    return [*lines, f"act = np.zeros({blk}, dtype=np.bool_)"]
+    bools = [f"{name} = np.zeros({blk}, dtype=np.bool_)" for name in ("act", "slive")]
+    return [*lines, *bools]
 
 
 def _names_p_d(gen: StepGen) -> dict[sp.Symbol, str]:

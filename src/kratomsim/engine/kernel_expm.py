@@ -6,7 +6,9 @@ exponential is computed in the kernel by scaling and squaring with a degree-16 T
 evaluated by the Paterson–Stockmeyer scheme (Moler & Van Loan 2003, "Nineteen dubious ways",
 method 3 with §6 scaling and squaring): after scaling ``‖Aτ/2^s‖₁ ≤ 1/2`` the truncation error is
 below ``0.5¹⁷/17! ≈ 2e-20``. The powers ``A², A³, A⁴`` are formed once per subject and reused for
-every τ, so each further τ costs 3 products plus the squarings.
+every τ, so each further τ costs 3 products plus the squarings. Every function works on a block of
+lanes at once (one matrix per lane, the lanes the last axis, looped over innermost so that the
+loops vectorise): the kernels set up a block of subjects together.
 
 Compartment models with flows running "downstream" (gut → plasma → metabolite → effect site) are
 block lower triangular in the states' order; only ``mg_central ⇄ mg_peripheral`` couples both
@@ -48,29 +50,33 @@ def band(a: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
 def band_matmul(
     x: np.ndarray, y: np.ndarray, hi: np.ndarray, lo: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover - jit
-    """``out = x @ y`` for banded x, y (``out`` must not alias x or y)."""
+    """``out[..., b] = x[..., b] @ y[..., b]`` for banded x, y of every lane b (the last axis;
+    ``out`` must not alias x or y)."""
     n = x.shape[0]
+    lanes = x.shape[2]
     for i in range(n):
         for j in range(n):
+            for b in range(lanes):
+                out[i, j, b] = 0.0
             if j > hi[i]:
-                out[i, j] = 0.0
                 continue
-            acc = 0.0
             for m in range(lo[j], hi[i] + 1):
-                acc += x[i, m] * y[m, j]
-            out[i, j] = acc
+                for b in range(lanes):
+                    out[i, j, b] += x[i, m, b] * y[m, j, b]
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
 def powers(
     a: np.ndarray, hi: np.ndarray, lo: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover - jit
-    """``out[k] = a^k`` for k = 0…4 (out shape (5, n, n))."""
+    """``out[k, ..., b] = a[..., b]^k`` for k = 0…4 (out shape (5, n, n, lanes))."""
     n = a.shape[0]
+    lanes = a.shape[2]
     for i in range(n):
         for j in range(n):
-            out[0, i, j] = 1.0 if i == j else 0.0
-            out[1, i, j] = a[i, j]
+            for b in range(lanes):
+                out[0, i, j, b] = 1.0 if i == j else 0.0
+                out[1, i, j, b] = a[i, j, b]
     for k in range(2, 5):
         band_matmul(out[k - 1], a, hi, lo, out[k])
 
@@ -78,64 +84,81 @@ def powers(
 @njit(cache=True, fastmath=False, error_model="numpy")
 def expm_from_powers(
     pw: np.ndarray,
-    norm1: float,
-    tau: float,
+    norm1: np.ndarray,
+    tau: np.ndarray,
     hi: np.ndarray,
     lo: np.ndarray,
     out: np.ndarray,
     work: np.ndarray,
     sig_pow: np.ndarray,
+    squarings: np.ndarray,
 ) -> None:  # pragma: no cover - jit
-    """``out = expm(A·tau)`` from ``pw[k] = A^k`` (k ≤ 4) and ``norm1 = ‖A‖₁``.
+    """``out[..., b] = expm(A_b·tau[b])`` for every lane b, from ``pw[k, ..., b] = A_b^k`` (k ≤ 4)
+    and ``norm1[b] = ‖A_b‖₁``.
 
-    ``work`` (2, n, n) and ``sig_pow`` (5,) are scratch: the function allocates nothing, so that a
-    kernel built from it needs no memory manager at run time.
+    The lanes are the last axis and the loops over them innermost, so that they vectorise. Each
+    lane is scaled by its own ``2^s`` and squared ``s`` times (a lane with fewer squarings keeps
+    its value through the others'), so its result is the same whatever lanes it shares the call
+    with. ``work`` (≥ 2, n, n, lanes), ``sig_pow`` (5, lanes) and ``squarings`` (lanes, integer)
+    are scratch: the function allocates nothing, so that a kernel built from it needs no memory
+    manager at run time.
     """
     n = pw.shape[1]
-    s = 0
-    scaled = norm1 * abs(tau)
-    while scaled > THETA:
-        scaled *= 0.5
-        s += 1
-    sig = tau / 2.0**s
-    sig_pow[0] = 1.0
-    for k in range(1, 5):
-        sig_pow[k] = sig_pow[k - 1] * sig
+    lanes = tau.shape[0]
+    most = 0
+    for b in range(lanes):
+        s = 0
+        scaled = norm1[b] * abs(tau[b])
+        while scaled > THETA:
+            scaled *= 0.5
+            s += 1
+        squarings[b] = s
+        most = max(most, s)
+        sig = tau[b] / 2.0**s
+        sig_pow[0, b] = 1.0
+        for k in range(1, 5):
+            sig_pow[k, b] = sig_pow[k - 1, b] * sig
     x4 = work[0]
     tmp = work[1]
     for i in range(n):
         for j in range(n):
-            x4[i, j] = sig_pow[4] * pw[4, i, j]
-            # Horner in X⁴ over blocks B_b = Σ_r X^r/(4b + r)!; start with B_4·X⁴ + B_3
-            acc = _INV_FACT[16] * x4[i, j]
-            for r in range(4):
-                acc += sig_pow[r] * pw[r, i, j] * _INV_FACT[12 + r]
-            out[i, j] = acc
-    for b in range(2, -1, -1):
+            for b in range(lanes):
+                x4[i, j, b] = sig_pow[4, b] * pw[4, i, j, b]
+                # Horner in X⁴ over blocks B_b = Σ_r X^r/(4b + r)!; start with B_4·X⁴ + B_3
+                acc = _INV_FACT[16] * x4[i, j, b]
+                for r in range(4):
+                    acc += sig_pow[r, b] * pw[r, i, j, b] * _INV_FACT[12 + r]
+                out[i, j, b] = acc
+    for blk in range(2, -1, -1):
         band_matmul(out, x4, hi, lo, tmp)
         for i in range(n):
             for j in range(n):
-                acc = tmp[i, j]
-                for r in range(4):
-                    acc += sig_pow[r] * pw[r, i, j] * _INV_FACT[4 * b + r]
-                out[i, j] = acc
-    for _ in range(s):
+                for b in range(lanes):
+                    acc = tmp[i, j, b]
+                    for r in range(4):
+                        acc += sig_pow[r, b] * pw[r, i, j, b] * _INV_FACT[4 * blk + r]
+                    out[i, j, b] = acc
+    for q in range(most):
         band_matmul(out, out, hi, lo, tmp)
         for i in range(n):
             for j in range(n):
-                out[i, j] = tmp[i, j]
+                for b in range(lanes):
+                    if q < squarings[b]:
+                        out[i, j, b] = tmp[i, j, b]
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
-def norm1(a: np.ndarray) -> float:  # pragma: no cover - jit
-    """Largest absolute column sum."""
-    best = 0.0
+def norm1(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - jit
+    """``out[b]``: the largest absolute column sum of lane b's matrix ``a[..., b]``."""
+    lanes = a.shape[2]
+    for b in range(lanes):
+        out[b] = 0.0
     for j in range(a.shape[1]):
-        col = 0.0
-        for i in range(a.shape[0]):
-            col += abs(a[i, j])
-        best = max(best, col)
-    return best
+        for b in range(lanes):
+            col = 0.0
+            for i in range(a.shape[0]):
+                col += abs(a[i, j, b])
+            out[b] = max(out[b], col)
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
@@ -144,6 +167,15 @@ def expm_banded(a: np.ndarray, tau: float, out: np.ndarray) -> None:  # pragma: 
     n = a.shape[0]
     hi = np.full(n, n - 1, dtype=np.int64)
     lo = np.zeros(n, dtype=np.int64)
-    pw = np.empty((5, n, n))
-    powers(a, hi, lo, pw)
-    expm_from_powers(pw, norm1(a), tau, hi, lo, out, np.empty((2, n, n)), np.empty(5))
+    lane = np.empty((n, n, 1))
+    lane[:, :, 0] = a
+    pw = np.empty((5, n, n, 1))
+    powers(lane, hi, lo, pw)
+    nrm = np.empty(1)
+    norm1(lane, nrm)
+    res = np.empty((n, n, 1))
+    expm_from_powers(
+        pw, nrm, np.full(1, tau), hi, lo, res, np.empty((2, n, n, 1)), np.empty((5, 1)),
+        np.empty(1, dtype=np.int64),
+    )  # fmt: skip
+    out[:, :] = res[:, :, 0]

@@ -6,10 +6,12 @@ command, although a cached kernel needs none of it: only its machine code. The g
 sizes. :func:`entry_points` gives them to the callers: the first time on a machine it has
 :func:`build` compile them (importing the module runs Numba) and write each one's object code beside
 the module, for this CPU; then and later it has :func:`link` load the object code into llvmlite's
-MCJIT — the same LLVM that Numba uses, imported in about 0.1 s — as callables. Should linking fail,
-it calls the entry points as Numba compiled them in this process. Hand-written Numba modules (the
-interaction checker's victim march, the population's band histograms) are stored and called the
-same way, through :func:`module_entry_points`.
+MCJIT — the same LLVM that Numba uses, imported in about 0.1 s — as callables. :func:`build`
+lets single-precision divisions use the processor's reciprocal estimate
+(:func:`estimated_divisions`). Should linking fail, it calls the entry points as Numba compiled
+them in this process (exact divisions: the outputs differ by round-off). Hand-written Numba
+modules (the interaction checker's victim march, the population's band histograms) are stored and
+called the same way, through :func:`module_entry_points`.
 
 The code calls a few of Numba's C helpers: its runtime's allocator (``NRT_*``: the kernel allocates
 its working arrays) and, on paths that report errors, ``numba_*``. :func:`link` registers them from
@@ -27,6 +29,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,10 +112,32 @@ def build(module: ModuleType, module_path: Path, entries: tuple[str, ...] = ENTR
     names = {}
     for entry, path in object_paths(module_path, entries).items():
         cf = getattr(module, entry)
-        obj = tm.emit_object(llvm.parse_assembly(cf.inspect_llvm()))
+        obj = tm.emit_object(llvm.parse_assembly(estimated_divisions(cf.inspect_llvm())))
         _write(path, obj)
         names[entry] = [cf.native_name, module.PROTOTYPES[entry]]
     _write(_names_path(module_path), json.dumps(names).encode())
+
+
+_FLOAT_DIV = re.compile(r"\bfdiv ((?:[a-z]+ )*)(<\d+ x float>|float) ")
+_DEFINE = re.compile(r"^(define [^\n]*?)\s*\{$", re.MULTILINE)
+
+
+def estimated_divisions(ir: str) -> str:
+    """``ir`` with its single-precision divisions computed as the processor's reciprocal estimate
+    refined by one Newton step (``vrcp14ps`` or ``rcpps`` and two fused multiply-adds instead of
+    ``vdivps``: about 1 ulp instead of ½, at a fraction of the cost).
+
+    LLVM does this for a division that may use a reciprocal (``arcp``, which the kernels' fast-math
+    flags allow) and assumes finite operands (``ninf``), in a function whose
+    ``reciprocal-estimates`` attribute asks for it. Only the single-precision divisions get
+    ``ninf``, and only they are asked for: the kernels' collocation stages, whose operands are
+    finite by construction (rates and amounts of a finite state); every double-precision division
+    stays exact. On the benchmark workload this takes 12 % off the PK kernel and 13 % off the full
+    model's; the errors against the reference stay at 3.8e-7 and 5.9e-7 (4.2e-7 and 6.6e-7 with
+    exact division).
+    """
+    ir = _FLOAT_DIV.sub(lambda m: f"fdiv ninf {m.group(1)}{m.group(2)} ", ir)
+    return _DEFINE.sub(r'\1 "reciprocal-estimates"="divf,vec-divf" {', ir)
 
 
 def _write(path: Path, data: bytes) -> None:
