@@ -61,16 +61,19 @@ loops over the lanes of a block (so that they vectorise: a lane that has finishe
 keeps its state through a select, not a branch). A rate affine in a state is split into
 ``α + β·state`` by SymPy (``α`` at state 0, ``β`` its derivative) with their shared subexpressions
 computed once, and repeated subexpressions of a node are computed once. At an output time the
-outputs of all of a block's lanes go to a small buffer; their powers with non-integer exponents
-(the Hill curves' per-subject exponents) are computed for the whole block by one vectorised
-:func:`.kernel_pow.vpow` rather than by the C library's scalar ``pow`` lane by lane. The block
-holds up to ``HELD`` consecutive output times and then writes them to each subject's row a run at a
-time (one store per output time and lane, scattered over the whole output array, took a quarter of
-the full model's kernel time). The kernel is compiled with the fast-math flags ``contract``,
-``arcp`` and ``nsz`` only (fused multiply-add, multiplication by a reciprocal, no signed zeros;
-nothing assumes finite values): they change results by round-off, and every lane still does the
-same arithmetic whatever its block. The module raises LLVM's limit on runtime alias checks before
-it compiles, so that the step loop over the lanes is vectorised rather than left scalar. Its entry
+outputs of all of a block's lanes go straight into a small buffer (copying them there from a
+buffer of their own took 4 µs of the full model's 92 per subject); their powers with non-integer
+exponents (the Hill curves' per-subject exponents) are computed for the whole block by one
+vectorised :func:`.kernel_pow.vpow` rather than by the C library's scalar ``pow`` lane by lane. The
+block holds up to ``HELD`` consecutive output times and then writes them to each subject's row a
+run at a time (one store per output time and lane, scattered over the whole output array, took a
+quarter of the full model's kernel time). The kernel is compiled with the fast-math flags
+``contract``, ``arcp`` and ``nsz`` only (fused multiply-add, multiplication by a reciprocal, no
+signed zeros; only the single-precision divisions, in the stored code, assume finite values:
+:func:`.native.estimated_divisions`): they change results by round-off, and every lane still does
+the same arithmetic whatever its block. The module raises LLVM's limit on runtime alias checks
+before it compiles, so that the step loop over the lanes is vectorised rather than left scalar,
+and has each loop iteration take two vectors of lanes. Its entry
 points (:data:`ENTRIES`) are Numba ``cfunc`` functions that take pointers and sizes. The kernel
 allocates its working arrays once per call (:func:`_arrays`), each separately, so that LLVM knows
 they do not overlap (views of one buffer made the full model's step twice as slow).
@@ -502,15 +505,14 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
                         xsf[DOSE_STATES[j], b] = xs[DOSE_STATES[j], b]
             o = node_out[g]
             if o >= 0:
-{POWERS}
-                for b in range(BLOCK):
-{OUTPUTS}
                 if held > 0 and (o != o0 + held or held == HELD):
                     flush(out, held_out, lane, nb, o0, held)
                     held = 0
                 if held == 0:
                     o0 = o
-                held_out[held, :, :] = ob
+{POWERS}
+                for b in range(BLOCK):
+{OUTPUTS}
                 held += 1
         if held > 0:
             flush(out, held_out, lane, nb, o0, held)
@@ -603,7 +605,6 @@ def _arrays(n: dict[str, int]) -> list[str]:
         ("d", (max(n["derived"], 1),)),
         ("xs", (max(ne, 1), blk)),
         ("cs", (max(n["coll"], 1), blk)),
-        ("ob", (max(n["out"], 1), blk)),
         ("held_out", ("HELD", max(n["out"], 1), blk)),
         ("sa1", (ne, ne)),
         ("sa", (ne, ne, blk)),
@@ -816,8 +817,9 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def _output_lines(gen: StepGen) -> tuple[list[str], list[str], int]:
-    """Lines that put the outputs of lane ``b`` into the block buffer ``ob[r, b]`` from the states
-    at a step end (intermediates shared); the driver runs them for every lane of the block.
+    """Lines that put the outputs of lane ``b`` into the block buffer ``held_out[held, r, b]`` from
+    the states at a step end (intermediates shared); the driver runs them for every lane of the
+    block.
 
     Powers with a non-integer exponent (the Hill curves' per-subject exponents) are read from
     ``pwr[j * BLOCK + b]``: the second list holds the lines of a loop over all of a block's lanes
@@ -842,7 +844,7 @@ def _output_lines(gen: StepGen) -> tuple[list[str], list[str], int]:
         for r, name in enumerate(st.outputs):
             v = ctx.value(st.sym.outputs[name], "y")
             fac = 1.0 / base_factor(st.spec.output(name).unit)
-            lines.append(f"ob[{r}, b] = {v}" + ("" if fac == 1.0 else f" * {fac!r}"))
+            lines.append(f"held_out[held, {r}, b] = {v}" + ("" if fac == 1.0 else f" * {fac!r}"))
         return lines
 
     lines = emit(stored)
