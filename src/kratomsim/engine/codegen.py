@@ -45,11 +45,12 @@ states' ``c1``) and the outputs in double, from double coefficients. A stage val
 end multiplied by ``h`` and a weight, so its rounding (about 6e-8 of the value) perturbs each step
 by about ``h·6e-8`` of the rates, and the states, kept in double, do not accumulate single-precision
 rounding from step to step (a kernel all in single drifts: 2.0e-6 on the benchmark workload). On
-that workload the PK outputs are 4.3e-7 from the reference (3.2e-7 all in double) and the full
-model's 6.2e-7 (5.1e-7). Each precision gets its own loop over the block's lanes, the stages'
+that workload the PK outputs are 3.8e-7 from the reference (3.2e-7 all in double) and the full
+model's 5.9e-7 (5.1e-7). Each precision gets its own loop over the block's lanes, the stages'
 first: LLVM vectorises a loop at the width its widest type allows, so a mixed loop would move
-four lanes per instruction where the single-precision loop moves eight (on the benchmark workload
-the PK kernel takes 26.7 instead of 42 µs per subject, the full model 104 instead of 136 µs).
+half as many lanes per instruction as the single-precision loop (sixteen). On the benchmark
+workload the PK kernel takes 20.8 µs per subject instead of 36.3 all in double, the full model
+82.6 instead of 104.5 (BENCHMARKS.md, the method benchmark).
 ``single=False`` generates the same code in double throughout, for comparison.
 
 Generated code
