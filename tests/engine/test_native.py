@@ -41,7 +41,7 @@ def test_the_stored_code_equals_numbas_in_process_code(monkeypatch: pytest.Monke
     # The stored code divides in single precision by the reciprocal estimate (about 1 ulp,
     # native.estimated_divisions), Numba's exactly: the outputs differ by round-off only.
     scale = np.abs(here).max(axis=2, keepdims=True)
-    assert np.max(np.abs(stored - here) / scale) < 1e-6
+    assert np.max(np.abs(stored - here) / scale) < 3e-7  # measured 1.5e-7
 
 
 def test_only_single_precision_divisions_are_estimated() -> None:
