@@ -124,10 +124,15 @@ def outputs_of(model: str) -> tuple[str, ...]:
     return PK if model == "PK" else all_outputs()
 
 
-def kernel_run(w: Workload, model: str, threads: int, n: int | None = None) -> np.ndarray:
-    """kratomsim's generated kernel through the engine's entry: (outputs, subjects, times)."""
+def kernel_run(
+    w: Workload, model: str, threads: int, n: int | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """kratomsim's generated kernel through the engine's entry: (outputs, subjects, times);
+    ``out``: an array to write into, kept from call to call as the population engine keeps one
+    per chunk size (without it every call allocates and first touches a new one)."""
     values = w.values if n is None else w.first(n)
-    return simulate_subjects(values, w.dosing, outputs=outputs_of(model), threads=threads).values
+    outputs = outputs_of(model)
+    return simulate_subjects(values, w.dosing, outputs=outputs, threads=threads, out=out).values
 
 
 def scipy_loop(w: Workload, model: str, budget_s: float, n: int | None = None) -> np.ndarray:
@@ -281,14 +286,23 @@ def measure_model(
 ) -> list[Row]:
     """The kernel with 2 and 1 threads, the SciPy loop and libRoadRunner for one set of outputs."""
     outputs, rows = outputs_of(model), []
+    kept = kernel_run(w, model, 2)  # warm-up at full size; then the array every run writes into
     for threads in (2, 1):
-        kernel_run(w, model, threads)  # warm-up at full size
-        t, out = repeated(lambda th=threads: kernel_run(w, model, th), a.repeats)
+        kernel_run(w, model, threads, out=kept)
+        t, out = repeated(lambda th=threads: kernel_run(w, model, th, out=kept), a.repeats)
         name = f"kratomsim kernel, {threads} thread{'s' if threads > 1 else ''}"
-        config = f"generated kernel through simulate_subjects; median of {a.repeats}"
+        config = (
+            "generated kernel through simulate_subjects, writing into a kept output array (as "
+            f"the population engine does); median of {a.repeats}"
+        )
         rows.append(Row(model, name, config, w.n, t, *max_error(out, ref, outputs)))
-    rows[0].traced_mib, rows[0].rss_mib = memory_mib(lambda: kernel_run(w, model, 2))
-    rows[0].memory_subjects = w.n
+    t, out = repeated(lambda: kernel_run(w, model, 2), a.repeats)
+    config = f"the same, allocating a new output array each call; median of {a.repeats}"
+    fresh = Row(model, "kratomsim kernel, 2 threads, new output array", config, w.n, t)
+    fresh.error, fresh.error_at = max_error(out, ref, outputs)
+    fresh.traced_mib, fresh.rss_mib = memory_mib(lambda: kernel_run(w, model, 2))
+    fresh.memory_subjects = w.n
+    rows.append(fresh)
     log(f"{model}: kernel {fmt_rate(rows[0].rate)}/s (2 threads), {fmt_rate(rows[1].rate)}/s (1)")
     loops = {
         "SciPy solve_ivp LSODA loop": (

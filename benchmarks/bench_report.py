@@ -97,10 +97,10 @@ def targets(rows: list[Row], trial: TrialRun | None, scipy_full: Row) -> list[st
         idle = 2.0 / one.cpu_per_subject
         goal = TARGET_RATE[model]
         out.append(
-            f"- {MODELS[model]}: {fmt_rate(two.rate)} subjects/s with 2 threads on this loaded "
-            f"machine, {fmt_us(one.cpu_per_subject)} CPU per subject on 1 thread (≈ "
-            f"{fmt_rate(idle)}/s on 2 idle cores); target {goal:,.0f}/s: {ok(two.rate >= goal)} "
-            f"(from CPU time: {ok(idle >= goal)})."
+            f"- {MODELS[model]}: {fmt_rate(two.rate)} subjects/s with 2 threads on this machine, "
+            f"{fmt_us(one.cpu_per_subject)} CPU per subject on 1 thread (≈ {fmt_rate(idle)}/s on "
+            f"2 idle cores); target {goal:,.0f}/s: {ok(two.rate >= goal)} (from CPU time: "
+            f"{ok(idle >= goal)})."
         )
     worst = max((r for r in rows if r.ours), key=lambda r: r.error)
     out.append(f"- Kernel error {worst.error:.1e} ({worst.error_at}, {worst.model}); target "
@@ -160,9 +160,14 @@ def markdown(out: dict[str, Any], command: str) -> str:
         "",
         f"Machine: {facts['machine']}; {facts['versions']}. **Load average {before[0]:.2f} "
         f"before and {after[0]:.2f} after the run** (1-min; 5-min {before[1]:.2f} / "
-        f"{after[1]:.2f}): other jobs share this 2-core machine, so wall-clock rates are lower "
-        "than an idle machine gives; the 1-thread CPU time per subject is the work, and 2 / that "
-        "time estimates 2 idle cores.",
+        f"{after[1]:.2f}; the run's own threads add up to 2): other jobs on this 2-core machine "
+        "would lower the wall-clock rates; the 1-thread CPU time per subject is the work, and "
+        "2 / that time estimates 2 idle cores.",
+        "",
+        "The kernel rows write into an output array kept from run to run, as the population "
+        "engine behind `kratomsim trial` keeps one for its chunks; the row with a new output "
+        "array shows what a single call that allocates its result costs besides (filling fresh "
+        "memory pages), and carries the memory figures.",
         "",
     ]
     for model, title in MODELS.items():
@@ -180,7 +185,7 @@ def markdown(out: dict[str, Any], command: str) -> str:
         "state. libRoadRunner integrates the whole SBML export whatever is selected. "
         f"libRoadRunner's one-off SBML export and compile: {ex['rr_export_s']:.1f} s and "
         f"{ex['rr_load_s']:.1f} s, not in its time.",
-        "- Memory: separate untimed passes (kernel: all subjects, 2 threads; loops: the subjects "
+        "- Memory: separate untimed passes (kernel: a new output array, all subjects, 2 threads; loops: the subjects "
         "in brackets). tracemalloc = peak of Python-side allocations (NumPy included, not Numba's "
         "or the solvers' native memory); RSS Δ = peak resident set minus the resident set before.",
         f"- First call in a process (loads the cached kernel; {first}) "

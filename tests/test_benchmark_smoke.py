@@ -19,6 +19,7 @@ pytest.importorskip("libsbml")
 CONTENDERS = (
     "kratomsim kernel, 2 threads",
     "kratomsim kernel, 1 thread",
+    "kratomsim kernel, 2 threads, new output array",
     "SciPy solve_ivp LSODA loop",
     "libRoadRunner",
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -29,7 +31,7 @@ def workload(kernel: compiled.Kernel, n: int) -> tuple[np.ndarray, ...]:
 def test_the_stored_code_equals_numbas_in_process_code(monkeypatch: pytest.MonkeyPatch) -> None:
     kernel = compiled_kernel(SPEC, OUTPUTS)
     assert compiled.is_compiled(kernel.path)
-    pm, times, doses, t_out = workload(kernel, 70)  # three blocks, the last one partial
+    pm, times, doses, t_out = workload(kernel, 70)  # five blocks, the last one partial
     stored = run_kernel(kernel, pm, times, doses, t_out, threads=2)
     # The same module compiled by Numba here, its entry points called through their addresses.
     module = compiled._import(kernel.path)
@@ -42,6 +44,28 @@ def test_the_stored_code_equals_numbas_in_process_code(monkeypatch: pytest.Monke
     # native.estimated_divisions), Numba's exactly: the outputs differ by round-off only.
     scale = np.abs(here).max(axis=2, keepdims=True)
     assert np.max(np.abs(stored - here) / scale) < 3e-7  # measured 1.5e-7
+
+
+def test_the_machine_scheduler_changes_the_order_of_instructions_not_the_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kernel = compiled_kernel(SPEC, OUTPUTS)
+    module = compiled._import(kernel.path)
+    pm, times, doses, t_out = workload(kernel, 40)
+    results, code = [], []
+    for scheduled in (True, False):
+        monkeypatch.setattr(module, "MACHINE_SCHEDULER", scheduled)
+        path = tmp_path / f"scheduled_{scheduled}" / "kernel.py"
+        path.parent.mkdir()
+        native.build(module, path)
+        code.append(native.object_paths(path)["kernel_c"].read_bytes())
+        other = compiled.Kernel(
+            **{**kernel.__dict__, "native": native.Native.of(*native.link(path, native.ENTRIES))}
+        )
+        results.append(run_kernel(other, pm, times, doses, t_out, threads=1))
+    assert code[0] != code[1]  # the option reached the code generator
+    assert np.all(np.isfinite(results[0])) and np.max(results[0][0]) > 0
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 def test_only_single_precision_divisions_are_estimated() -> None:

@@ -98,7 +98,9 @@ def is_built(module_path: Path, entries: tuple[str, ...] = ENTRIES) -> bool:
 
 def build(module: ModuleType, module_path: Path, entries: tuple[str, ...] = ENTRIES) -> None:
     """Compile the module's entry points (already done by importing it) and store their object
-    code and symbol names under ``module_path`` (its folder and stem)."""
+    code and symbol names under ``module_path`` (its folder and stem). A module whose
+    ``MACHINE_SCHEDULER`` is false is emitted without LLVM's machine scheduler (instruction order
+    only: the results are the same)."""
     llvm = _llvm()
     target = llvm.Target.from_default_triple()
     tm = target.create_target_machine(
@@ -110,9 +112,17 @@ def build(module: ModuleType, module_path: Path, entries: tuple[str, ...] = ENTR
         jit=True,
     )
     names = {}
+    scheduled = getattr(module, "MACHINE_SCHEDULER", True)
     for entry, path in object_paths(module_path, entries).items():
         cf = getattr(module, entry)
-        obj = tm.emit_object(llvm.parse_assembly(estimated_divisions(cf.inspect_llvm())))
+        ir = llvm.parse_assembly(estimated_divisions(cf.inspect_llvm()))
+        if not scheduled:  # an option of the process's LLVM: set for this emission only
+            llvm.set_option("kratomsim", "-enable-misched=false")
+        try:
+            obj = tm.emit_object(ir)
+        finally:
+            if not scheduled:
+                llvm.set_option("kratomsim", "-enable-misched=true")
         _write(path, obj)
         names[entry] = [cf.native_name, module.PROTOTYPES[entry]]
     _write(_names_path(module_path), json.dumps(names).encode())
