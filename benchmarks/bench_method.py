@@ -161,7 +161,7 @@ def markdown(results: list[Result], w: Workload, a: argparse.Namespace, facts: d
         f"Measured {facts['date']} with `{command}`; the same workload as above "
         f"({w.days} day{'s' if w.days != 1 else ''}, a dose every 8 h), {w.n:,} subjects on 1 thread, the variants alternated "
         f"{a.rounds} time{'s' if a.rounds != 1 else ''} (median CPU time per subject, each run "
-        "writing into a kept output array, so a little below the new-array times above); errors "
+        "writing into a kept output array, as the kernel rows above do, through run_kernel); errors "
         "as above, on the first "
         f"{a.ref_subjects} subject{'s' if a.ref_subjects != 1 else ''}. Load average {load[0]:.2f} before and {load[1]:.2f} after "
         "(1-min). Nodes: Gauss–Legendre collocation nodes per step; stages: the precision of "
