@@ -185,8 +185,8 @@ def markdown(out: dict[str, Any], command: str) -> str:
         "state. libRoadRunner integrates the whole SBML export whatever is selected. "
         f"libRoadRunner's one-off SBML export and compile: {ex['rr_export_s']:.1f} s and "
         f"{ex['rr_load_s']:.1f} s, not in its time.",
-        "- Memory: separate untimed passes (kernel: a new output array, all subjects, 2 threads; loops: the subjects "
-        "in brackets). tracemalloc = peak of Python-side allocations (NumPy included, not Numba's "
+        "- Memory: separate untimed passes (kernel: a new output array, all subjects, 2 threads; "
+        "loops: the subjects in brackets). tracemalloc = peak of Python-side allocations (NumPy included, not Numba's "
         "or the solvers' native memory); RSS Δ = peak resident set minus the resident set before.",
         f"- First call in a process (loads the cached kernel; {first}) "
         "is not in the times; with an empty cache the first call also generates and compiles "

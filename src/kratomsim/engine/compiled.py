@@ -87,6 +87,14 @@ def generator_digest() -> str:
     return h.hexdigest()
 
 
+#: Kernel settings (kept here so that finding a cached kernel does not import the generator).
+NODES: Final = 4
+#: Subjects per block: sixteen lanes are one iteration of the single-precision stage loop (two
+#: vectors of eight). On the benchmark workload 16 took 2 % less time than 32 (PK and full model
+#: alike); 24 and 64 took more.
+BLOCK: Final = 16
+
+
 @dataclass(frozen=True)
 class Kernel:
     """A generated kernel's entry points (:mod:`.native`) and the layout of its arrays."""
@@ -102,7 +110,7 @@ class Kernel:
     #: parameters and inputs the kernel's equations read (the rest of ``params`` are unused)
     reads: tuple[str, ...] = ()
     #: subjects per block (lanes)
-    block: int = 16
+    block: int = BLOCK
 
 
 def _index_key(
@@ -129,14 +137,6 @@ def _import(path: Path) -> ModuleType:
     sys.modules[name] = module
     loader_spec.loader.exec_module(module)
     return module
-
-
-#: Kernel settings (kept here so that finding a cached kernel does not import the generator).
-NODES: Final = 4
-#: Subjects per block: sixteen lanes are one iteration of the single-precision stage loop (two
-#: vectors of eight). On the benchmark workload 16 took 2 % less time than 32 (PK and full model
-#: alike); 24 and 64 took more.
-BLOCK: Final = 16
 
 
 def compiled_kernel(
