@@ -86,7 +86,7 @@ def test_the_outputs_powers_are_computed_for_a_whole_block_at_once() -> None:
 
     def output_phase(outputs: tuple[str, ...]) -> str:
         text, _ = kernel_source(analyse(sym, outputs), nodes=4, block=32)
-        return text[text.index("o = node_out[g]") : text.index("def a0_all")]
+        return text[text.index("o = node_out[g]") : text.index("def plan_all")]
 
     full = output_phase(ALL)
     # withdrawal score, ventilation and pupil are Hill curves with per-subject exponents

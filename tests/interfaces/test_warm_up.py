@@ -74,8 +74,7 @@ def test_a_kernel_this_machine_has_not_compiled_gives_the_notice(
         monkeypatch.setattr(compiled, "_import", lambda path: path)
         monkeypatch.setattr(native, "build", lambda module, path, entries: built.append(path))
         code = kernel.native
-        stored = {"kernel_c": code.kernel, "a0_all_c": code.a0_all}
-        stored["coll_rates_all_c"] = code.coll_rates_all
+        stored = {"kernel_c": code.kernel, "plan_c": code.plan, "substeps_c": code.substeps}
         monkeypatch.setattr(native, "link", lambda path, entries: (stored, code.engines))
         compiled._load.cache_clear()
         compiled.compiled_kernel(spec, outputs)

@@ -528,22 +528,39 @@ def kernel(pm, doses, node_dose, node_out, interval_len, lengths, nsub, order, f
 AUX = '''
 
 @njit(nogil=True, fastmath=False, error_model="numpy")
-def a0_all(pm, out):
-    """A0 of every subject: ``out`` (n, N_EXACT, N_EXACT)."""
+def plan_all(pm, x, diag, pattern, coll):
+    """What a run's sub-steps depend on, for every subject ``i`` in one pass: the magnitudes of
+    A0's diagonal (``diag[i]``), the collocated states' |β| at exact states ``x[i]`` (``x`` has 1
+    or n rows) with c = 0 (``coll[i]``); ``pattern[r, q]`` is set to 1 where any subject's
+    A0[r, q] ≠ 0."""
     d = np.zeros(max(N_DERIVED, 1))
+    a = np.zeros((N_EXACT, N_EXACT))
+    c = np.zeros(max(N_COLL, 1))
     for i in range(pm.shape[0]):
-        derived(pm[i], d)
-        fill_a0(pm[i], d, out[i])
+        p = pm[i]
+        derived(p, d)
+        a[:, :] = 0.0
+        fill_a0(p, d, a)
+        for r in range(N_EXACT):
+            diag[i, r] = abs(a[r, r])
+            for q in range(N_EXACT):
+                if a[r, q] != 0.0:
+                    pattern[r, q] = 1.0
+        coll_rates(p, d, x[0 if x.shape[0] == 1 else i], c, coll[i])
 
 
 @njit(nogil=True, fastmath=False, error_model="numpy")
-def coll_rates_all(pm, x, out):
-    """|β| of the collocated states of every subject at exact states ``x`` (n, N_EXACT), c = 0."""
-    d = np.zeros(max(N_DERIVED, 1))
-    c = np.zeros(max(N_COLL, 1))
-    for i in range(pm.shape[0]):
-        derived(pm[i], d)
-        coll_rates(pm[i], d, x[i], c, out[i])
+def substeps_all(rate, rate_front, window, lengths, since, fronts, settings, out):
+    """Sub-steps of every subject ``i`` in every interval class ``k`` (:func:`.compiled.substeps`
+    gives the rule; ``settings``: the largest step (h), the largest λ·h, the fraction of it in an
+    interval that starts at a dose)."""
+    max_step_h, rate_step, front_fraction = settings[0], settings[1], settings[2]
+    for i in range(rate.size):
+        for k in range(lengths.size):
+            lam = rate_front[i] if since[k] < window[i] else rate[i]
+            step = rate_step * (front_fraction if fronts[k] != 0 else 1.0)
+            h = min(max_step_h, step / lam) if lam > 0.0 else max_step_h
+            out[i, k] = max(1, int(np.ceil(lengths[k] / h - 1e-9)))
 '''
 
 #: The module's entry points with a C interface (pointers and sizes; their signatures are
@@ -576,15 +593,30 @@ def kernel_c(
     )
 
 
-@cfunc({a0_all_c}, error_model="numpy")
-def a0_all_c(pm, n, out):  # pragma: no cover - jit
-    a0_all(carray(pm, (n, N_PARAMS)), carray(out, (n, N_EXACT, N_EXACT)))
+@cfunc({plan_c}, error_model="numpy")
+def plan_c(pm, n, x, x_rows, diag, pattern, coll):  # pragma: no cover - jit
+    plan_all(
+        carray(pm, (n, N_PARAMS)),
+        carray(x, (x_rows, N_EXACT)),
+        carray(diag, (n, N_EXACT)),
+        carray(pattern, (N_EXACT, N_EXACT)),
+        carray(coll, (n, max(N_COLL, 1))),
+    )
 
 
-@cfunc({coll_rates_all_c}, error_model="numpy")
-def coll_rates_all_c(pm, n, x, out):  # pragma: no cover - jit
-    coll_rates_all(
-        carray(pm, (n, N_PARAMS)), carray(x, (n, N_EXACT)), carray(out, (n, max(N_COLL, 1)))
+@cfunc({substeps_c}, error_model="numpy")
+def substeps_c(
+    rate, rate_front, window, n, lengths, since, fronts, n_len, settings, out
+):  # pragma: no cover - jit
+    substeps_all(
+        carray(rate, (n,)),
+        carray(rate_front, (n,)),
+        carray(window, (n,)),
+        carray(lengths, (n_len,)),
+        carray(since, (n_len,)),
+        carray(fronts, (n_len,)),
+        carray(settings, (3,)),
+        carray(out, (n, n_len)),
     )
 """
 

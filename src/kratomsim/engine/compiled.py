@@ -9,9 +9,11 @@ this machine imports the module (Numba compiles it) and stores its machine code 
 every process then calls that code through ctypes, without importing Numba. Before generating or
 compiling a kernel this machine has not compiled yet, it gives the
 :data:`~kratomsim.engine.notices.COMPILING` notice (:mod:`kratomsim.engine.notices`), so an
-interface can say why it pauses. :func:`run_kernel`
-prepares the event schedule and each subject's sub-steps (merging interval classes that every
-subject sub-steps alike, so that their coefficients are set up and read once) and runs the kernel.
+interface can say why it pauses. :func:`run_kernel` prepares the event schedule (kept for
+repeated times) and each subject's sub-steps (through the kernel module's compiled ``plan_all`` and
+``substeps_all``; interval classes that every subject sub-steps alike merge, so that their
+coefficients are set up and read once), deals the blocks of subjects to its threads so that each
+gets an equal share of the cost, and runs the kernel.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Final
@@ -284,14 +286,23 @@ class Schedule:
 def make_schedule(dose_times_h: FloatArray, t_out_h: FloatArray) -> Schedule:
     """Merge dose and output times into one sorted set of nodes (0 included).
 
-    Doses after the last output time are dropped: they cannot change any output.
+    Doses after the last output time are dropped: they cannot change any output. The schedules
+    of recent calls are kept (read-only): a population's chunks, a fit's rounds and repeated runs
+    share one (building it took 0.6 ms of a 10,000-subject PK run's 3 ms of set-up).
 
-    >>> s = make_schedule(np.array([0.0, 7.5]), np.arange(0.0, 25.0))
-    >>> s.lengths.tolist(), s.fronts.tolist(), int(s.node_dose.size)
-    ([0.5, 1.0, 0.5, 1.0], [False, False, True, True], 26)
+    >>> s = make_schedule(np.array([0.0, 1.5]), np.arange(0.0, 4.0))  # nodes 0, 1, 1.5, 2, 3 h
+    >>> s.lengths.tolist(), s.since.tolist(), s.fronts.tolist(), s.interval_len.tolist()
+    ([0.5, 0.5, 1.0, 1.0], [0.0, 1.0, 0.0, 0.5], [True, False, True, False], [2, 1, 0, 3])
     """
     t_out = np.asarray(t_out_h, dtype=np.float64).ravel()
     doses = np.asarray(dose_times_h, dtype=np.float64).ravel()
+    return _schedule(doses.tobytes(), t_out.tobytes())
+
+
+@lru_cache(maxsize=16)
+def _schedule(dose_bytes: bytes, out_bytes: bytes) -> Schedule:
+    t_out = np.frombuffer(out_bytes, dtype=np.float64)
+    doses = np.frombuffer(dose_bytes, dtype=np.float64)
     if t_out.size == 0 or not np.all(np.isfinite(t_out)) or np.any(t_out < 0):
         raise ModelSpecError(
             bad_value("Output times must be finite hours ≥ 0", t_out, "E.g. 0…24.")
@@ -316,18 +327,19 @@ def make_schedule(dose_times_h: FloatArray, t_out_h: FloatArray) -> Schedule:
     # one class per (length, bucket): the kernel may sub-step them differently
     pairs = np.stack([np.round(span, _DECIMALS), np.where(np.isfinite(since), since, -1.0)], axis=1)
     _, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
-    return Schedule(
-        node_dose=node_dose,
-        node_out=node_out,
-        interval_len=inverse.astype(np.int64).ravel(),
-        lengths=np.ascontiguousarray(span[first]),
-        since=np.ascontiguousarray(since[first]),
-        fronts=np.ascontiguousarray(after_dose[first]),
-        dose_slot=dose_slot.astype(np.int64).ravel(),
-        n_dose_slots=int(dose_times.size),
-        out_slot=out_slot.astype(np.int64).ravel(),
-        n_out_slots=int(out_times.size),
-    )
+    arrays = {
+        "node_dose": node_dose,
+        "node_out": node_out,
+        "interval_len": inverse.astype(np.int64).ravel(),
+        "lengths": np.ascontiguousarray(span[first]),
+        "since": np.ascontiguousarray(since[first]),
+        "fronts": np.ascontiguousarray(after_dose[first]),
+        "dose_slot": dose_slot.astype(np.int64).ravel(),
+        "out_slot": out_slot.astype(np.int64).ravel(),
+    }
+    for a in arrays.values():
+        a.setflags(write=False)
+    return Schedule(**arrays, n_dose_slots=int(dose_times.size), n_out_slots=int(out_times.size))
 
 
 def slot_doses(doses: FloatArray, sched: Schedule) -> FloatArray:
@@ -339,15 +351,20 @@ def slot_doses(doses: FloatArray, sched: Schedule) -> FloatArray:
     return out
 
 
-def fastest_rate(a: FloatArray, doses: FloatArray, inputs: tuple[int, ...]) -> FloatArray:
-    """Per subject, the largest |A0_ss| over the states reachable from dosed depots (1/h)."""
-    pattern = np.any(a != 0.0, axis=0)
+def fastest_rate(
+    diag: FloatArray, pattern: NDArray[np.bool_], doses: FloatArray, inputs: tuple[int, ...]
+) -> FloatArray:
+    """Per subject, the largest |A0_ss| over the states reachable from dosed depots (1/h).
+
+    ``diag`` (n, states): the magnitudes of each subject's A0 diagonal; ``pattern`` (states,
+    states): where any subject's A0 is nonzero.
+    """
     dosed = [s for j, s in enumerate(inputs) if np.any(np.asarray(doses)[..., j] > 0)]
     reach = np.zeros(pattern.shape[0], dtype=bool)
     reach[dosed] = True
     for _ in range(pattern.shape[0]):  # a flow runs from column (source) to row (target)
         reach = reach | np.any(pattern[:, reach], axis=1)
-    return column_max([np.abs(a[:, s, s]) for s in np.flatnonzero(reach)], a.shape[0])
+    return column_max([diag[:, s] for s in np.flatnonzero(reach)], diag.shape[0])
 
 
 def column_max(columns: list[FloatArray], n: int) -> FloatArray:
@@ -360,6 +377,7 @@ def column_max(columns: list[FloatArray], n: int) -> FloatArray:
 
 
 def substeps(
+    code: Native,
     sched: Schedule,
     rate: FloatArray,
     rate_front: FloatArray,
@@ -370,20 +388,23 @@ def substeps(
     """Sub-steps per subject and interval class: each ≤ max_step_h and ≤ rate_step/λ, with λ the
     subject's fastest rate; while a dose is being absorbed (the interval starts less than
     ``window`` h after a dose) λ includes the collocated states' rates right after a dose, and in
-    the interval that starts at a dose λ·h is at most FRONT_RATE_FRACTION·rate_step."""
-    cols = []
-    for length, since, front in zip(
-        sched.lengths.tolist(), sched.since.tolist(), sched.fronts.tolist(), strict=True
-    ):
-        absorbing = since < window
-        lam = np.where(absorbing, rate_front, rate)
-        step = rate_step * (FRONT_RATE_FRACTION if front else 1.0)
-        with np.errstate(divide="ignore"):
-            h = np.minimum(max_step_h, np.where(lam > 0, step / np.where(lam > 0, lam, 1), np.inf))
-        cols.append(np.maximum(1, np.ceil(length / h - 1e-9)).astype(np.int64))
-    if not cols:
-        return np.zeros((rate.size, 0), dtype=np.int64)
-    return np.ascontiguousarray(np.stack(cols, axis=1))
+    the interval that starts at a dose λ·h is at most FRONT_RATE_FRACTION·rate_step. The kernel
+    module's compiled ``substeps_all`` applies the rule (in NumPy, one pass per class took 0.8 ms
+    for 10,000 subjects)."""
+    n, n_len = rate.size, sched.lengths.size
+    out = np.empty((n, n_len), dtype=np.int64)
+    if n == 0 or n_len == 0:
+        return out
+    vec = [np.ascontiguousarray(v, dtype=np.float64) for v in (rate, rate_front, window)]
+    since = np.ascontiguousarray(sched.since, dtype=np.float64)
+    fronts = np.ascontiguousarray(sched.fronts, dtype=np.int64)
+    lengths = np.ascontiguousarray(sched.lengths, dtype=np.float64)
+    settings = np.array([max_step_h, rate_step, FRONT_RATE_FRACTION])
+    code.substeps(
+        ptr(vec[0]), ptr(vec[1]), ptr(vec[2]), n, ptr(lengths), ptr(since), ptr(fronts), n_len,
+        ptr(settings), ptr(out),
+    )  # fmt: skip
+    return out
 
 
 def _unique_columns(key: NDArray[np.generic]) -> tuple[IntArray, IntArray]:
@@ -427,24 +448,37 @@ def merge_classes(sched: Schedule, nsub: IntArray) -> tuple[Schedule, IntArray]:
     return merged, np.ascontiguousarray(nsub[:, first])
 
 
-def lane_order(sched: Schedule, nsub: IntArray, block: int) -> IntArray:
-    """Subjects sorted by their sub-step counts, so that a block's lanes step in lockstep; cheap and
-    costly blocks alternate so that each thread's run of blocks gets its share (results do not
-    depend on the order)."""
+def lane_order(
+    sched: Schedule, nsub: IntArray, block: int, parts: int = 1
+) -> tuple[IntArray, list[int]]:
+    """Subjects sorted by their sub-step counts, so that a block's lanes step in lockstep, and the
+    first block of each of ``parts`` consecutive runs of blocks (and the end), one run per thread
+    (results do not depend on the order).
+
+    The blocks, ranked by cost, are dealt to the runs back and forth (0, 1, …, parts − 1,
+    parts − 1, …, 0, 0, 1, …), so that every run holds cheap and costly blocks alike: the costs
+    are skewed (most subjects take the fewest sub-steps), and runs of contiguous ranks finished
+    2.5 % apart.
+    """
     n = nsub.shape[0]
+    full = n // block
     if nsub.shape[1] == 0:
-        return np.arange(n, dtype=np.int64)
-    counts = np.bincount(sched.interval_len, minlength=sched.lengths.size)
-    total = nsub @ counts
-    order = np.lexsort((*nsub.T[::-1], total)).astype(np.int64)
-    full = order.size // block
-    if full == 0:
-        return order
-    ends = np.empty(full, dtype=np.int64)
-    ends[0::2] = np.arange((full + 1) // 2)
-    ends[1::2] = np.arange(full - 1, (full + 1) // 2 - 1, -1)
-    blocks = order[: full * block].reshape(full, block)[ends].ravel()
-    return np.concatenate([blocks, order[full * block :]])
+        order = np.arange(n, dtype=np.int64)
+    else:
+        counts = np.bincount(sched.interval_len, minlength=sched.lengths.size)
+        total = nsub @ counts
+        order = np.lexsort((*nsub.T[::-1], total)).astype(np.int64)
+    n_blocks = (n + block - 1) // block
+    parts = max(1, min(parts, full))
+    if parts == 1:
+        return order, [0, n_blocks]
+    cycle = np.arange(full) % (2 * parts)
+    run = np.where(cycle < parts, cycle, 2 * parts - 1 - cycle)
+    ranks = np.argsort(run, kind="stable")
+    blocks = order[: full * block].reshape(full, block)[ranks].ravel()
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(run, minlength=parts))])
+    bounds[-1] = n_blocks  # the last run takes the partial block
+    return np.concatenate([blocks, order[full * block :]]), bounds.tolist()
 
 
 def default_threads() -> int:
@@ -507,25 +541,25 @@ def run_kernel(
             f"doses_nmol has shape {np.shape(doses_nmol)}, the kernel needs "
             f"(1 or {n}, doses, {len(kernel.dose_states)})"
         )
-    a0 = np.zeros((n, len(kernel.exact), len(kernel.exact)))
-    code.a0_all(ptr(pm), n, ptr(a0))
-    rate = fastest_rate(a0, doses, kernel.dose_states)
-    x_post = np.zeros((n, len(kernel.exact)))
+    n_exact = len(kernel.exact)
     largest = doses.max(axis=1)  # (1 or n, inputs)
+    x_post = np.zeros((largest.shape[0], n_exact))
     for j, s in enumerate(kernel.dose_states):
         x_post[:, s] = largest[:, j]
-    coll = np.zeros((n, max(len(kernel.collocated), 1)))
-    code.coll_rates_all(ptr(pm), n, ptr(x_post), ptr(coll))
+    diag, pattern = np.empty((n, n_exact)), np.zeros((n_exact, n_exact))
+    coll = np.empty((n, max(len(kernel.collocated), 1)))
+    code.plan(ptr(pm), n, ptr(x_post), x_post.shape[0], ptr(diag), ptr(pattern), ptr(coll))
+    rate = fastest_rate(diag, pattern != 0.0, doses, kernel.dose_states)
     rate_front = np.maximum(rate, column_max(list(coll.T), n))
     with np.errstate(divide="ignore"):
         window = column_max(
             [
-                np.where(largest[:, j] > 0, -np.log(ABSORBED_FRACTION) / np.abs(a0[:, s, s]), 0.0)
+                np.where(largest[:, j] > 0, -np.log(ABSORBED_FRACTION) / diag[:, s], 0.0)
                 for j, s in enumerate(kernel.dose_states)
             ],
             n,
         )
-    nsub = substeps(sched, rate, rate_front, window, max_step_h, rate_step)
+    nsub = substeps(code, sched, rate, rate_front, window, max_step_h, rate_step)
     sched, nsub = merge_classes(sched, nsub)
     want = (len(kernel.outputs), n, sched.out_slot.size)
     if out is not None and out.shape != want:
@@ -537,7 +571,10 @@ def run_kernel(
         and out.flags.c_contiguous
     )
     result = out if direct and out is not None else np.empty((*want[:2], sched.n_out_slots))
-    order = np.ascontiguousarray(lane_order(sched, nsub, kernel.block), dtype=np.int64)
+    n_blocks = (n + kernel.block - 1) // kernel.block
+    workers = max(1, min(threads if threads is not None else default_threads(), n_blocks))
+    order, bounds = lane_order(sched, nsub, kernel.block, workers)
+    order = np.ascontiguousarray(order, dtype=np.int64)
     ints = [np.ascontiguousarray(a, dtype=np.int64) for a in (sched.node_dose, sched.node_out)]
     intervals = np.ascontiguousarray(sched.interval_len, dtype=np.int64)
     lengths = np.ascontiguousarray(sched.lengths, dtype=np.float64)
@@ -550,13 +587,10 @@ def run_kernel(
             ptr(order), first, last, ptr(result), result.shape[2],
         )  # fmt: skip
 
-    n_blocks = (n + kernel.block - 1) // kernel.block
-    workers = max(1, min(threads if threads is not None else default_threads(), n_blocks))
-    if workers == 1:
+    if len(bounds) == 2:
         run(0, n_blocks)
     else:
-        bounds = np.linspace(0, n_blocks, workers + 1).round().astype(int)
-        pool = _pool(workers)
+        pool = _pool(len(bounds) - 1)
         jobs = [pool.submit(run, int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
         for job in jobs:
             job.result()

@@ -45,8 +45,8 @@ import numpy as np
 #: from these (hand-written modules take :func:`cfunc_signature`), ctypes calls them so.
 PROTOTYPES = {
     "kernel_c": "FNFNNIININFNIINNFN",
-    "a0_all_c": "FNF",
-    "coll_rates_all_c": "FNFF",
+    "plan_c": "FNFNFFF",
+    "substeps_c": "FFFNFFINFI",
 }
 #: The module's entry points with a C interface (see :data:`.codegen.ENTRIES`).
 ENTRIES = tuple(PROTOTYPES)
@@ -208,14 +208,14 @@ class Native:
     """The entry points of one kernel, as ctypes functions (they release the GIL while they run)."""
 
     kernel: Callable[..., None]
-    a0_all: Callable[..., None]
-    coll_rates_all: Callable[..., None]
+    plan: Callable[..., None]
+    substeps: Callable[..., None]
     #: what owns the code (MCJIT engines, or the compiled module), kept alive with the functions
     engines: tuple[Any, ...]
 
     @classmethod
     def of(cls, funcs: dict[str, Callable[..., None]], owners: tuple[Any, ...]) -> Native:
-        return cls(funcs["kernel_c"], funcs["a0_all_c"], funcs["coll_rates_all_c"], owners)
+        return cls(funcs["kernel_c"], funcs["plan_c"], funcs["substeps_c"], owners)
 
 
 #: What linking stored object code may raise; the entry points then run as compiled in-process.
