@@ -101,3 +101,18 @@ def test_uncertain_parameters_are_a_subset_with_ranges() -> None:
     assert unc and all(v.name in names and v.low < v.high for v in unc)
     assert "ka" in {v.name for v in unc}  # the capsule's absorption rate, under its spec name
     assert {"ka_tea", "ka_capsule"}.isdisjoint(names)
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    # ki is declared in µM and used in nM: 1e308 µM is finite, 1e311 nM is not
+    [("ka", np.nan), ("ka", np.inf), ("ki_tdi_cyp3a_gut", 1e308)],
+)
+def test_a_parameter_that_is_not_finite_in_base_units_is_named(name: str, bad: float) -> None:
+    from kratomsim.errors import ModelSpecError
+
+    dosing = dosing_for(parse_regimen(REGIMEN), cited_inputs(resolve_product("tea")))
+    values = {k: np.full(3, v) for k, v in central_values("tea").items()}
+    values[name] = np.array([values[name][0], bad, values[name][0]])
+    with pytest.raises(ModelSpecError, match=f"Parameter {name} must be finite"):
+        simulate_subjects(values, dosing, outputs=("mitragynine_nm",))

@@ -190,11 +190,12 @@ def parameter_matrix(
                       "Give one value per subject.")
         )  # fmt: skip
     pm = np.empty((n, len(kernel.params)))
-    for j, name in enumerate(kernel.params):
-        col = cols[name]
-        if not np.all(np.isfinite(col)):
-            raise ModelSpecError(bad_value(f"Parameter {name} must be finite", col, "Check it."))
-        pm[:, j] = col * base_factor(units[name])
+    with np.errstate(over="ignore"):  # an overflow is refused below, by name
+        for j, name in enumerate(kernel.params):
+            np.multiply(cols[name], base_factor(units[name]), out=pm[:, j])
+    if not np.isfinite(pm).all():  # one pass over the matrix, not one per column
+        name = kernel.params[int(np.flatnonzero(~np.isfinite(pm).all(axis=0))[0])]
+        raise ModelSpecError(bad_value(f"Parameter {name} must be finite", cols[name], "Check it."))
     return pm, n
 
 
