@@ -183,13 +183,14 @@ def simulate(
     times_h
         Explicit output times (h); overrides ``duration``.
     parameters
-        Overrides of model parameters (see :data:`kratomsim.models.pk.PARAMETERS`).
+        Overrides of model parameters by their specification names, in declared units
+        (``kratomsim model`` lists them).
 
     Examples
     --------
     >>> sim = simulate("2 g once", product="tea", duration="5 d")
     >>> round(sim.summary()["mitragynine"].tmax_h, 1)
-    0.8
+    0.9
     """
     use = read_use(
         regimen, product=product, mg_per_g=mg_per_g, oh7_mg_per_g=oh7_mg_per_g, duration=duration
