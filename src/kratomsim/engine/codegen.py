@@ -49,8 +49,8 @@ that workload the PK outputs are 3.8e-7 from the reference (3.2e-7 all in double
 model's 5.9e-7 (5.1e-7). Each precision gets its own loop over the block's lanes, the stages'
 first: LLVM vectorises a loop at the width its widest type allows, so a mixed loop would move
 half as many lanes per instruction as the single-precision loop (eight, in 256-bit registers;
-two vectors per iteration). On the benchmark workload the PK kernel takes 18.5 µs per subject
-instead of 31.7 all in double, the full model 84.5 instead of 108.5 (BENCHMARKS.md, the method
+two vectors per iteration). On the benchmark workload the PK kernel takes 19.0 µs per subject
+instead of 33.6 all in double, the full model 78.6 instead of 100.3 (BENCHMARKS.md, the method
 benchmark).
 ``single=False`` generates the same code in double throughout, for comparison.
 

@@ -288,7 +288,7 @@ def make_schedule(dose_times_h: FloatArray, t_out_h: FloatArray) -> Schedule:
 
     Doses after the last output time are dropped: they cannot change any output. The schedules
     of recent calls are kept (read-only): a population's chunks, a fit's rounds and repeated runs
-    share one (building it took 0.6 ms of a 10,000-subject PK run's 3 ms of set-up).
+    share one (building it takes about 0.6 ms for four weeks of hourly output).
 
     >>> s = make_schedule(np.array([0.0, 1.5]), np.arange(0.0, 4.0))  # nodes 0, 1, 1.5, 2, 3 h
     >>> s.lengths.tolist(), s.since.tolist(), s.fronts.tolist(), s.interval_len.tolist()
@@ -456,9 +456,9 @@ def lane_order(
     (results do not depend on the order).
 
     The blocks, ranked by cost, are dealt to the runs back and forth (0, 1, …, parts − 1,
-    parts − 1, …, 0, 0, 1, …), so that every run holds cheap and costly blocks alike: the costs
-    are skewed (most subjects take the fewest sub-steps), and runs of contiguous ranks finished
-    2.5 % apart.
+    parts − 1, …, 0, 0, 1, …), so that every run holds cheap and costly blocks alike. The costs
+    are skewed (most subjects take the fewest sub-steps): alternating the cheapest and the
+    costliest blocks and cutting that list in halves gave one of two threads 2.5 % more work.
     """
     n = nsub.shape[0]
     full = n // block
@@ -588,7 +588,7 @@ def run_kernel(
         )  # fmt: skip
 
     if len(bounds) == 2:
-        run(0, n_blocks)
+        run(*bounds)
     else:
         pool = _pool(len(bounds) - 1)
         jobs = [pool.submit(run, int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
